@@ -1,0 +1,33 @@
+/** Who the user is at the site: the claims the companion signs into an assertion. */
+export interface SiteUser {
+  /** Stable id of the user at the site (the assertion's `sub`). */
+  sub: string;
+  username: string;
+  email: string;
+  email_verified: boolean;
+  name: string;
+  roles?: string[];
+  avatar_url?: string;
+}
+
+/** Just what an identity source may read from a browser's request. */
+export interface RequestCredentials {
+  cookie?: string;
+  authorization?: string;
+}
+
+/**
+ * One way of knowing who the browser's user is, chosen by `IDENTITY_SOURCE`.
+ * `local` checks passwords on the companion's own login form; `forward` and `jwt-cookie`
+ * read the site's existing session from the request.
+ */
+export interface IdentitySource {
+  readonly kind: 'local' | 'forward' | 'jwt-cookie';
+  /** The site's own session, for sources that read one; `undefined` means nobody. */
+  fromRequest?(credentials: RequestCredentials): Promise<SiteUser | undefined>;
+  /** A username (or email) and password from the login form; `undefined` means refused. */
+  verifyPassword?(login: string, password: string): Promise<SiteUser | undefined>;
+  /** Whether what the source depends on answers (for /readyz). */
+  ready(): Promise<boolean>;
+  close(): Promise<void>;
+}
