@@ -1,0 +1,41 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Settings } from './settings';
+import type { UserStore } from './store';
+import type { TwoFactor } from './twoFactor';
+import type { LoginToken, StoredUser } from './types';
+import type { Reply } from './http';
+
+export interface CreateTokenConfig {
+  mode: '7.x' | '8.x';
+  enabled: boolean;
+  secret?: string;
+}
+
+export interface ServerState {
+  store: UserStore;
+  settings: Settings;
+  twoFactor: TwoFactor;
+  createToken: CreateTokenConfig;
+  version: string;
+}
+
+/** One REST call as a route sees it. */
+export interface RouteContext extends ServerState {
+  body: Record<string, unknown>;
+  query: URLSearchParams;
+  headers: IncomingHttpHeaders;
+  caller?: { user: StoredUser; loginToken: LoginToken; token: string };
+}
+
+export interface Route {
+  method: 'GET' | 'POST';
+  path: string;
+  auth: boolean;
+  handle(ctx: RouteContext): Reply | Promise<Reply>;
+}
+
+/** The user as users.info / users.create answer it: no services, ever. */
+export function publicUser(user: StoredUser): Record<string, unknown> {
+  const { services: _services, ...rest } = user;
+  return { ...rest, statusConnection: user.status };
+}

@@ -1,0 +1,111 @@
+import { publicUser, type Route, type RouteContext } from '../context';
+import { ReplyError, str, type Reply } from '../http';
+import type { PasswordInput } from '../passwords';
+import { checkPassword } from '../passwords';
+import { TwoFactorError } from '../twoFactor';
+import type { StoredUser } from '../types';
+
+/**
+ * /api/v1/login answers failures with 401 `{status: 'error', error, message, details?}` — `error`,
+ * not `errorType`, unlike every other route (api.ts's login route catches the Meteor error).
+ */
+const loginError = (error: string | number, message: string, details?: unknown): ReplyError =>
+  new ReplyError({ status: 401, body: { status: 'error', error, message, ...(details === undefined ? {} : { details }) } });
+
+const badCredentials = (): ReplyError => loginError('Unauthorized', 'Unauthorized');
+
+type LoginMethod =
+  | { kind: 'password'; user: StoredUser | undefined; password: PasswordInput }
+  | { kind: 'resume'; token: string }
+  | { kind: 'iframe'; token: unknown };
+
+// loginCompatibility: `user` may be a username or an email; `{user: {username|email}}` also occurs.
+function parseLogin(ctx: RouteContext): LoginMethod | undefined {
+  const b = ctx.body;
+  const login = (b.totp && typeof b.totp === 'object' ? (b.totp as Record<string, unknown>).login : undefined) as Record<string, unknown> | undefined;
+  const source = login ?? b;
+  if (typeof source.resume === 'string') return { kind: 'resume', token: source.resume };
+  if (source.iframe === true) return { kind: 'iframe', token: source.token };
+  const password = source.password as PasswordInput | undefined;
+  if (password === undefined) return undefined;
+  const who = source.user ?? source.username ?? source.email;
+  if (typeof who === 'string') {
+    const user = who.includes('@') ? ctx.store.byEmail(who) : ctx.store.byUsername(who);
+    return { kind: 'password', user, password };
+  }
+  if (who && typeof who === 'object') {
+    const w = who as Record<string, unknown>;
+    const user = typeof w.email === 'string' ? ctx.store.byEmail(w.email) : typeof w.username === 'string' ? ctx.store.byUsername(w.username) : undefined;
+    return { kind: 'password', user, password };
+  }
+  return undefined;
+}
+
+function secondFactorCode(ctx: RouteContext): { code?: string; method?: string } {
+  const totp = ctx.body.totp && typeof ctx.body.totp === 'object' ? (ctx.body.totp as Record<string, unknown>) : undefined;
+  const code = str(ctx.body.code) ?? str(totp?.code) ?? str(ctx.headers['x-2fa-code']);
+  const method = str(ctx.headers['x-2fa-method']);
+  return { code, method };
+}
+
+function loggedIn(user: StoredUser, authToken: string): Reply {
+  user.lastLogin = new Date();
+  user.status = 'online';
+  return { status: 200, body: { status: 'success', data: { userId: user._id, authToken, me: publicUser(user) } } };
+}
+
+const login: Route = {
+  method: 'POST',
+  path: '/api/v1/login',
+  auth: false,
+  handle(ctx) {
+    const method = parseLogin(ctx);
+    if (!method) throw loginError(400, 'Unrecognized options for login request');
+    if (method.kind === 'resume') {
+      const found = ctx.store.authenticate(undefined, method.token);
+      if (!found) throw loginError(403, "You've been logged out by the server. Please log in again.");
+      if (!found.user.active) throw loginError('error-user-is-not-activated', 'User is not activated');
+      // A resume login hands back the same token: nothing new is stored.
+      return loggedIn(found.user, method.token);
+    }
+    let user: StoredUser | undefined;
+    if (method.kind === 'iframe') {
+      // iframe_server.ts: check(token, String), then services.iframe.token must match.
+      if (typeof method.token !== 'string') throw loginError(400, 'Match failed');
+      user = ctx.store.byIframeToken(method.token);
+      if (!user) throw loginError(403, 'User not found');
+    } else {
+      user = method.user;
+      if (!user || !checkPassword(user.services.password?.scrypt, method.password)) throw badCredentials();
+    }
+    if (!user.active) throw loginError('error-user-is-not-activated', 'User is not activated');
+    const { code, method: codeMethod } = secondFactorCode(ctx);
+    try {
+      ctx.twoFactor.check(user, code, codeMethod, { passwordFallback: false });
+    } catch (err) {
+      if (err instanceof TwoFactorError) throw loginError(err.error, err.message, err.details);
+      throw err;
+    }
+    return loggedIn(user, ctx.store.issueResumeToken(user));
+  },
+};
+
+const me: Route = {
+  method: 'GET',
+  path: '/api/v1/me',
+  auth: true,
+  handle: (ctx) => ({ status: 200, body: { ...publicUser(ctx.caller!.user), success: true } }),
+};
+
+const logout: Route = {
+  method: 'POST',
+  path: '/api/v1/logout',
+  auth: true,
+  handle(ctx) {
+    const { user, loginToken } = ctx.caller!;
+    ctx.store.removeToken(user, loginToken);
+    return { status: 200, body: { status: 'success', data: { message: "You've been logged out!" } } };
+  },
+};
+
+export const authRoutes: Route[] = [login, me, logout];

@@ -1,0 +1,198 @@
+import { publicUser, type Route, type RouteContext } from '../context';
+import { failure, forbidden, str, success } from '../http';
+import { hashPassword } from '../passwords';
+import { hasPermission } from '../permissions';
+import { FieldUnavailableError, InvalidFieldError } from '../store';
+import { TwoFactorError } from '../twoFactor';
+import type { StoredUser } from '../types';
+
+function requirePermission(ctx: RouteContext, permission: string): void {
+  if (!hasPermission(ctx.caller?.user, permission)) throw forbidden();
+}
+
+const required = (ctx: RouteContext, field: string): string => {
+  const value = ctx.body[field];
+  if (typeof value !== 'string' || value === '') throw failure(`must have required property '${field}'`, 'invalid-params');
+  return value;
+};
+
+/** Store errors as Rocket.Chat words them (insertOrUpdateUser / validateUserData). */
+function asFailure(err: unknown): never {
+  if (err instanceof FieldUnavailableError) throw failure(err.message, 'error-field-unavailable', { method: 'insertOrUpdateUser', field: err.field });
+  if (err instanceof InvalidFieldError) throw failure(err.message, err.errorType, { method: 'insertOrUpdateUser' });
+  throw err;
+}
+
+function userFromParams(ctx: RouteContext, source: 'query' | 'body'): StoredUser {
+  const get = (key: string): string | undefined => (source === 'query' ? (ctx.query.get(key) ?? undefined) : str(ctx.body[key]));
+  const userId = get('userId');
+  const username = get('username');
+  if (!userId && !username) throw failure('The required "userId" or "username" param was not provided', 'error-user-param-not-provided');
+  const user = ctx.store.find(userId ? { userId } : { username });
+  if (!user) throw failure('User not found.', 'error-invalid-user');
+  return user;
+}
+
+/** Routes marked `twoFactorRequired`: a PAT with bypassTwoFactor passes, anyone else proves a second factor (password fallback). */
+function checkTwoFactor(ctx: RouteContext): void {
+  const { user, loginToken } = ctx.caller!;
+  if (loginToken.bypassTwoFactor) return;
+  try {
+    ctx.twoFactor.check(user, str(ctx.headers['x-2fa-code']), str(ctx.headers['x-2fa-method']), { passwordFallback: true });
+  } catch (err) {
+    if (err instanceof TwoFactorError) throw failure(err.message, err.error, err.details);
+    throw err;
+  }
+}
+
+const info: Route = {
+  method: 'GET',
+  path: '/api/v1/users.info',
+  auth: true,
+  handle(ctx) {
+    // users.info's "User not found." has no errorType.
+    const userId = ctx.query.get('userId');
+    const username = ctx.query.get('username');
+    if (!userId && !username) throw failure('The required "userId" or "username" param was not provided', 'error-user-param-not-provided');
+    const user = ctx.store.find(userId ? { userId } : { username: username! });
+    if (!user) throw failure('User not found.');
+    return success({ user: publicUser(user) });
+  },
+};
+
+const create: Route = {
+  method: 'POST',
+  path: '/api/v1/users.create',
+  auth: true,
+  handle(ctx) {
+    requirePermission(ctx, 'create-user');
+    const email = required(ctx, 'email');
+    const name = required(ctx, 'name');
+    const username = required(ctx, 'username');
+    const password = required(ctx, 'password');
+    const roles = Array.isArray(ctx.body.roles) ? ctx.body.roles.filter((r): r is string => typeof r === 'string') : undefined;
+    let user: StoredUser;
+    try {
+      user = ctx.store.create({
+        email,
+        name,
+        username,
+        password,
+        roles,
+        active: typeof ctx.body.active === 'boolean' ? ctx.body.active : undefined,
+        verified: typeof ctx.body.verified === 'boolean' ? ctx.body.verified : undefined,
+      });
+    } catch (err) {
+      asFailure(err);
+    }
+    if (ctx.body.requirePasswordChange === true) user.requirePasswordChange = true;
+    if (ctx.body.customFields && typeof ctx.body.customFields === 'object') user.customFields = ctx.body.customFields as Record<string, unknown>;
+    return success({ user: publicUser(user) });
+  },
+};
+
+const update: Route = {
+  method: 'POST',
+  path: '/api/v1/users.update',
+  auth: true,
+  handle(ctx) {
+    const userId = required(ctx, 'userId');
+    const data = ctx.body.data;
+    if (!data || typeof data !== 'object') throw failure("must have required property 'data'", 'invalid-params');
+    if (userId !== ctx.caller!.user._id) requirePermission(ctx, 'edit-other-user-info');
+    checkTwoFactor(ctx);
+    const user = ctx.store.byUserId(userId);
+    if (!user) throw failure('User not found', 'error-invalid-user');
+    const d = data as Record<string, unknown>;
+    try {
+      ctx.store.assertAvailable({ username: str(d.username), email: str(d.email) }, user._id);
+    } catch (err) {
+      asFailure(err);
+    }
+    if (typeof d.username === 'string') user.username = d.username;
+    if (typeof d.name === 'string') user.name = d.name;
+    if (typeof d.email === 'string') user.emails = [{ address: d.email, verified: d.verified === true }];
+    else if (typeof d.verified === 'boolean') user.emails = user.emails.map((e) => ({ ...e, verified: d.verified as boolean }));
+    if (typeof d.password === 'string') user.services.password = { scrypt: hashPassword(d.password) };
+    if (Array.isArray(d.roles)) user.roles = d.roles.filter((r): r is string => typeof r === 'string');
+    if (typeof d.active === 'boolean') setActive(ctx, user, d.active);
+    if (d.customFields && typeof d.customFields === 'object') user.customFields = { ...user.customFields, ...(d.customFields as Record<string, unknown>) };
+    user._updatedAt = new Date();
+    return success({ user: publicUser(user) });
+  },
+};
+
+// setUserActiveStatus: deactivating also removes every login token.
+function setActive(ctx: RouteContext, user: StoredUser, active: boolean): void {
+  user.active = active;
+  if (!active) ctx.store.removeAllTokens(user);
+}
+
+const createToken: Route = {
+  method: 'POST',
+  path: '/api/v1/users.createToken',
+  auth: true,
+  handle(ctx) {
+    const { createToken: config } = ctx;
+    const notAuthorized = (): never => {
+      throw failure('Not authorized', 'error-not-authorized', { method: 'createToken' });
+    };
+    if (config.mode === '7.x' && !config.enabled) notAuthorized();
+    if (config.mode === '8.x' && (!config.secret || ctx.body.secret !== config.secret)) notAuthorized();
+    const target = userFromParams(ctx, 'body');
+    if (target._id !== ctx.caller!.user._id && !hasPermission(ctx.caller!.user, 'user-generate-access-token')) notAuthorized();
+    const authToken = ctx.store.issueResumeToken(target);
+    return success({ data: { userId: target._id, authToken } });
+  },
+};
+
+const logoutOther: Route = {
+  method: 'POST',
+  path: '/api/v1/users.logout',
+  auth: true,
+  handle(ctx) {
+    const userId = str(ctx.body.userId) ?? ctx.caller!.user._id;
+    if (userId !== ctx.caller!.user._id) requirePermission(ctx, 'logout-other-user');
+    const user = ctx.store.byUserId(userId);
+    if (!user) throw failure('Invalid user', 'error-invalid-user');
+    ctx.store.removeAllTokens(user);
+    return success({ message: `User ${userId} has been logged out!` });
+  },
+};
+
+const setActiveStatus: Route = {
+  method: 'POST',
+  path: '/api/v1/users.setActiveStatus',
+  auth: true,
+  handle(ctx) {
+    requirePermission(ctx, 'edit-other-user-active-status');
+    const userId = required(ctx, 'userId');
+    if (typeof ctx.body.activeStatus !== 'boolean') throw failure("must have required property 'activeStatus'", 'invalid-params');
+    const user = ctx.store.byUserId(userId);
+    if (!user) throw failure('User not found', 'error-invalid-user');
+    setActive(ctx, user, ctx.body.activeStatus);
+    return success({ user: { _id: user._id, active: user.active } });
+  },
+};
+
+const register: Route = {
+  method: 'POST',
+  path: '/api/v1/users.register',
+  auth: false,
+  handle(ctx) {
+    if (!ctx.settings.registrationOpen()) throw failure('User registration is disabled', 'error-user-registration-disabled');
+    const username = required(ctx, 'username');
+    const email = required(ctx, 'email');
+    const pass = required(ctx, 'pass');
+    const name = required(ctx, 'name');
+    let user: StoredUser;
+    try {
+      user = ctx.store.create({ username, email, password: pass, name });
+    } catch (err) {
+      asFailure(err);
+    }
+    return success({ user: publicUser(user) });
+  },
+};
+
+export const userRoutes: Route[] = [info, create, update, createToken, logoutOther, setActiveStatus, register];
