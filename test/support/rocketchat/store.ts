@@ -96,7 +96,8 @@ export class UserStore {
   issueResumeToken(user: StoredUser): string {
     const token = randomSecret();
     user.services.resume.loginTokens.push({ hashedToken: hashLoginToken(token), when: new Date() });
-    const resume = this.resumeTokens(user).sort((a, b) => b.when.getTime() - a.when.getTime());
+    // Newest first; tokens minted in the same millisecond keep their insertion order (reverse, then a stable sort).
+    const resume = this.resumeTokens(user).reverse().sort((a, b) => b.when.getTime() - a.when.getTime());
     const dropped = new Set(resume.slice(MAX_RESUME_LOGIN_TOKENS));
     user.services.resume.loginTokens = user.services.resume.loginTokens.filter((t) => !dropped.has(t));
     return token;
