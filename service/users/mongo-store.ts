@@ -1,0 +1,94 @@
+/**
+ * The `local` identity source's users in MongoDB (when `MONGODB_URL` is set), so several
+ * replicas share one directory. Lookups are case-insensitive, like the embedded store.
+ */
+import { MongoServerError, type Collection, type Db } from 'mongodb';
+import { pingMongo } from '../mongo';
+import type { LocalUser, UserStore } from './types';
+
+export const USERS_COLLECTION = 'iframe_bridge_users';
+
+/**
+ * Strength 2 compares letters without case ("Alice" = "alice") but keeps accents apart. Queries
+ * must carry the same collation as the unique indexes, or MongoDB will not use them.
+ */
+export const CASE_INSENSITIVE = { locale: 'en', strength: 2 } as const;
+
+type EditableFields = Partial<Pick<LocalUser, 'passwordHash' | 'disabled' | 'email' | 'name' | 'email_verified' | 'roles'>>;
+const EDITABLE: readonly (keyof EditableFields)[] = ['passwordHash', 'disabled', 'email', 'name', 'email_verified', 'roles'];
+
+/** Our documents are LocalUser as is; MongoDB's own `_id` never leaves this file. */
+const WITHOUT_ID = { projection: { _id: 0 } } as const;
+
+export class UserExistsError extends Error {
+  constructor(readonly field: 'username' | 'email') {
+    super(`a user with this ${field} already exists`);
+    this.name = 'UserExistsError';
+  }
+}
+
+export function createMongoUserStore(db: Db): UserStore {
+  const users: Collection<LocalUser> = db.collection<LocalUser>(USERS_COLLECTION);
+  let indexes: Promise<void> | undefined;
+
+  /** Created on first use (idempotent); a failure is retried on the next call, not cached. */
+  function ensureIndexes(): Promise<void> {
+    indexes ??= users
+      .createIndexes([
+        { key: { username: 1 }, name: 'username_ci', unique: true, collation: CASE_INSENSITIVE },
+        { key: { email: 1 }, name: 'email_ci', unique: true, collation: CASE_INSENSITIVE },
+      ])
+      .then(() => undefined)
+      .catch((error: unknown) => {
+        indexes = undefined;
+        throw error;
+      });
+    return indexes;
+  }
+
+  async function find(login: string): Promise<LocalUser | undefined> {
+    await ensureIndexes();
+    const user = await users.findOne({ $or: [{ username: login }, { email: login }] }, { ...WITHOUT_ID, collation: CASE_INSENSITIVE });
+    return user ?? undefined;
+  }
+
+  return {
+    find,
+
+    async add(user) {
+      await ensureIndexes();
+      try {
+        // A copy: the driver would otherwise add `_id` to the caller's object.
+        await users.insertOne({ ...user });
+      } catch (error) {
+        if (error instanceof MongoServerError && error.code === 11000) {
+          throw new UserExistsError(error.keyPattern && 'email' in error.keyPattern ? 'email' : 'username');
+        }
+        throw error;
+      }
+    },
+
+    async update(username, change) {
+      await ensureIndexes();
+      // Only the editable fields: a caller's object may carry more than its type says.
+      const fields = Object.fromEntries(EDITABLE.filter((key) => change[key] !== undefined).map((key) => [key, change[key]]));
+      if (Object.keys(fields).length === 0) return (await find(username)) !== undefined;
+      try {
+        const result = await users.updateOne({ username }, { $set: fields }, { collation: CASE_INSENSITIVE });
+        return result.matchedCount === 1;
+      } catch (error) {
+        if (error instanceof MongoServerError && error.code === 11000) throw new UserExistsError('email');
+        throw error;
+      }
+    },
+
+    async list() {
+      await ensureIndexes();
+      return users.find({}, { ...WITHOUT_ID, collation: CASE_INSENSITIVE }).sort({ username: 1 }).toArray();
+    },
+
+    ready: () => pingMongo(db),
+    // The MongoClient belongs to whoever called connectMongo.
+    close: async () => undefined,
+  };
+}

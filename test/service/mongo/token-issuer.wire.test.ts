@@ -1,0 +1,235 @@
+import type { Document } from 'bson';
+import { createMongoTokenIssuer, METEOR_ID_ALPHABET } from '../../../service/tokens/mongo';
+import type { SiteUser } from '../../../service/identity/types';
+import { TokenError, type TokenIssuer } from '../../../service/tokens/types';
+import { startWireHarness, WIRE_LEVEL, type WireHarness } from '../../support/mongo/harness';
+
+const alice: SiteUser = { sub: 'site-1', username: 'alice', email: 'alice@example.com', email_verified: true, name: 'Alice Liddell' };
+const TOKEN = /^[A-Za-z0-9_-]{43}$/; // 32 random bytes, base64url
+
+/** Rocket.Chat's own unique indexes on `users` (username, emails.address). */
+function rocketChatIndexes(h: WireHarness): void {
+  h.fake.indexes.set('users', [
+    { name: 'username_1', key: { username: 1 }, unique: true, caseInsensitive: false },
+    { name: 'emails.address_1', key: { 'emails.address': 1 }, unique: true, caseInsensitive: false },
+  ]);
+}
+
+function existing(overrides: Document = {}): Document {
+  return {
+    _id: 'rcUser00000000001',
+    username: 'alice',
+    emails: [{ address: 'alice@example.com', verified: true }],
+    active: true,
+    type: 'user',
+    roles: ['user'],
+    services: { resume: { loginTokens: [{ hashedToken: 'h1', when: new Date() }, { hashedToken: 'pat', type: 'personalAccessToken', createdAt: new Date() }] } },
+    ...overrides,
+  };
+}
+
+async function reason(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof TokenError) return `${error.kind}:${error.reason}`;
+    throw error;
+  }
+  return 'no error';
+}
+
+describe(`MongoDB token issuer — ${WIRE_LEVEL}`, () => {
+  let h: WireHarness;
+  let issuer: TokenIssuer;
+
+  beforeEach(async () => {
+    h = await startWireHarness();
+    rocketChatIndexes(h);
+    issuer = createMongoTokenIssuer({ db: h.db, autoCreate: true, defaultRoles: ['user'] });
+  });
+  afterEach(() => h.close());
+
+  test('finds the user by exact username and $sets a fresh token and _updatedAt', async () => {
+    h.fake.docs('users').push(existing());
+    const { token } = (await issuer.issue(alice)) as { token: string };
+    expect(token).toMatch(TOKEN);
+
+    const finds = h.sent('users', 'find');
+    expect(finds).toHaveLength(1);
+    expect(finds[0].db).toBe('rocketchat');
+    expect(finds[0].body.filter).toEqual({ username: 'alice' });
+    expect(finds[0].body.projection).toEqual({ _id: 1, username: 1, active: 1, type: 1 });
+    const [update] = h.updates('users');
+    expect(update.q).toEqual({ _id: 'rcUser00000000001', active: true });
+    expect(Object.keys(update.u)).toEqual(['$set']);
+    expect(Object.keys(update.u.$set).sort()).toEqual(['_updatedAt', 'services.iframe.token']);
+    expect(update.u.$set['services.iframe.token']).toBe(token);
+    expect(update.u.$set._updatedAt).toBeInstanceOf(Date);
+    expect(h.fake.docs('users')[0].services.iframe.token).toBe(token);
+    expect(h.sent('users', 'insert')).toHaveLength(0);
+  });
+
+  test('a fresh token on every issue: the old one stops working', async () => {
+    h.fake.docs('users').push(existing());
+    const first = (await issuer.issue(alice)) as { token: string };
+    const second = (await issuer.issue(alice)) as { token: string };
+    expect(second.token).not.toBe(first.token);
+    expect(h.fake.docs('users')[0].services.iframe.token).toBe(second.token);
+  });
+
+  test('falls back to a VERIFIED email with $elemMatch when the username is unknown', async () => {
+    h.fake.docs('users').push(existing({ username: 'alice.l' }));
+    await issuer.issue(alice);
+    const filters = h.sent('users', 'find').map((c) => c.body.filter);
+    expect(filters).toEqual([{ username: 'alice' }, { emails: { $elemMatch: { address: 'alice@example.com', verified: true } } }]);
+    expect(h.updates('users')[0].q).toEqual({ _id: 'rcUser00000000001', active: true });
+  });
+
+  test('never matches by email when the site has not verified it (account takeover)', async () => {
+    h.fake.docs('users').push(existing({ username: 'alice.l' }));
+    expect(await reason(issuer.issue({ ...alice, email_verified: false }))).toBe('denied:email_taken');
+    expect(h.sent('users', 'find').map((c) => c.body.filter)).not.toContainEqual(expect.objectContaining({ emails: expect.anything() }));
+    expect(h.updates('users')).toHaveLength(0);
+  });
+
+  test('creates a missing user with every field Rocket.Chat writes, typed right', async () => {
+    const before = Date.now();
+    const { token } = (await issuer.issue(alice)) as { token: string };
+    const inserts = h.sent('users', 'insert');
+    expect(inserts).toHaveLength(1);
+    const [doc] = inserts[0].body.documents as Document[];
+    expect(Object.keys(doc).sort()).toEqual(
+      ['_id', '_updatedAt', 'active', 'createdAt', 'emails', 'name', 'roles', 'services', 'settings', 'status', 'statusConnection', 'statusDefault', 'type', 'username'].sort(),
+    );
+    expect(doc._id).toMatch(new RegExp(`^[${METEOR_ID_ALPHABET}]{17}$`));
+    expect(doc.createdAt).toBeInstanceOf(Date);
+    expect(doc._updatedAt).toBeInstanceOf(Date);
+    expect(doc.createdAt.getTime()).toBeGreaterThanOrEqual(before - 5);
+    expect(doc).toMatchObject({
+      username: 'alice',
+      emails: [{ address: 'alice@example.com', verified: true }],
+      name: 'Alice Liddell',
+      active: true,
+      roles: ['user'],
+      type: 'user',
+      status: 'offline',
+      statusDefault: 'online',
+      statusConnection: 'offline',
+      settings: {},
+      services: {},
+    });
+    // The case-insensitive lookalike check ran before the insert.
+    expect(h.sent('users', 'find').map((c) => c.body.filter)).toContainEqual({ username: { $regex: '^alice$', $options: 'i' } });
+    // Then the token, on the new _id.
+    expect(h.updates('users')[0].q).toEqual({ _id: doc._id, active: true });
+    expect(h.fake.docs('users')[0].services.iframe.token).toBe(token);
+  });
+
+  test('roles come from defaultRoles, never from the site', async () => {
+    issuer = createMongoTokenIssuer({ db: h.db, autoCreate: true, defaultRoles: ['user', 'livechat-agent'] });
+    await issuer.issue({ ...alice, roles: ['admin'] });
+    expect((h.sent('users', 'insert')[0].body.documents as Document[])[0].roles).toEqual(['user', 'livechat-agent']);
+  });
+
+  test('auto-create off: a missing user is denied and nothing is written', async () => {
+    issuer = createMongoTokenIssuer({ db: h.db, autoCreate: false, defaultRoles: ['user'] });
+    expect(await reason(issuer.issue(alice))).toBe('denied:user_not_found');
+    expect(h.sent('users', 'insert')).toHaveLength(0);
+    expect(h.sent('users', 'update')).toHaveLength(0);
+  });
+
+  test('a deactivated user is denied and gets no token', async () => {
+    h.fake.docs('users').push(existing({ active: false }));
+    expect(await reason(issuer.issue(alice))).toBe('denied:user_deactivated');
+    expect(h.sent('users', 'update')).toHaveLength(0);
+  });
+
+  test('bots and apps in the users collection are never logged in', async () => {
+    h.fake.docs('users').push(existing({ type: 'bot' }));
+    expect(await reason(issuer.issue(alice))).toBe('denied:not_a_user');
+  });
+
+  test('a username differing only in case is refused instead of creating a lookalike', async () => {
+    h.fake.docs('users').push(existing({ username: 'Alice', emails: [{ address: 'other@example.com', verified: true }] }));
+    expect(await reason(issuer.issue(alice))).toBe('denied:username_taken');
+    expect(h.sent('users', 'insert')).toHaveLength(0);
+  });
+
+  test('regex metacharacters in the username are escaped in the lookalike check', async () => {
+    await issuer.issue({ ...alice, username: 'a.l-ice' });
+    expect(h.sent('users', 'find').map((c) => c.body.filter)).toContainEqual({ username: { $regex: '^a\\.l\\-ice$', $options: 'i' } });
+  });
+
+  test('race: two first logins of the same new user at once yield exactly one account (E11000 → read again)', async () => {
+    // Hold the first two username lookups until both arrived, so both logins see "no such user".
+    let waiting: (() => void)[] = [];
+    h.server.handle(async (command) => {
+      if (command.name === 'find' && typeof command.body.filter?.username === 'string' && waiting !== undefined) {
+        await new Promise<void>((resolve) => {
+          waiting.push(resolve);
+          if (waiting.length === 2) {
+            waiting.forEach((release) => release());
+            waiting = undefined as unknown as (() => void)[];
+          }
+        });
+      }
+      return h.fake.handler(command);
+    });
+    const [a, b] = (await Promise.all([issuer.issue(alice), issuer.issue(alice)])) as { token: string }[];
+    expect(a.token).toMatch(TOKEN);
+    expect(b.token).toMatch(TOKEN);
+    const inserts = h.sent('users', 'insert');
+    expect(inserts).toHaveLength(2);
+    expect(h.fake.docs('users')).toHaveLength(1);
+    const id = h.fake.docs('users')[0]._id;
+    // Both tokens were written to the one account.
+    expect(h.updates('users').map((u) => u.q)).toEqual([
+      { _id: id, active: true },
+      { _id: id, active: true },
+    ]);
+  });
+
+  test('an email held by another account (E11000 on emails.address) is denied, not retried forever', async () => {
+    h.fake.docs('users').push(existing({ username: 'someone', emails: [{ address: 'alice@example.com', verified: false }] }));
+    expect(await reason(issuer.issue(alice))).toBe('denied:email_taken');
+  });
+
+  test('revoke unsets services.iframe.token and pulls session tokens, keeping personal access tokens', async () => {
+    h.fake.docs('users').push(existing({ services: { iframe: { token: 'old' }, resume: existing().services.resume } }));
+    await issuer.revoke(alice);
+    const [update] = h.updates('users');
+    expect(update.q).toEqual({ _id: 'rcUser00000000001' });
+    expect(update.u.$unset).toEqual({ 'services.iframe.token': 1 });
+    expect(update.u.$pull).toEqual({ 'services.resume.loginTokens': { when: { $exists: true } } });
+    expect(update.u.$set._updatedAt).toBeInstanceOf(Date);
+    const stored = h.fake.docs('users')[0];
+    expect(stored.services.iframe).toEqual({});
+    expect(stored.services.resume.loginTokens).toEqual([expect.objectContaining({ hashedToken: 'pat' })]);
+  });
+
+  test('revoke of an unknown user writes nothing', async () => {
+    await issuer.revoke(alice);
+    expect(h.sent('users', 'update')).toHaveLength(0);
+  });
+
+  test('a connection dropped mid-command is TokenError unavailable, not a crash', async () => {
+    h.server.handle((command) => {
+      if (command.name === 'find') h.server.dropConnections();
+      return h.fake.handler(command);
+    });
+    expect(await reason(issuer.issue(alice))).toBe('unavailable:mongodb_unreachable');
+    expect(await reason(issuer.revoke(alice))).toBe('unavailable:mongodb_unreachable');
+  });
+
+  test('a server error the driver reports is unavailable, with no detail leaked', async () => {
+    h.server.handle(() => ({ ok: 0, code: 13, codeName: 'Unauthorized', errmsg: 'not authorized on rocketchat' }));
+    expect(await reason(issuer.issue(alice))).toBe('unavailable:mongodb_error');
+  });
+
+  test('ready() pings; a stopped server is unavailable within the selection timeout', async () => {
+    expect(await issuer.ready()).toBe(true);
+    await h.server.close();
+    expect(await issuer.ready()).toBe(false);
+    expect(await reason(issuer.issue(alice))).toBe('unavailable:mongodb_unreachable');
+  }, 15000);
+});
