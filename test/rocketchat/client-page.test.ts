@@ -36,8 +36,6 @@ afterEach(async () => {
 
 type RcEvent = { type: string; detail: unknown };
 const events = (p: Page): Promise<RcEvent[]> => p.evaluate(() => (window as unknown as { __rc: { events: RcEvent[] } }).__rc.events);
-const waitForEvent = (p: Page, type: string) =>
-  p.waitForFunction((t) => (window as unknown as { __rc?: { events: Array<{ type: string }> } }).__rc?.events.some((e) => e.type === t), type, { timeout: 10_000 });
 const loginFrame = async (p: Page): Promise<Frame> => {
   const handle = await p.waitForSelector('iframe[title="login-iframe"]');
   const frame = await handle.contentFrame();

@@ -4,9 +4,10 @@
  *
  *   const rc = await startRocketChat({ createToken: { mode: '8.x', secret: 's3cret' } });
  *   rc.url                      origin, no trailing slash (default host 127.0.0.1, random port)
- *   rc.admin                    { userId, username, token }: token is a personal access token
+ *   rc.admin                    { userId, username, token, password }: token is a personal access token
  *                               (bypassTwoFactor) of a user holding create-user, edit-other-user-info,
- *                               user-generate-access-token, logout-other-user, api-bypass-rate-limit...
+ *                               user-generate-access-token, logout-other-user, api-bypass-rate-limit...;
+ *                               the password is for /api/v1/login tests (a resume token from it is NOT 2FA-exempt)
  *   rc.createUser({ username, email, name?, password?, verified?, roles?, active?, twoFactor? })
  *                               roles default ['user'] (no admin permission); twoFactor: { email?: true,
  *                               totpSecret?: base32 } turns on 2FA for /api/v1/login
@@ -43,6 +44,8 @@ export type { FaultSettings, IframeSettings, NewUser, RequestRecord, SentMail, S
 export { totpCode } from './twoFactor';
 export { hashLoginToken, passwordDigest } from './ids';
 
+const ADMIN_PASSWORD = 'admin-password';
+
 export interface RocketChatOptions {
   port?: number;
   host?: string;
@@ -56,7 +59,7 @@ export interface RocketChatOptions {
 
 export interface RocketChatStandIn {
   url: string;
-  admin: { userId: string; username: string; token: string };
+  admin: { userId: string; username: string; token: string; password: string };
   createUser(u: NewUser): StoredUser;
   findUser(by: { username?: string; userId?: string; email?: string }): StoredUser | undefined;
   users(): StoredUser[];
@@ -90,8 +93,8 @@ export async function startRocketChat(options: RocketChatOptions = {}): Promise<
   settings.set('Site_Url', url);
 
   // An old account, so Rocket.Chat's "just registered" 2FA grace does not hide 2FA checks.
-  const adminUser = store.create({ username: 'admin', email: 'admin@rocket.chat.test', name: 'Administrator', password: 'admin-password', verified: true, roles: ['admin', 'user'], createdAt: new Date('2024-01-01T00:00:00Z') });
-  const admin = { userId: adminUser._id, username: adminUser.username, token: store.issuePersonalAccessToken(adminUser, 'iframe-auth-bridge', true) };
+  const adminUser = store.create({ username: 'admin', email: 'admin@rocket.chat.test', name: 'Administrator', password: ADMIN_PASSWORD, verified: true, roles: ['admin', 'user'], createdAt: new Date('2024-01-01T00:00:00Z') });
+  const admin = { userId: adminUser._id, username: adminUser.username, token: store.issuePersonalAccessToken(adminUser, 'iframe-auth-bridge', true), password: ADMIN_PASSWORD };
 
   const mustFind = (userId: string): StoredUser => {
     const user = store.byUserId(userId);

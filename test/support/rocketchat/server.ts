@@ -51,6 +51,8 @@ export class StandInServer {
       const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
       this.server.closeAllConnections();
       await closed;
+      // Let in-process clients see their kept-alive sockets close, so the next call is refused, not reset.
+      await sleep(20);
     } else if (!down && !this.server.listening && this.address) {
       this.server = this.createListener();
       await this.listen(this.address.port, this.address.address);
