@@ -34,7 +34,9 @@ export type ProvisioningDeniedReason =
   | 'email_not_verified'
   | 'user_deactivated'
   | 'role_not_grantable'
-  | 'username_taken';
+  | 'username_taken'
+  /** Another Rocket.Chat user already has the assertion's email. */
+  | 'email_taken';
 
 export type ErrorReply =
   | { error: 'bad_request' }

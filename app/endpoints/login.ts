@@ -1,0 +1,28 @@
+/** `POST login` — `{assertion}` → a Rocket.Chat login token for the user it names. */
+import type { IHttp, IModify, IPersistence, IRead } from '@rocket.chat/apps-engine/definition/accessors';
+import { ApiEndpoint, IApiEndpointInfo, IApiRequest, IApiResponse } from '@rocket.chat/apps-engine/definition/api';
+import type { IApp } from '@rocket.chat/apps-engine/definition/IApp';
+import { APP_ENDPOINTS } from '../contract/replies';
+import { login, requireConfigured } from '../lib/bridge';
+import type { BridgeHost } from './host';
+import { errorReply, readAssertion, reply } from './replies';
+
+export class LoginEndpoint extends ApiEndpoint {
+  public override path = APP_ENDPOINTS.login;
+
+  constructor(app: IApp, private readonly host: BridgeHost) {
+    super(app);
+  }
+
+  public async post(request: IApiRequest, _endpoint: IApiEndpointInfo, read: IRead, _modify: IModify, http: IHttp, persistence: IPersistence): Promise<IApiResponse> {
+    try {
+      const assertion = readAssertion(request);
+      const config = requireConfigured(await this.host.configuration(read));
+      const storage = { read: read.getPersistenceReader(), write: persistence };
+      const context = { read, http, storage, log: this.host.log, now: Math.floor(Date.now() / 1000) };
+      return reply(200, await login(assertion, config, this.host.replay, context));
+    } catch (error) {
+      return errorReply(error, this.host, 'login');
+    }
+  }
+}

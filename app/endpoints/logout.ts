@@ -1,0 +1,29 @@
+/** `POST logout` — `{assertion}` → every Rocket.Chat login token of that user revoked. */
+import type { IHttp, IModify, IPersistence, IRead } from '@rocket.chat/apps-engine/definition/accessors';
+import { ApiEndpoint, IApiEndpointInfo, IApiRequest, IApiResponse } from '@rocket.chat/apps-engine/definition/api';
+import type { IApp } from '@rocket.chat/apps-engine/definition/IApp';
+import { APP_ENDPOINTS, LogoutReply } from '../contract/replies';
+import { logout, requireConfigured } from '../lib/bridge';
+import type { BridgeHost } from './host';
+import { errorReply, readAssertion, reply } from './replies';
+
+export class LogoutEndpoint extends ApiEndpoint {
+  public override path = APP_ENDPOINTS.logout;
+
+  constructor(app: IApp, private readonly host: BridgeHost) {
+    super(app);
+  }
+
+  public async post(request: IApiRequest, _endpoint: IApiEndpointInfo, read: IRead, _modify: IModify, http: IHttp, persistence: IPersistence): Promise<IApiResponse> {
+    try {
+      const assertion = readAssertion(request);
+      const config = requireConfigured(await this.host.configuration(read));
+      const storage = { read: read.getPersistenceReader(), write: persistence };
+      await logout(assertion, config, this.host.replay, { read, http, storage, log: this.host.log, now: Math.floor(Date.now() / 1000) });
+      const revoked: LogoutReply = { revoked: true };
+      return reply(200, revoked);
+    } catch (error) {
+      return errorReply(error, this.host, 'logout');
+    }
+  }
+}

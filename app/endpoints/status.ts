@@ -1,0 +1,30 @@
+/** `GET status` — whether the App is ready to log users in, and which settings it lacks. No secrets. */
+import type { IRead } from '@rocket.chat/apps-engine/definition/accessors';
+import { ApiEndpoint, IApiEndpointInfo, IApiRequest, IApiResponse } from '@rocket.chat/apps-engine/definition/api';
+import type { IApp } from '@rocket.chat/apps-engine/definition/IApp';
+import { APP_ENDPOINTS, StatusReply } from '../contract/replies';
+import { restBaseUrl } from '../lib/bridge';
+import { NotConfigured } from '../lib/errors';
+import type { BridgeHost } from './host';
+import { reply } from './replies';
+
+export class StatusEndpoint extends ApiEndpoint {
+  public override path = APP_ENDPOINTS.status;
+
+  constructor(app: IApp, private readonly host: BridgeHost) {
+    super(app);
+  }
+
+  public async get(_request: IApiRequest, _endpoint: IApiEndpointInfo, read: IRead): Promise<IApiResponse> {
+    const { config, missing } = await this.host.configuration(read);
+    const all = [...missing];
+    try {
+      await restBaseUrl(config, read);
+    } catch (error) {
+      if (!(error instanceof NotConfigured)) throw error;
+      all.push(...error.missing.filter((id) => !all.includes(id)));
+    }
+    const status: StatusReply = { configured: all.length === 0, missing: all, version: this.host.version };
+    return reply(200, status);
+  }
+}

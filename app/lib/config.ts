@@ -1,0 +1,164 @@
+/**
+ * Turns raw setting values into one typed configuration, checked once per change (not per
+ * login). Values that are empty or unusable are reported by setting id: that list is the
+ * `missing` of the 503 reply and of `status`.
+ */
+import { ALGORITHMS, Algorithm, DEFAULT_CLOCK_SKEW_SECONDS, DEFAULT_MAX_LIFETIME_SECONDS, ROLE_PATTERN } from '../contract/claims';
+import { DEFAULT_TIMEOUT_MS, SettingId, settings } from '../settings';
+import { KeyConfigError, parsePublicKeys, parseSecret, usableAlgorithms, VerificationKeys } from './jws/keys';
+
+export type UsernameConflictPolicy = 'refuse' | 'suffix';
+
+export interface VerificationConfig {
+  algorithms: Algorithm[];
+  keys: VerificationKeys;
+  issuer: string;
+  audience: string;
+  maxLifetimeSeconds: number;
+  clockSkewSeconds: number;
+}
+
+export interface AccessConfig {
+  /** Empty: use the `Site_Url` server setting. */
+  restUrl: string;
+  adminUserId: string;
+  adminToken: string;
+  /** Set for Rocket.Chat 8+, where users.createToken wants `secret`. */
+  createTokenSecret?: string;
+  timeoutMs: number;
+}
+
+export interface ProvisioningConfig {
+  autoCreate: boolean;
+  defaultRoles: string[];
+  allowedEmailDomains: string[];
+  grantableRoles: string[];
+  syncProfile: boolean;
+  usernameConflict: UsernameConflictPolicy;
+  matchByVerifiedEmail: boolean;
+  requireVerifiedEmail: boolean;
+}
+
+export interface BridgeConfig {
+  verification: VerificationConfig;
+  access: AccessConfig;
+  provisioning: ProvisioningConfig;
+}
+
+export interface LoadedConfig {
+  config: BridgeConfig;
+  /** Setting ids that are required but empty, or set to something unusable. */
+  missing: string[];
+  /** Why each unusable value was refused (for the log; never holds a secret). */
+  problems: string[];
+}
+
+export type SettingValues = ReadonlyMap<string, unknown>;
+
+const PACKAGE_VALUES: ReadonlyMap<string, unknown> = new Map(settings.map((setting) => [setting.id, setting.packageValue]));
+
+/** Values as the settings page holds them: missing or null means the package default. */
+export function withDefaults(values: SettingValues): Map<string, unknown> {
+  const merged = new Map(PACKAGE_VALUES);
+  for (const [id, value] of values) if (value !== undefined && value !== null) merged.set(id, value);
+  return merged;
+}
+
+function text(values: SettingValues, id: SettingId): string {
+  const value = values.get(id);
+  return typeof value === 'string' ? value.trim() : '';
+}
+
+function flag(values: SettingValues, id: SettingId): boolean {
+  const value = values.get(id);
+  return value === true || value === 'true';
+}
+
+/** A comma/space separated setting, or an array (multi-select values arrive as arrays). */
+function list(values: SettingValues, id: SettingId): string[] {
+  const value = values.get(id);
+  const items = Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : typeof value === 'string' ? value.split(/[\s,]+/) : [];
+  return [...new Set(items.map((item) => item.trim()).filter((item) => item !== ''))];
+}
+
+export function loadConfig(raw: SettingValues): LoadedConfig {
+  const values = withDefaults(raw);
+  const missing = new Set<string>();
+  const problems: string[] = [];
+  const refuse = (id: SettingId, why: string): void => {
+    missing.add(id);
+    problems.push(`${id}: ${why}`);
+  };
+  const positive = (id: SettingId, fallback: number, max: number): number => {
+    const value = Number(values.get(id));
+    if (!Number.isInteger(value) || value < 0 || value > max) {
+      refuse(id, `must be a whole number from 0 to ${max}`);
+      return fallback;
+    }
+    return value;
+  };
+
+  const allowed = list(values, SettingId.AssertionAlgorithms).filter((alg): alg is Algorithm => (ALGORITHMS as readonly string[]).includes(alg));
+  if (allowed.length === 0) refuse(SettingId.AssertionAlgorithms, 'no algorithm allowed');
+  const keys: VerificationKeys = { publicKeys: [] };
+  try {
+    keys.secret = parseSecret(values.get(SettingId.AssertionSecret) === undefined ? '' : String(values.get(SettingId.AssertionSecret)));
+  } catch (error) {
+    refuse(SettingId.AssertionSecret, (error as KeyConfigError).message);
+  }
+  try {
+    keys.publicKeys = parsePublicKeys(text(values, SettingId.AssertionPublicKeys));
+  } catch (error) {
+    if (!(error instanceof KeyConfigError)) throw error;
+    refuse(SettingId.AssertionPublicKeys, error.message);
+  }
+  const algorithms = usableAlgorithms(allowed, keys);
+  if (algorithms.length === 0 && !missing.has(SettingId.AssertionSecret) && !missing.has(SettingId.AssertionPublicKeys)) {
+    // Either one would do: name both so the operator sees the choice.
+    refuse(SettingId.AssertionSecret, 'no key for any allowed algorithm');
+    missing.add(SettingId.AssertionPublicKeys);
+  }
+
+  for (const id of [SettingId.AssertionIssuer, SettingId.AssertionAudience, SettingId.RcAdminUserId, SettingId.RcAdminToken]) {
+    if (text(values, id) === '') refuse(id, 'empty');
+  }
+  const restUrl = text(values, SettingId.RcRestUrl).replace(/\/+$/, '');
+  if (restUrl !== '' && !/^https?:\/\/[^\s/?#]+(?:\/[^\s?#]*)?$/.test(restUrl)) refuse(SettingId.RcRestUrl, 'not an http(s) URL');
+
+  const roles = (id: SettingId): string[] => {
+    const items = list(values, id);
+    if (!items.every((role) => ROLE_PATTERN.test(role))) refuse(id, 'a role name is not valid');
+    return items;
+  };
+  const conflict = text(values, SettingId.UsernameConflict);
+
+  const config: BridgeConfig = {
+    verification: {
+      algorithms,
+      keys,
+      issuer: text(values, SettingId.AssertionIssuer),
+      audience: text(values, SettingId.AssertionAudience),
+      maxLifetimeSeconds: positive(SettingId.AssertionMaxLifetimeSeconds, DEFAULT_MAX_LIFETIME_SECONDS, 3600),
+      clockSkewSeconds: positive(SettingId.ClockSkewSeconds, DEFAULT_CLOCK_SKEW_SECONDS, 300),
+    },
+    access: {
+      restUrl,
+      adminUserId: text(values, SettingId.RcAdminUserId),
+      adminToken: text(values, SettingId.RcAdminToken),
+      createTokenSecret: text(values, SettingId.RcCreateTokenSecret) || undefined,
+      timeoutMs: positive(SettingId.RcTimeoutMs, DEFAULT_TIMEOUT_MS, 60000) || DEFAULT_TIMEOUT_MS,
+    },
+    provisioning: {
+      autoCreate: flag(values, SettingId.AutoCreateUsers),
+      defaultRoles: roles(SettingId.DefaultRoles),
+      allowedEmailDomains: list(values, SettingId.AllowedEmailDomains).map((domain) => domain.replace(/^@/, '').toLowerCase()),
+      grantableRoles: roles(SettingId.GrantableRoles),
+      syncProfile: flag(values, SettingId.SyncProfileOnLogin),
+      usernameConflict: conflict === 'suffix' ? 'suffix' : 'refuse',
+      matchByVerifiedEmail: flag(values, SettingId.MatchByVerifiedEmail),
+      requireVerifiedEmail: flag(values, SettingId.RequireVerifiedEmail),
+    },
+  };
+  if (conflict !== 'refuse' && conflict !== 'suffix') refuse(SettingId.UsernameConflict, 'must be refuse or suffix');
+  return { config, missing: [...missing], problems };
+}

@@ -1,0 +1,18 @@
+/**
+ * Strict base64url (RFC 7515 §2): the URL-safe alphabet, no padding, no whitespace, and
+ * canonical only — the unused low bits of the last character must be zero, so that one
+ * token has exactly one spelling (Node's decoder would silently accept all of these).
+ */
+
+const ALPHABET = /^[A-Za-z0-9_-]*$/;
+
+export function decodeBase64url(text: string): Buffer | undefined {
+  if (!ALPHABET.test(text) || text.length % 4 === 1) return undefined;
+  const bytes = Buffer.from(text, 'base64url');
+  if (bytes.toString('base64url') !== text) return undefined;
+  return bytes;
+}
+
+export function encodeBase64url(bytes: Buffer): string {
+  return bytes.toString('base64url');
+}

@@ -1,0 +1,192 @@
+/**
+ * Finds or creates the Rocket.Chat user an assertion names, by the operator's policy.
+ *
+ * Who is "the same person": the Rocket.Chat user linked to the assertion's `sub` (the App
+ * records that link when it creates or adopts a user); else, for a user the App never
+ * linked, the one with the assertion's username *and* its verified email; else (opt-in)
+ * the one with its verified email. A user with the username who is none of these is a
+ * different person: the login is refused, or a suffixed username is used.
+ */
+import { randomBytes, createHash } from 'crypto';
+import { AssertionClaims, emailDomain, USERNAME_PATTERN } from '../contract/claims';
+import type { ProvisioningConfig } from './config';
+import { ProvisioningDenied, RocketChatUnavailable } from './errors';
+import { RocketChatRefused } from './rocketchat/client';
+import { ProfileChange, RocketChatUser, UsersApi } from './rocketchat/users';
+import { IdentityLinks } from './store/identityLinks';
+
+export interface ProvisionedUser {
+  user: RocketChatUser;
+  created: boolean;
+}
+
+const lower = (text: string): string => text.toLowerCase();
+
+function hasEmail(user: RocketChatUser, email: string): boolean {
+  return user.emails.some((entry) => lower(entry.address) === lower(email));
+}
+
+/** Checks that need no lookup, so a refused assertion costs Rocket.Chat nothing. */
+export function checkPolicy(claims: AssertionClaims, policy: ProvisioningConfig): void {
+  if (policy.requireVerifiedEmail && !claims.email_verified) throw new ProvisioningDenied('email_not_verified');
+  if (policy.allowedEmailDomains.length > 0 && !policy.allowedEmailDomains.includes(emailDomain(claims.email))) {
+    throw new ProvisioningDenied('email_domain_not_allowed');
+  }
+  // `admin` is no exception to the rule: only an explicit grantable entry lets it through.
+  if ((claims.roles ?? []).some((role) => !policy.grantableRoles.includes(role))) throw new ProvisioningDenied('role_not_grantable');
+}
+
+/**
+ * The roles a user should end up with: what they have that the bridge does not manage,
+ * plus the default roles, plus the grantable roles the assertion asks for.
+ */
+export function desiredRoles(current: string[], claims: AssertionClaims, policy: ProvisioningConfig): string[] {
+  const asked = claims.roles ?? [];
+  const kept = current.filter((role) => !policy.grantableRoles.includes(role) || asked.includes(role));
+  return [...new Set([...kept, ...policy.defaultRoles, ...asked])];
+}
+
+/** Deterministic per site user, so every retry tries the same names. */
+export function suffixedUsernames(username: string, sub: string): string[] {
+  const digest = createHash('sha256').update(sub).digest('hex');
+  return [6, 10].map((length) => `${username.slice(0, 63 - length)}-${digest.slice(0, length)}`).filter((name) => USERNAME_PATTERN.test(name));
+}
+
+/** Passes Rocket.Chat's strictest password policy; nobody ever learns it. */
+function throwawayPassword(): string {
+  return `${randomBytes(24).toString('base64url')}aA1!`;
+}
+
+export class Provisioner {
+  constructor(private readonly users: UsersApi, private readonly links: IdentityLinks, private readonly policy: ProvisioningConfig) {}
+
+  async provision(claims: AssertionClaims): Promise<ProvisionedUser> {
+    checkPolicy(claims, this.policy);
+    const found = await this.findExisting(claims);
+    if (found) {
+      if (!found.active) throw new ProvisioningDenied('user_deactivated');
+      if (this.policy.syncProfile) await this.sync(found, claims);
+      return { user: found, created: false };
+    }
+    return this.createFor(claims);
+  }
+
+  /** For logout: the linked user, else the same-person match; never creates. */
+  async findForLogout(claims: AssertionClaims): Promise<RocketChatUser | undefined> {
+    return this.findExisting(claims);
+  }
+
+  private async findExisting(claims: AssertionClaims): Promise<RocketChatUser | undefined> {
+    const linkedId = await this.links.userIdOf(claims.sub);
+    if (linkedId) {
+      const linked = await this.users.info({ userId: linkedId });
+      if (linked) return linked;
+      await this.links.unlink(claims.sub); // deleted in Rocket.Chat: start over
+    }
+    const repaired = await this.adoptPending(claims);
+    if (repaired) return repaired;
+
+    const byName = await this.users.info({ username: claims.username });
+    if (byName && (await this.isSamePerson(byName, claims))) return this.adopt(claims, byName);
+
+    if (this.policy.matchByVerifiedEmail && claims.email_verified) {
+      const byEmail = await this.users.findByEmail(claims.email);
+      if (byEmail && (await this.links.siteOf(byEmail._id)) === undefined) return this.adopt(claims, byEmail);
+    }
+    return undefined;
+  }
+
+  /** A create whose link was never written: the user it made has the name and email we wrote down. */
+  private async adoptPending(claims: AssertionClaims): Promise<RocketChatUser | undefined> {
+    const pending = await this.links.pending(claims.sub);
+    if (!pending) return undefined;
+    const user = await this.users.info({ username: pending.username });
+    if (!user || !hasEmail(user, pending.email) || (await this.links.siteOf(user._id)) !== undefined) return undefined;
+    return this.adopt(claims, user);
+  }
+
+  /** The same person, or the user an unfinished attempt of theirs created (see `pending`). */
+  private async isOurs(user: RocketChatUser, claims: AssertionClaims): Promise<boolean> {
+    if (await this.isSamePerson(user, claims)) return true;
+    const pending = await this.links.pending(claims.sub);
+    return pending?.username === user.username && hasEmail(user, pending.email) && (await this.links.siteOf(user._id)) === undefined;
+  }
+
+  private async isSamePerson(user: RocketChatUser, claims: AssertionClaims): Promise<boolean> {
+    const site = await this.links.siteOf(user._id);
+    if (site !== undefined) return this.links.isSite(site, claims.sub);
+    return claims.email_verified && hasEmail(user, claims.email);
+  }
+
+  private async adopt(claims: AssertionClaims, user: RocketChatUser): Promise<RocketChatUser> {
+    await this.links.link(claims.sub, user._id);
+    return user;
+  }
+
+  private async createFor(claims: AssertionClaims): Promise<ProvisionedUser> {
+    if (!this.policy.autoCreate) throw new ProvisioningDenied('auto_create_off');
+    const candidates = [claims.username, ...(this.policy.usernameConflict === 'suffix' ? suffixedUsernames(claims.username, claims.sub) : [])];
+    for (const username of candidates) {
+      // Looked up again even for the first name: `pending` must only ever name a username that was free.
+      const holder = await this.users.info({ username });
+      if (holder) {
+        if (await this.isOurs(holder, claims)) return this.existing(await this.adopt(claims, holder), claims);
+        continue;
+      }
+      const created = await this.tryCreate(claims, username);
+      if (created) return created;
+    }
+    throw new ProvisioningDenied('username_taken');
+  }
+
+  private async existing(user: RocketChatUser, claims: AssertionClaims): Promise<ProvisionedUser> {
+    if (!user.active) throw new ProvisioningDenied('user_deactivated');
+    if (this.policy.syncProfile) await this.sync(user, claims);
+    return { user, created: false };
+  }
+
+  /** `undefined` when the username is held by a different person. */
+  private async tryCreate(claims: AssertionClaims, username: string): Promise<ProvisionedUser | undefined> {
+    await this.links.markPending(claims.sub, username, claims.email);
+    try {
+      const user = await this.users.create({
+        username,
+        email: claims.email,
+        name: claims.name,
+        password: throwawayPassword(),
+        roles: desiredRoles([], claims, this.policy),
+        verified: claims.email_verified,
+      });
+      await this.links.link(claims.sub, user._id);
+      return { user, created: true };
+    } catch (error) {
+      if (!(error instanceof RocketChatRefused)) throw error;
+      // Someone (maybe a concurrent attempt for this same person) took the name: look again.
+      const holder = await this.users.info({ username });
+      if (holder) return (await this.isOurs(holder, claims)) ? this.existing(await this.adopt(claims, holder), claims) : undefined;
+      if (/email/i.test(`${error.errorType} ${error.errorText}`)) throw new ProvisioningDenied('email_taken');
+      throw new RocketChatUnavailable(`users.create refused: ${error.message}`);
+    }
+  }
+
+  private async sync(user: RocketChatUser, claims: AssertionClaims): Promise<void> {
+    const change: ProfileChange = {};
+    if (user.name !== claims.name) change.name = claims.name;
+    if (!hasEmail(user, claims.email)) {
+      change.email = claims.email;
+      change.verified = claims.email_verified;
+    }
+    const roles = desiredRoles(user.roles, claims, this.policy);
+    if (roles.length !== user.roles.length || roles.some((role) => !user.roles.includes(role))) change.roles = roles;
+    if (Object.keys(change).length === 0) return; // the common case costs no write
+    try {
+      await this.users.update(user._id, change);
+    } catch (error) {
+      if (error instanceof RocketChatRefused && change.email && /email/i.test(`${error.errorType} ${error.errorText}`)) {
+        throw new ProvisioningDenied('email_taken');
+      }
+      throw error;
+    }
+    Object.assign(user, { name: claims.name, roles, ...(change.email ? { emails: [{ address: claims.email, verified: claims.email_verified }] } : {}) });
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * Who is who: the link from a site user (`iss` + `sub`) to the Rocket.Chat user the App
+ * created or adopted for them. It tells "the same person came back under a new username"
+ * from "a different person has this username", and survives username changes.
+ *
+ * A `pending` record is written before users.create, so that a user created by an
+ * attempt that failed before linking is recognised and adopted by the next attempt.
+ */
+import { association, hashKey, Storage } from './records';
+
+interface Link {
+  site: string;
+  userId: string;
+}
+
+interface Pending {
+  site: string;
+  username: string;
+  email: string;
+}
+
+export class IdentityLinks {
+  constructor(private readonly storage: Storage, private readonly issuer: string) {}
+
+  private site(sub: string): string {
+    return hashKey(this.issuer, sub);
+  }
+
+  async userIdOf(sub: string): Promise<string | undefined> {
+    const [link] = (await this.storage.read.readByAssociation(association('site', this.site(sub)))) as Link[];
+    return typeof link?.userId === 'string' ? link.userId : undefined;
+  }
+
+  /** The site user a Rocket.Chat user is linked to (hashed), if any. */
+  async siteOf(userId: string): Promise<string | undefined> {
+    const [link] = (await this.storage.read.readByAssociation(association('rc-user', userId))) as Link[];
+    return typeof link?.site === 'string' ? link.site : undefined;
+  }
+
+  isSite(site: string, sub: string): boolean {
+    return site === this.site(sub);
+  }
+
+  async link(sub: string, userId: string): Promise<void> {
+    const site = this.site(sub);
+    await this.unlink(sub);
+    await this.storage.write.removeByAssociation(association('rc-user', userId));
+    await this.storage.write.createWithAssociations({ site, userId } satisfies Link, [association('site', site), association('rc-user', userId)]);
+    await this.storage.write.removeByAssociation(association('pending', site));
+  }
+
+  async unlink(sub: string): Promise<void> {
+    await this.storage.write.removeByAssociation(association('site', this.site(sub)));
+  }
+
+  async pending(sub: string): Promise<Pending | undefined> {
+    const [record] = (await this.storage.read.readByAssociation(association('pending', this.site(sub)))) as Pending[];
+    return record && typeof record.username === 'string' ? record : undefined;
+  }
+
+  async markPending(sub: string, username: string, email: string): Promise<void> {
+    const site = this.site(sub);
+    await this.storage.write.updateByAssociation(association('pending', site), { site, username, email } satisfies Pending, true);
+  }
+}
