@@ -1,0 +1,102 @@
+/**
+ * Performs the App's outbound requests for real, with Node's fetch, translating the
+ * engine's request options the way Rocket.Chat's own HTTP bridge does (content or data,
+ * params, auth, timeout, encoding), so that the App talks to stand-ins over real sockets.
+ */
+import type { IHttpRequest, IHttpResponse } from '@rocket.chat/apps-engine/definition/accessors';
+import type { HttpBridge, IHttpBridgeRequestInfo } from '@rocket.chat/apps-engine/server/bridges/HttpBridge';
+
+/** Rocket.Chat's default when the App gives no timeout. */
+const DEFAULT_TIMEOUT_MS = 3 * 60 * 1000;
+const JSON_TYPES = ['application/json', 'text/javascript', 'application/javascript', 'application/x-javascript'];
+
+export function createHttpBridge(Base: typeof HttpBridge): HttpBridge {
+  class FetchHttpBridge extends Base {
+    protected async call(info: IHttpBridgeRequestInfo): Promise<IHttpResponse> {
+      const { url, init, timeoutMs } = toFetchArguments(info);
+      let response: Response;
+      try {
+        response = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+      } catch (error) {
+        throw describeFetchFailure(error, info, timeoutMs);
+      }
+      const body = Buffer.from(await response.arrayBuffer());
+      const result: IHttpResponse = {
+        url: info.url,
+        method: info.method,
+        statusCode: response.status,
+        headers: headersToObject(response.headers),
+      };
+      if (info.request.encoding === null) {
+        // The engine types `content` as a string, but Rocket.Chat hands raw bytes over when asked.
+        (result as { content?: unknown }).content = body;
+        return result;
+      }
+      result.content = body.toString((info.request.encoding ?? 'utf8') as BufferEncoding);
+      result.data = parseJsonBody(response.headers.get('content-type'), result.content);
+      return result;
+    }
+  }
+  return new FetchHttpBridge();
+}
+
+function toFetchArguments(info: IHttpBridgeRequestInfo): { url: URL; init: RequestInit; timeoutMs: number } {
+  const request: IHttpRequest = info.request ?? {};
+  const method = info.method.toUpperCase();
+  const url = new URL(info.url);
+  const headers: Record<string, string> = { ...request.headers };
+  let content: unknown = request.content;
+  if (!content && typeof request.data === 'object' && request.data !== null) content = request.data;
+  if (request.auth) {
+    if (!request.auth.includes(':')) throw new Error('auth option should be of the form "username:password"');
+    headers.Authorization = `Basic ${Buffer.from(request.auth, 'ascii').toString('base64')}`;
+  }
+  const isGetOrHead = method === 'GET' || method === 'HEAD';
+  const params = Object.entries(request.params ?? {}).filter(([, value]) => Boolean(value));
+  if (content || isGetOrHead) {
+    for (const [key, value] of params) url.searchParams.append(key, value);
+  } else if (request.params) {
+    content = new URLSearchParams(params).toString();
+    headers['Content-Type'] = 'application/x-www-form-urlencoded';
+  }
+  let body: string | Buffer | undefined;
+  if (!isGetOrHead && content !== undefined && content !== null && content !== '') {
+    if (typeof content === 'string' || Buffer.isBuffer(content)) {
+      body = content;
+    } else {
+      body = JSON.stringify(content);
+      if (!hasHeader(headers, 'content-type')) headers['Content-Type'] = 'application/json';
+    }
+  }
+  return { url, init: { method, headers, body }, timeoutMs: request.timeout || DEFAULT_TIMEOUT_MS };
+}
+
+function headersToObject(headers: Headers): Record<string, string> {
+  const result: Record<string, string> = {};
+  headers.forEach((value, key) => {
+    result[key] = value;
+  });
+  return result;
+}
+
+function hasHeader(headers: Record<string, string>, name: string): boolean {
+  return Object.keys(headers).some((key) => key.toLowerCase() === name);
+}
+
+function parseJsonBody(contentType: string | null, text: string): unknown {
+  const mediaType = (contentType ?? '').split(';')[0].trim().toLowerCase();
+  if (!JSON_TYPES.includes(mediaType)) return null;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return null;
+  }
+}
+
+function describeFetchFailure(error: unknown, info: IHttpBridgeRequestInfo, timeoutMs: number): Error {
+  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
+    return new Error(`${info.method.toUpperCase()} ${info.url} timed out after ${timeoutMs} ms`);
+  }
+  const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
+  return new Error(`${info.method.toUpperCase()} ${info.url} failed (${error instanceof Error ? error.message : String(error)}${cause})`);
+}

@@ -1,0 +1,40 @@
+/**
+ * The engine's classes, required from the prepared copy (build/engine), never from
+ * node_modules: the AppManager checks its storages and bridges with `instanceof` against
+ * the classes of the copy it was loaded from. Types come from the installed package (same files).
+ */
+import { join } from 'node:path';
+
+export interface EngineModules {
+  AppManager: typeof import('@rocket.chat/apps-engine/server/AppManager').AppManager;
+  AppStatus: typeof import('@rocket.chat/apps-engine/definition/AppStatus').AppStatus;
+  AppStatusUtils: typeof import('@rocket.chat/apps-engine/definition/AppStatus').AppStatusUtils;
+  bridges: typeof import('@rocket.chat/apps-engine/server/bridges');
+  InternalBridge: typeof import('@rocket.chat/apps-engine/server/bridges/InternalBridge').InternalBridge;
+  ListenerBridge: typeof import('@rocket.chat/apps-engine/server/bridges/ListenerBridge').ListenerBridge;
+  OAuthAppsBridge: typeof import('@rocket.chat/apps-engine/server/bridges/OAuthAppsBridge').OAuthAppsBridge;
+  ThreadBridge: typeof import('@rocket.chat/apps-engine/server/bridges/ThreadBridge').ThreadBridge;
+  storage: typeof import('@rocket.chat/apps-engine/server/storage');
+  AppSourceStorage: typeof import('@rocket.chat/apps-engine/server/storage/AppSourceStorage').AppSourceStorage;
+  settings: typeof import('@rocket.chat/apps-engine/definition/settings');
+  users: typeof import('@rocket.chat/apps-engine/definition/users');
+}
+
+export function loadEngineModules(engineDir: string): EngineModules {
+  const load = <T>(relativePath: string): T => require(join(engineDir, relativePath)) as T;
+  const status = load<typeof import('@rocket.chat/apps-engine/definition/AppStatus')>('definition/AppStatus');
+  return {
+    AppManager: load<typeof import('@rocket.chat/apps-engine/server/AppManager')>('server/AppManager').AppManager,
+    AppStatus: status.AppStatus,
+    AppStatusUtils: status.AppStatusUtils,
+    bridges: load('server/bridges'),
+    InternalBridge: load<typeof import('@rocket.chat/apps-engine/server/bridges/InternalBridge')>('server/bridges/InternalBridge').InternalBridge,
+    ListenerBridge: load<typeof import('@rocket.chat/apps-engine/server/bridges/ListenerBridge')>('server/bridges/ListenerBridge').ListenerBridge,
+    OAuthAppsBridge: load<typeof import('@rocket.chat/apps-engine/server/bridges/OAuthAppsBridge')>('server/bridges/OAuthAppsBridge').OAuthAppsBridge,
+    ThreadBridge: load<typeof import('@rocket.chat/apps-engine/server/bridges/ThreadBridge')>('server/bridges/ThreadBridge').ThreadBridge,
+    storage: load('server/storage'),
+    AppSourceStorage: load<typeof import('@rocket.chat/apps-engine/server/storage/AppSourceStorage')>('server/storage/AppSourceStorage').AppSourceStorage,
+    settings: load('definition/settings'),
+    users: load('definition/users'),
+  };
+}

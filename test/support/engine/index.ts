@@ -1,0 +1,129 @@
+/**
+ * Runs our packaged App inside the REAL Apps-Engine (1.59.0) server runtime and its Deno
+ * subprocess, with in-memory bridges whose HTTP bridge makes real requests. Used by the
+ * engine tests, the benchmark and the demo.
+ *
+ *   const engine = await startEngine({ settings: {...}, serverSettings: { Site_Url: url } });
+ *   const reply = await engine.execute('status', { method: 'GET' });
+ *   await engine.close();
+ *
+ * One engine per process (the engine's own rule: one AppManager): a second startEngine()
+ * before close() throws. Install more Apps into the same engine with install().
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { join } from 'node:path';
+import { loadEngineModules } from './engine-module';
+import { EngineHostRuntime, type ExecuteRequest } from './engine-host';
+import { repoRoot } from './paths';
+import { prepareRuntime } from './prepare-runtime';
+import { createStorages } from './storage';
+
+export { packageTestApp, TEST_APP_ID } from './test-app-package';
+export { prepareRuntime } from './prepare-runtime';
+
+export interface EngineHostOptions {
+  /** Default: <repo>/dist/<nameSlug>_<version>.zip, named from app.json. */
+  zipPath?: string;
+  /** App setting values applied after install, by setting id; values typed as the setting is (boolean, number, string). */
+  settings?: Record<string, unknown>;
+  /** Rocket.Chat server settings the server-setting bridge returns, e.g. { Site_Url: 'http://127.0.0.1:3000' }. */
+  serverSettings?: Record<string, unknown>;
+  /** What the environment bridge exposes (only NODE_ENV, ROOT_URL, INSTANCE_IP and RC_APPS_<APP_ID>_* are readable). */
+  env?: Record<string, string>;
+}
+
+export interface EngineReply {
+  status: number;
+  headers?: Record<string, string>;
+  content?: unknown;
+}
+
+export interface EngineHost {
+  appId: string;
+  /**
+   * Dispatch like Rocket.Chat does: manager.getApiManager().executeApi(appId, path, request).
+   * `appId` defaults to our App's; pass another to reach an App added with install().
+   * An unknown path answers 404; an App handler that throws answers 500 with the message.
+   */
+  execute(path: string, request: ExecuteRequest, appId?: string): Promise<EngineReply>;
+  /** Goes through the engine, so the App's onSettingUpdated runs. */
+  updateSetting(id: string, value: unknown, appId?: string): Promise<void>;
+  /** Installs a second App (e.g. the test App) in the same manager; returns its id. */
+  install(zip: Buffer, settings?: Record<string, unknown>): Promise<string>;
+  /** Serve /api/apps/public/<appId>/<path> over real HTTP the way Rocket.Chat does; false if the path is not an app endpoint. */
+  handleHttp(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
+  logs(): unknown[];
+  clearLogs(): void;
+  close(): Promise<void>;
+}
+
+/** Claimed synchronously, so that two startEngine() calls racing each other cannot both pass. */
+let claimed = false;
+
+export async function startEngine(options: EngineHostOptions = {}): Promise<EngineHost> {
+  if (claimed) {
+    throw new Error('An engine is already running in this process (the Apps-Engine allows one AppManager per process): close() it first, or install() more Apps into it.');
+  }
+  claimed = true;
+  try {
+    return await start(options);
+  } catch (error) {
+    claimed = false;
+    throw error;
+  }
+}
+
+async function start(options: EngineHostOptions): Promise<EngineHost> {
+  const zip = readAppZip(options.zipPath ?? defaultZipPath());
+  const prepared = await prepareRuntime();
+  // The engine spawns plain `deno` with only PATH and DENO_DIR taken from this process.
+  process.env.PATH = [prepared.denoBinDir, ...(process.env.PATH ?? '').split(':').filter((dir) => dir !== prepared.denoBinDir)].join(':');
+  process.env.DENO_DIR = prepared.denoDir;
+
+  const engine = loadEngineModules(prepared.engineDir);
+  const runtime = new EngineHostRuntime({
+    engine,
+    storages: createStorages(engine),
+    serverSettings: options.serverSettings ?? {},
+    env: options.env ?? {},
+  });
+  let appId: string;
+  try {
+    await runtime.manager.load();
+    appId = await runtime.install(zip, options.settings);
+  } catch (error) {
+    await runtime.close().catch(() => undefined);
+    throw error;
+  }
+
+  let closed = false;
+  return {
+    appId,
+    execute: (path, request, targetAppId = appId) => runtime.execute(targetAppId, path, request),
+    updateSetting: (id, value, targetAppId = appId) => runtime.updateSetting(targetAppId, id, value),
+    install: (otherZip, settings) => runtime.install(otherZip, settings),
+    handleHttp: (req, res) => runtime.handleHttp(req, res),
+    logs: () => runtime.logs(),
+    clearLogs: () => runtime.clearLogs(),
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      try {
+        await runtime.close();
+      } finally {
+        claimed = false;
+      }
+    },
+  };
+}
+
+function defaultZipPath(): string {
+  const manifest = JSON.parse(readFileSync(join(repoRoot, 'app.json'), 'utf8')) as { nameSlug: string; version: string };
+  return join(repoRoot, 'dist', `${manifest.nameSlug}_${manifest.version}.zip`);
+}
+
+function readAppZip(zipPath: string): Buffer {
+  if (!existsSync(zipPath)) throw new Error(`The App package ${zipPath} does not exist: run \`npm run package:app\` first.`);
+  return readFileSync(zipPath);
+}

@@ -1,0 +1,13 @@
+import { join, resolve } from 'node:path';
+
+/** Where the engine host keeps what it prepares; everything lives under build/ (gitignored). */
+export const repoRoot = resolve(__dirname, '..', '..', '..');
+export const buildDir = join(repoRoot, 'build');
+export const nodeModulesDir = join(repoRoot, 'node_modules');
+
+export const enginePackageDir = join(nodeModulesDir, '@rocket.chat', 'apps-engine');
+/** Deno refuses TypeScript under node_modules, so the engine runs from a copy here. */
+export const engineCopyDir = join(buildDir, 'engine');
+export const denoBinDir = join(buildDir, 'engine-bin');
+export const denoCacheDir = join(buildDir, 'deno-dir');
+export const testAppBuildDir = join(buildDir, 'test-app');
