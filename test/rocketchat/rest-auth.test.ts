@@ -30,7 +30,7 @@ describe('POST /api/v1/login', () => {
   it('answers a wrong password with 401 {status: "error", error} and no errorType', async () => {
     const res = await call(rc, 'POST', '/api/v1/login', { body: { user: 'alice', password: 'wrong' } });
     expect(res.status).toBe(401);
-    expect(res.body).toMatchObject({ status: 'error', error: 'Unauthorized' });
+    expect(res.body).toEqual({ success: false, status: 'error', error: 'Unauthorized', message: 'Unauthorized' });
     expect(res.body.errorType).toBeUndefined();
   });
 
@@ -89,7 +89,7 @@ describe('REST authentication', () => {
     const other = rc.createUser({ username: 'bob', email: 'bob@example.com' });
     const wrongUser = await call(rc, 'GET', '/api/v1/me', { auth: { userId: other._id, token: rc.admin.token } });
     expect(wrongUser.status).toBe(401);
-    expect(wrongUser.body).toMatchObject({ success: false, error: 'unauthorized' });
+    expect(wrongUser.body).toEqual({ success: false, status: 'error', error: 'You must be logged in to do this.', message: 'You must be logged in to do this.' });
     expect((await call(rc, 'GET', '/api/v1/me')).status).toBe(401);
   });
 

@@ -18,6 +18,7 @@ it('emailed code: 401 totp-required (error, not errorType) and a code in the out
   const res = await login({ user: 'mail2fa', password: 'pw' });
   expect(res.status).toBe(401);
   expect(res.body).toEqual({
+    success: false,
     status: 'error',
     error: 'totp-required',
     message: 'TOTP Required',

@@ -24,12 +24,12 @@ export function failure(reason: string, errorType?: string, details?: unknown): 
   return new ReplyError({ status: 400, body });
 }
 
+/** Not logged in: api.unauthorized('You must be logged in to do this.') plus the pre-8 compatibility fields. */
 export const unauthorized = (): ReplyError =>
-  // ROCKETCHAT.md §4 shape; `status`/`message` are what older servers sent and clients still read.
-  new ReplyError({ status: 401, body: { success: false, status: 'error', error: 'unauthorized', message: 'You must be logged in to do this.' } });
+  new ReplyError({ status: 401, body: { success: false, error: 'You must be logged in to do this.', status: 'error', message: 'You must be logged in to do this.' } });
 
-export const forbidden = (): ReplyError =>
-  new ReplyError({ status: 403, body: { success: false, error: 'User does not have the permissions required for this action [error-unauthorized]' } });
+/** What routes that call API.v1.unauthorized() for a missing permission answer (users.logout, users.setActiveStatus). */
+export const notAllowed = (): ReplyError => new ReplyError({ status: 403, body: { success: false, error: 'unauthorized' } });
 
 export const notFound = (): ReplyError => new ReplyError({ status: 404, body: { success: false, error: 'Not found' } });
 

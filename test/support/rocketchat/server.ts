@@ -119,9 +119,10 @@ export class StandInServer {
         if (found && found.user.active) ctx.caller = { ...found, token };
       }
       if (ctx.caller) record.userId = ctx.caller.user._id;
+      // Order as in api.ts: not logged in → 401 first, then the rate limiter.
+      if (route.auth && !ctx.caller) throw unauthorized();
       const limit = this.options.rateLimit && !hasPermission(ctx.caller?.user, 'api-bypass-rate-limit') ? this.rateLimiter.hit(req.socket.remoteAddress ?? '', `${route.method} ${route.path}`) : undefined;
       if (limit?.limited) return { status: 429, body: { success: false, error: 'Too many requests' }, headers: limit.headers };
-      if (route.auth && !ctx.caller) throw unauthorized();
       const reply = await route.handle(ctx);
       if (reply.body && typeof reply.body === 'object' && 'data' in reply.body) {
         const data = (reply.body as { data?: { userId?: unknown } }).data;

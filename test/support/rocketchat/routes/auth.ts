@@ -6,11 +6,11 @@ import { TwoFactorError } from '../twoFactor';
 import type { StoredUser } from '../types';
 
 /**
- * /api/v1/login answers failures with 401 `{status: 'error', error, message, details?}` — `error`,
- * not `errorType`, unlike every other route (api.ts's login route catches the Meteor error).
+ * /api/v1/login answers every failure with 401 `{success: false, status: 'error', error, message, details?}`
+ * — `error` holds the Meteor error code, not `errorType`, unlike every other route (api.ts, _initAuth).
  */
 const loginError = (error: string | number, message: string, details?: unknown): ReplyError =>
-  new ReplyError({ status: 401, body: { status: 'error', error, message, ...(details === undefined ? {} : { details }) } });
+  new ReplyError({ status: 401, body: { success: false, status: 'error', error, message, ...(details === undefined ? {} : { details }) } });
 
 const badCredentials = (): ReplyError => loginError('Unauthorized', 'Unauthorized');
 
@@ -51,7 +51,7 @@ function secondFactorCode(ctx: RouteContext): { code?: string; method?: string }
 function loggedIn(user: StoredUser, authToken: string): Reply {
   user.lastLogin = new Date();
   user.status = 'online';
-  return { status: 200, body: { status: 'success', data: { userId: user._id, authToken, me: publicUser(user) } } };
+  return { status: 200, body: { status: 'success', data: { userId: user._id, authToken, me: publicUser(user) }, success: true } };
 }
 
 const login: Route = {

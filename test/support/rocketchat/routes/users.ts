@@ -1,5 +1,5 @@
 import { publicUser, type Route, type RouteContext } from '../context';
-import { failure, forbidden, str, success } from '../http';
+import { failure, notAllowed, str, success } from '../http';
 import { hashPassword } from '../passwords';
 import { hasPermission } from '../permissions';
 import { FieldUnavailableError, InvalidFieldError } from '../store';
@@ -7,7 +7,14 @@ import { TwoFactorError } from '../twoFactor';
 import type { StoredUser } from '../types';
 
 function requirePermission(ctx: RouteContext, permission: string): void {
-  if (!hasPermission(ctx.caller?.user, permission)) throw forbidden();
+  if (!hasPermission(ctx.caller?.user, permission)) throw notAllowed();
+}
+
+// saveUser's validateUserEditing: permission failures are ordinary 400 failures there.
+function requireSaveUserPermission(ctx: RouteContext, permission: string, action: 'Adding_user' | 'Editing_user'): void {
+  if (hasPermission(ctx.caller?.user, permission)) return;
+  const reason = action === 'Adding_user' ? 'Adding user is not allowed' : 'Editing user is not allowed';
+  throw failure(reason, 'error-action-not-allowed', { method: 'insertOrUpdateUser', action });
 }
 
 const required = (ctx: RouteContext, field: string): string => {
@@ -53,7 +60,7 @@ const info: Route = {
     // users.info's "User not found." has no errorType.
     const userId = ctx.query.get('userId');
     const username = ctx.query.get('username');
-    if (!userId && !username) throw failure('The required "userId" or "username" param was not provided', 'error-user-param-not-provided');
+    if (!userId && !username) throw failure('Invalid search query.');
     const user = ctx.store.find(userId ? { userId } : { username: username! });
     if (!user) throw failure('User not found.');
     return success({ user: publicUser(user) });
@@ -65,7 +72,7 @@ const create: Route = {
   path: '/api/v1/users.create',
   auth: true,
   handle(ctx) {
-    requirePermission(ctx, 'create-user');
+    requireSaveUserPermission(ctx, 'create-user', 'Adding_user');
     const email = required(ctx, 'email');
     const name = required(ctx, 'name');
     const username = required(ctx, 'username');
@@ -99,8 +106,8 @@ const update: Route = {
     const userId = required(ctx, 'userId');
     const data = ctx.body.data;
     if (!data || typeof data !== 'object') throw failure("must have required property 'data'", 'invalid-params');
-    if (userId !== ctx.caller!.user._id) requirePermission(ctx, 'edit-other-user-info');
-    checkTwoFactor(ctx);
+    checkTwoFactor(ctx); // route-level, so before the permission check inside saveUser
+    if (userId !== ctx.caller!.user._id) requireSaveUserPermission(ctx, 'edit-other-user-info', 'Editing_user');
     const user = ctx.store.byUserId(userId);
     if (!user) throw failure('User not found', 'error-invalid-user');
     const d = data as Record<string, unknown>;
@@ -180,11 +187,13 @@ const register: Route = {
   path: '/api/v1/users.register',
   auth: false,
   handle(ctx) {
-    if (!ctx.settings.registrationOpen()) throw failure('User registration is disabled', 'error-user-registration-disabled');
+    if (ctx.caller) throw failure('Logged in users can not register again.');
     const username = required(ctx, 'username');
     const email = required(ctx, 'email');
     const pass = required(ctx, 'pass');
     const name = required(ctx, 'name');
+    if (ctx.store.byUsername(username)) throw failure('Username is already in use');
+    if (!ctx.settings.registrationOpen()) throw failure('User registration is disabled', 'error-user-registration-disabled');
     let user: StoredUser;
     try {
       user = ctx.store.create({ username, email, password: pass, name });
