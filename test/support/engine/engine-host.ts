@@ -78,6 +78,12 @@ export class EngineHostRuntime {
     await settingsManager.updateAppSetting(appId, { ...current, value });
   }
 
+  async status(appId: string): Promise<string> {
+    const app = this.manager.getOneById(appId);
+    if (!app) throw new Error(`No App ${appId} is installed.`);
+    return app.getStatus();
+  }
+
   async execute(appId: string, path: string, request: ExecuteRequest): Promise<ApiReply> {
     const endpointPath = path.replace(/^\/+/, '');
     if (!this.endpointPaths(appId)?.includes(endpointPath)) return { status: 404 };
@@ -164,9 +170,8 @@ async function waitForExit(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-/** Errors from the Deno side arrive as JSON-RPC error objects, not Error instances. */
+/** Errors from the Deno side arrive as JSON-RPC error objects, and under Jest Errors may come from another realm. */
 function describeError(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  if (typeof error === 'object' && error !== null && typeof (error as { message?: unknown }).message === 'string') return (error as { message: string }).message;
-  return JSON.stringify(error);
+  const message = (error as { message?: unknown } | null)?.message;
+  return typeof message === 'string' ? message : JSON.stringify(error);
 }

@@ -49,6 +49,8 @@ export interface EngineHost {
   execute(path: string, request: ExecuteRequest, appId?: string): Promise<EngineReply>;
   /** Goes through the engine, so the App's onSettingUpdated runs. */
   updateSetting(id: string, value: unknown, appId?: string): Promise<void>;
+  /** The engine's status of an App (ours by default), e.g. `manually_enabled`. */
+  status(appId?: string): Promise<string>;
   /** Installs a second App (e.g. the test App) in the same manager; returns its id. */
   install(zip: Buffer, settings?: Record<string, unknown>): Promise<string>;
   /** Serve /api/apps/public/<appId>/<path> over real HTTP the way Rocket.Chat does; false if the path is not an app endpoint. */
@@ -102,6 +104,7 @@ async function start(options: EngineHostOptions): Promise<EngineHost> {
     appId,
     execute: (path, request, targetAppId = appId) => runtime.execute(targetAppId, path, request),
     updateSetting: (id, value, targetAppId = appId) => runtime.updateSetting(targetAppId, id, value),
+    status: (targetAppId = appId) => runtime.status(targetAppId),
     install: (otherZip, settings) => runtime.install(otherZip, settings),
     handleHttp: (req, res) => runtime.handleHttp(req, res),
     logs: () => runtime.logs(),

@@ -93,10 +93,10 @@ function parseJsonBody(contentType: string | null, text: string): unknown {
   }
 }
 
+/** Duck-typed: under Jest, fetch's errors come from another realm and fail `instanceof Error`. */
 function describeFetchFailure(error: unknown, info: IHttpBridgeRequestInfo, timeoutMs: number): Error {
-  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
-    return new Error(`${info.method.toUpperCase()} ${info.url} timed out after ${timeoutMs} ms`);
-  }
-  const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
-  return new Error(`${info.method.toUpperCase()} ${info.url} failed (${error instanceof Error ? error.message : String(error)}${cause})`);
+  const { name, message, cause } = (error ?? {}) as { name?: string; message?: string; cause?: { message?: string } };
+  const target = `${info.method.toUpperCase()} ${info.url}`;
+  if (name === 'TimeoutError' || name === 'AbortError') return new Error(`${target} timed out after ${timeoutMs} ms`);
+  return new Error(`${target} failed (${message ?? String(error)}${cause?.message ? `: ${cause.message}` : ''})`);
 }
