@@ -1,31 +1,23 @@
 import type { Route } from '../context';
-import { failure, success } from '../http';
+import { success } from '../http';
 
-/** Ids asked for: `_id=a,b` (recent servers) or `query={"_id":{"$in":[...]}}` (parseJsonQuery, older ones). */
-function requestedIds(query: URLSearchParams): string[] | undefined {
-  const ids = query.get('_id');
-  if (ids) return ids.split(',');
-  const raw = query.get('query');
-  if (!raw) return undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch {
-    throw failure('Invalid query parameter provided in the URL.', 'error-invalid-query');
-  }
-  const id = (parsed as { _id?: unknown })?._id;
-  if (typeof id === 'string') return [id];
-  const list = (id as { $in?: unknown })?.$in;
-  return Array.isArray(list) ? list.filter((x): x is string => typeof x === 'string') : undefined;
-}
-
+/**
+ * settings.public as 7.x+ answers it: `_id=a,b` filters; the old `query={"_id":{"$in":[...]}}`
+ * parameter is IGNORED since 7.0 (a client relying on it silently gets the first page of
+ * everything); pages of `count` (default 50, 0 = all) from `offset`, sorted by `_id`.
+ */
 const settingsPublic: Route = {
   method: 'GET',
   path: '/api/v1/settings.public',
   auth: false,
   handle(ctx) {
-    const list = ctx.settings.publicList(requestedIds(ctx.query));
-    return success({ settings: list, count: list.length, offset: 0, total: list.length });
+    const ids = ctx.query.get('_id')?.split(',');
+    // MongoDB's order: code points, so upper case before lower case.
+    const all = ctx.settings.publicList(ids).sort((a, b) => (a._id < b._id ? -1 : a._id > b._id ? 1 : 0));
+    const offset = Math.max(0, Number(ctx.query.get('offset') ?? 0) || 0);
+    const count = ctx.query.has('count') ? Math.max(0, Number(ctx.query.get('count')) || 0) : 50;
+    const page = count === 0 ? all.slice(offset) : all.slice(offset, offset + count);
+    return success({ settings: page, count: page.length, offset, total: all.length });
   },
 };
 
