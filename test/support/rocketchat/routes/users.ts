@@ -145,6 +145,8 @@ const createToken: Route = {
       throw failure('Not authorized', 'error-not-authorized', { method: 'createToken' });
     };
     if (config.mode === '7.x' && !config.enabled) notAuthorized();
+    // 8.x: `secret` is a required param, then compared to CREATE_TOKENS_FOR_USERS_SECRET.
+    if (config.mode === '8.x' && typeof ctx.body.secret !== 'string') throw failure("must have required property 'secret'", 'invalid-params');
     if (config.mode === '8.x' && (!config.secret || ctx.body.secret !== config.secret)) notAuthorized();
     const target = userFromParams(ctx, 'body');
     if (target._id !== ctx.caller!.user._id && !hasPermission(ctx.caller!.user, 'user-generate-access-token')) notAuthorized();
