@@ -34,11 +34,18 @@ function malformed(detail: string): never {
 }
 
 function parseJsonSegment(bytes: Buffer, what: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    // Whatever the runtime throws (TypeError in Node, a DOMException elsewhere): not UTF-8.
+    malformed(`${what} is not UTF-8`);
+  }
   let value: unknown;
   try {
-    value = parseStrictJson(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+    value = parseStrictJson(text);
   } catch (error) {
-    if (error instanceof JsonSyntaxError || error instanceof TypeError || error instanceof SyntaxError) malformed(`${what}: ${error.message}`);
+    if (error instanceof JsonSyntaxError || error instanceof SyntaxError) malformed(`${what}: ${error.message}`);
     throw error;
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) malformed(`${what} is not a JSON object`);
@@ -99,9 +106,11 @@ export function verifyCompactJws(token: string, options: VerifyOptions): Record<
   const payloadBytes = decodeBase64url(payloadText);
   const signature = decodeBase64url(signatureText);
   if (!headerBytes || !payloadBytes || !signature) malformed('not canonical base64url');
-  if (headerBytes.length === 0 || payloadBytes.length === 0 || signature.length === 0) malformed('empty segment');
+  if (headerBytes.length === 0 || payloadBytes.length === 0) malformed('empty segment');
 
+  // The header is judged before the signature's presence, so `alg: none` is named as such.
   const header = checkHeader(parseJsonSegment(headerBytes, 'header'), options);
+  if (signature.length === 0) throw new InvalidAssertion('bad_signature', 'empty signature');
   // The signature covers the received text itself, never a re-encoding of what was decoded.
   const signingInput = Buffer.from(`${headerText}.${payloadText}`, 'ascii');
   let valid: boolean;
