@@ -30,6 +30,52 @@ describe('users.info', () => {
   });
 });
 
+describe('users.info without view-full-other-user-info', () => {
+  it('shows another user without emails or roles', async () => {
+    const res = await call(rc, 'GET', '/api/v1/users.info?username=admin', { auth: plain });
+    expect(res.status).toBe(200);
+    expect(res.body.user).toEqual({ _id: rc.admin.userId, name: 'Administrator', username: 'admin', status: expect.any(String), type: 'user', active: true });
+  });
+});
+
+describe('users.listByStatus', () => {
+  beforeAll(() => {
+    rc.createUser({ username: 'lena.search', email: 'Lena.Mail@Example.org', name: 'Lena' });
+    rc.createUser({ username: 'lena2', email: 'other@example.org', name: 'Second Lena', active: false });
+  });
+
+  it('finds by a case-insensitive substring of username, name and (with view-full-other-user-info) email', async () => {
+    const byMail = await call(rc, 'GET', '/api/v1/users.listByStatus?searchTerm=lena.mail%40example&count=10', { auth: adminAuth(rc) });
+    expect(byMail.status).toBe(200);
+    expect(byMail.body).toMatchObject({ success: true, count: 1, offset: 0, total: 1 });
+    expect(byMail.body.users[0]).toEqual({
+      _id: rc.findUser({ username: 'lena.search' })!._id,
+      username: 'lena.search',
+      name: 'Lena',
+      emails: [{ address: 'Lena.Mail@Example.org', verified: false }],
+      roles: ['user'],
+      status: 'offline',
+      active: true,
+      type: 'user',
+    });
+    const byName = await call(rc, 'GET', '/api/v1/users.listByStatus?searchTerm=LENA', { auth: adminAuth(rc) });
+    expect(byName.body.users.map((u: { username: string }) => u.username)).toEqual(['lena.search', 'lena2']);
+    const active = await call(rc, 'GET', '/api/v1/users.listByStatus?searchTerm=lena&status=active', { auth: adminAuth(rc) });
+    expect(active.body.total).toBe(1);
+  });
+
+  it('treats the search term as text, not a pattern', async () => {
+    const res = await call(rc, 'GET', '/api/v1/users.listByStatus?searchTerm=.*', { auth: adminAuth(rc) });
+    expect(res.body.total).toBe(0);
+  });
+
+  it('does not search emails for a caller without view-full-other-user-info', async () => {
+    const res = await call(rc, 'GET', '/api/v1/users.listByStatus?searchTerm=lena.mail', { auth: plain });
+    expect(res.status).toBe(200);
+    expect(res.body.total).toBe(0);
+  });
+});
+
 describe('users.create', () => {
   it('creates a user with a 17-character id and the record shape of Rocket.Chat', async () => {
     const res = await call(rc, 'POST', '/api/v1/users.create', { auth: adminAuth(rc), body: { ...newUser('dave'), verified: true, roles: ['user', 'guest'] } });

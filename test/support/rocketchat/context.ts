@@ -39,3 +39,15 @@ export function publicUser(user: StoredUser): Record<string, unknown> {
   const { services: _services, ...rest } = user;
   return { ...rest, statusConnection: user.status };
 }
+
+/** getFullUserData without view-full-other-user-info: no emails, roles or dates. */
+export function limitedUser(user: StoredUser): Record<string, unknown> {
+  const { _id, name, username, status, type, active } = user;
+  return { _id, name, username, status, type, active };
+}
+
+/** findPaginatedUsersByStatus's projection. */
+export function listedUser(user: StoredUser): Record<string, unknown> {
+  const { _id, name, username, emails, roles, status, active, lastLogin, type } = user;
+  return { _id, name, username, emails, roles, status, active, type, ...(lastLogin ? { lastLogin } : {}) };
+}

@@ -28,6 +28,10 @@ export function failure(reason: string, errorType?: string, details?: unknown): 
 export const unauthorized = (): ReplyError =>
   new ReplyError({ status: 401, body: { success: false, error: 'You must be logged in to do this.', status: 'error', message: 'You must be logged in to do this.' } });
 
+/** A permissionsRequired failure: Meteor error-unauthorized mapped to API.v1.forbidden(message). */
+export const forbidden = (): ReplyError =>
+  new ReplyError({ status: 403, body: { success: false, error: 'User does not have the permissions required for this action [error-unauthorized]' } });
+
 /** What routes that call API.v1.unauthorized() for a missing permission answer (users.logout, users.setActiveStatus). */
 export const notAllowed = (): ReplyError => new ReplyError({ status: 403, body: { success: false, error: 'unauthorized' } });
 

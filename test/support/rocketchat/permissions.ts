@@ -11,9 +11,10 @@ const GRANTS: Record<string, string[]> = {
     'view-full-other-user-info',
     'api-bypass-rate-limit',
     'create-personal-access-tokens',
+    'view-d-room',
   ],
-  bot: ['api-bypass-rate-limit'],
-  user: ['create-personal-access-tokens'],
+  bot: ['api-bypass-rate-limit', 'view-d-room'],
+  user: ['create-personal-access-tokens', 'view-d-room'],
 };
 
 export function hasPermission(user: StoredUser | undefined, permission: string): boolean {

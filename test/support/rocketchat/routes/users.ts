@@ -1,5 +1,5 @@
-import { publicUser, type Route, type RouteContext } from '../context';
-import { failure, notAllowed, str, success } from '../http';
+import { limitedUser, listedUser, publicUser, type Route, type RouteContext } from '../context';
+import { failure, forbidden, notAllowed, str, success } from '../http';
 import { hashPassword } from '../passwords';
 import { hasPermission } from '../permissions';
 import { FieldUnavailableError, InvalidFieldError } from '../store';
@@ -63,7 +63,40 @@ const info: Route = {
     if (!userId && !username) throw failure('Invalid search query.');
     const user = ctx.store.find(userId ? { userId } : { username: username! });
     if (!user) throw failure('User not found.');
-    return success({ user: publicUser(user) });
+    const full = user._id === ctx.caller!.user._id || hasPermission(ctx.caller!.user, 'view-full-other-user-info');
+    return success({ user: full ? publicUser(user) : limitedUser(user) });
+  },
+};
+
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** users.listByStatus (findPaginatedUsersByStatus): emails are searched only with view-full-other-user-info. */
+const listByStatus: Route = {
+  method: 'GET',
+  path: '/api/v1/users.listByStatus',
+  auth: true,
+  handle(ctx) {
+    if (!hasPermission(ctx.caller!.user, 'view-d-room')) throw forbidden();
+    const q = ctx.query;
+    const status = q.get('status');
+    const hasLoggedIn = q.get('hasLoggedIn');
+    const type = q.get('type');
+    const roles = q.getAll('roles[]').concat(q.getAll('roles'));
+    const term = q.get('searchTerm')?.trim();
+    const pattern = term ? new RegExp(escapeRegExp(term), 'i') : undefined;
+    const withEmails = hasPermission(ctx.caller!.user, 'view-full-other-user-info');
+    const users = ctx.store
+      .all()
+      .filter((u) => (status === 'active' ? u.active : status === 'deactivated' ? !u.active : true))
+      .filter((u) => (hasLoggedIn === null ? true : (hasLoggedIn === 'true') === !!u.lastLogin))
+      .filter((u) => !type || u.type === type)
+      .filter((u) => roles.length === 0 || roles.includes('all') || u.roles.some((r) => roles.includes(r)))
+      .filter((u) => !pattern || pattern.test(u.username) || pattern.test(u.name) || (withEmails && u.emails.some((e) => pattern.test(e.address))))
+      .sort((a, b) => (a.username < b.username ? -1 : a.username > b.username ? 1 : 0));
+    const offset = Math.max(0, Number(q.get('offset') ?? 0) || 0);
+    const count = q.has('count') ? Math.max(0, Number(q.get('count')) || 0) : 50;
+    const page = (count === 0 ? users.slice(offset) : users.slice(offset, offset + count)).map(listedUser);
+    return success({ users: page, count: page.length, offset, total: users.length });
   },
 };
 
@@ -206,4 +239,4 @@ const register: Route = {
   },
 };
 
-export const userRoutes: Route[] = [info, create, update, createToken, logoutOther, setActiveStatus, register];
+export const userRoutes: Route[] = [info, listByStatus, create, update, createToken, logoutOther, setActiveStatus, register];
