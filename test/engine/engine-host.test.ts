@@ -124,6 +124,7 @@ describe('engine host', () => {
     let server: Server;
     let base: string;
     const seen: Recorded[] = [];
+    const slowReplies: NodeJS.Timeout[] = [];
 
     beforeAll(async () => {
       ({ server, url: base } = await listen((req, res) => {
@@ -133,7 +134,7 @@ describe('engine host', () => {
         req.on('end', () => {
           seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
           if (req.url?.startsWith('/slow')) {
-            setTimeout(() => res.writeHead(200).end('late'), 1500);
+            slowReplies.push(setTimeout(() => res.writeHead(200).end('late'), 1500));
             return;
           }
           res.writeHead(201, { 'content-type': 'application/json', 'x-stand-in': 'yes' }).end(JSON.stringify({ ok: true, echo: body }));
@@ -141,7 +142,10 @@ describe('engine host', () => {
       }));
     });
 
-    afterAll(() => close(server));
+    afterAll(async () => {
+      slowReplies.forEach(clearTimeout);
+      await close(server);
+    });
 
     beforeEach(() => {
       seen.length = 0;
@@ -220,6 +224,22 @@ describe('engine host', () => {
       expect(second.content).toEqual(first.content);
       await expect(probe({ op: 'read', key: 'k1' })).resolves.toMatchObject({ content: { result: { records: [{ n: 2 }] } } });
       await expect(probe({ op: 'read', key: 'other' })).resolves.toMatchObject({ content: { result: { records: [] } } });
+    });
+  });
+
+  describe('users and permissions', () => {
+    it('created the App bot user at install', async () => {
+      await expect(probe({ op: 'app-user' })).resolves.toMatchObject({ content: { result: { user: { username: 'engine-host-test-app.bot', type: 'app', appId: testAppId } } } });
+    });
+
+    it('denies what the App did not declare in app.json, as Rocket.Chat does (not the engine test mode grant-all)', async () => {
+      const consoleError = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+      try {
+        await expect(probe({ op: 'user', name: 'admin' })).resolves.toMatchObject({ status: 200, content: { result: { user: null } } });
+        expect(consoleError).toHaveBeenCalledWith(expect.stringMatching(/lacks the following permissions:\s*\["user.read"\]/));
+      } finally {
+        consoleError.mockRestore();
+      }
     });
   });
 

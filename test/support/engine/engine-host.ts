@@ -51,7 +51,10 @@ export class EngineHostRuntime {
   async install(zip: Buffer, settings: Record<string, unknown> = {}): Promise<string> {
     let fulfillment: AppFabricationFulfillment;
     try {
-      fulfillment = await this.manager.add(zip, { enable: true, user: this.bridges.users.installer });
+      // Rocket.Chat's upload dialog grants exactly the permissions the App declares in app.json.
+      const { info } = await this.manager.getParser().unpackageApp(zip);
+      const permissionsGranted = info.permissions?.length ? info.permissions : undefined;
+      fulfillment = await this.manager.add(zip, { enable: true, user: this.bridges.users.installer, permissionsGranted });
     } catch (error) {
       throw new Error(`The engine refused the App package: ${describeError(error)}`);
     }

@@ -4,6 +4,7 @@
  * the classes of the copy it was loaded from. Types come from the installed package (same files).
  */
 import { join } from 'node:path';
+import type { IPermission } from '@rocket.chat/apps-engine/definition/permissions/IPermission';
 
 export interface EngineModules {
   AppManager: typeof import('@rocket.chat/apps-engine/server/AppManager').AppManager;
@@ -22,6 +23,7 @@ export interface EngineModules {
 
 export function loadEngineModules(engineDir: string): EngineModules {
   const load = <T>(relativePath: string): T => require(join(engineDir, relativePath)) as T;
+  enforcePermissions(load);
   const status = load<typeof import('@rocket.chat/apps-engine/definition/AppStatus')>('definition/AppStatus');
   return {
     AppManager: load<typeof import('@rocket.chat/apps-engine/server/AppManager')>('server/AppManager').AppManager,
@@ -37,4 +39,16 @@ export function loadEngineModules(engineDir: string): EngineModules {
     settings: load('definition/settings'),
     users: load('definition/users'),
   };
+}
+
+/**
+ * The engine grants every permission when NODE_ENV is "test" (as Jest sets it): an App
+ * missing a permission in app.json would pass here and fail in Rocket.Chat. Check for
+ * real, as in production, against the permissions granted at install.
+ */
+function enforcePermissions(load: <T>(relativePath: string) => T): void {
+  const { AppPermissionManager } = load<typeof import('@rocket.chat/apps-engine/server/managers/AppPermissionManager')>('server/managers/AppPermissionManager');
+  const { getPermissionsByAppId } = load<typeof import('@rocket.chat/apps-engine/server/AppManager')>('server/AppManager');
+  AppPermissionManager.hasPermission = <P extends IPermission>(appId: string, permission: P): P | undefined =>
+    getPermissionsByAppId(appId).find(({ name }) => name === permission.name) as P | undefined;
 }

@@ -21,7 +21,7 @@ interface TestAppState {
  * Lets the engine host's own tests drive one bridge per request, from inside the real
  * runtime: `{op: 'http', url, method?, options?}`, `{op: 'setting', id}`,
  * `{op: 'server-setting', id}`, `{op: 'env', name}`, `{op: 'persist', key, data}`,
- * `{op: 'read', key}`. Answers 200 with what the App saw, or 500 with the error message.
+ * `{op: 'read', key}`, `{op: 'app-user'}`, `{op: 'user', name}`. Answers 200 with what the App saw, or 500 with the error message.
  */
 export class ProbeEndpoint extends ApiEndpoint {
     public override path = 'probe';
@@ -53,6 +53,11 @@ export class ProbeEndpoint extends ApiEndpoint {
                 return { value: (await read.getEnvironmentReader().getEnvironmentVariables().getValueByName(String(body.name))) || null };
             case 'persist':
                 return { id: await persis.updateByAssociation(association, body.data || {}, true) };
+            case 'app-user':
+                return { user: (await read.getUserReader().getAppUser()) || null };
+            case 'user':
+                // The test App does not declare user.read: Rocket.Chat denies this one.
+                return { user: (await read.getUserReader().getByUsername(String(body.name))) || null };
             case 'read':
                 return { records: await read.getPersistenceReader().readByAssociation(association) };
             default:
