@@ -109,6 +109,12 @@ describe('apps hook', () => {
         ['/api/apps/public/app-1/login', 200],
         ['/api/apps/public/other/status', 404],
       ]);
+      // A host plugged in later replaces the first one.
+      rc.setApps(async (_req, res) => {
+        res.writeHead(204).end();
+        return true;
+      });
+      expect((await call(rc, 'GET', '/api/apps/public/other/status')).status).toBe(204);
     } finally {
       await rc.close();
     }

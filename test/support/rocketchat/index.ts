@@ -22,6 +22,7 @@
  *                               down closes the port (connection refused) unless `paths` narrows it
  *   rc.requests                 [{ method, path, userId?, status, origin? }]: no query strings, bodies or tokens
  *   rc.mail                     emailed 2FA codes [{ to, subject, code }]
+ *   rc.setApps(hook)            plug the Apps-Engine host in after start (it usually needs rc.url first)
  *   rc.resetRateLimit()
  *   await rc.close()
  *
@@ -71,6 +72,7 @@ export interface RocketChatStandIn {
   faults: { set(f: FaultSettings): Promise<void>; clear(): Promise<void> };
   requests: RequestRecord[];
   mail: SentMail[];
+  setApps(hook: RocketChatOptions['apps']): void;
   resetRateLimit(): void;
   close(): Promise<void>;
 }
@@ -87,7 +89,8 @@ export async function startRocketChat(options: RocketChatOptions = {}): Promise<
   const settings = new Settings('', options.iframe ?? {}, options.registration ?? false);
   const twoFactor = new TwoFactor();
   const state = { store, settings, twoFactor, createToken, version: createToken.mode === '8.x' ? '8.0.0' : '7.10.0' };
-  const server = new StandInServer(state, { rateLimit: options.rateLimit ?? false, apps: options.apps });
+  const serverOptions = { rateLimit: options.rateLimit ?? false, apps: options.apps };
+  const server = new StandInServer(state, serverOptions);
   const address = await server.listen(options.port ?? 0, host);
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
   settings.set('Site_Url', url);
@@ -127,6 +130,9 @@ export async function startRocketChat(options: RocketChatOptions = {}): Promise<
     },
     requests: server.requests,
     mail: twoFactor.outbox,
+    setApps: (hook) => {
+      serverOptions.apps = hook;
+    },
     resetRateLimit: () => server.rateLimiter.reset(),
     close: () => server.close(),
   };

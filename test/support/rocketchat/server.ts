@@ -16,6 +16,7 @@ export type AppsHook = (req: IncomingMessage, res: ServerResponse) => Promise<bo
 
 export interface ServerOptions {
   rateLimit: boolean;
+  /** Replaceable at run time: the engine usually needs the stand-in's URL before it can serve. */
   apps?: AppsHook;
 }
 
