@@ -1,0 +1,67 @@
+/**
+ * The App's endpoints outside the engine: the real endpoint classes and lib/, with the
+ * accessor doubles from test/support/app (real HTTP to the Rocket.Chat stand-in).
+ */
+import type { IModify } from '@rocket.chat/apps-engine/definition/accessors';
+import { RequestMethod } from '@rocket.chat/apps-engine/definition/accessors';
+import type { IApiEndpointInfo, IApiResponse } from '@rocket.chat/apps-engine/definition/api';
+import type { IApp } from '@rocket.chat/apps-engine/definition/IApp';
+import type { BridgeHost } from '../../app/endpoints/host';
+import { LoginEndpoint } from '../../app/endpoints/login';
+import { LogoutEndpoint } from '../../app/endpoints/logout';
+import { StatusEndpoint } from '../../app/endpoints/status';
+import { loadConfig } from '../../app/lib/config';
+import { ReplayCache } from '../../app/lib/store/replayCache';
+import { SettingId } from '../../app/settings';
+import { fakeRead, FetchHttp, MemoryLogger, MemoryPersistence } from '../support/app/accessors';
+import type { RocketChatStandIn } from '../support/rocketchat';
+import { verificationSettings, type TestKeys } from './fixtures';
+
+export interface Bridge {
+  login(content: unknown): Promise<IApiResponse>;
+  logout(content: unknown): Promise<IApiResponse>;
+  status(): Promise<IApiResponse>;
+  settings: Record<string, unknown>;
+  persistence: MemoryPersistence;
+  logger: MemoryLogger;
+  http: FetchHttp;
+}
+
+const endpointInfo: IApiEndpointInfo = { basePath: '/api/apps/public/x', fullPath: '/api/apps/public/x', appId: 'c05f5a38-8065-4942-ad11-c3c5f198b01a' };
+const app = {} as IApp; // ApiEndpoint only keeps the reference
+const modify = {} as IModify; // the endpoints never modify through accessors
+
+export function accessSettings(rc: RocketChatStandIn): Record<string, unknown> {
+  return { [SettingId.RcAdminUserId]: rc.admin.userId, [SettingId.RcAdminToken]: rc.admin.token, [SettingId.RcRestUrl]: rc.url };
+}
+
+export function makeBridge(rc: RocketChatStandIn | undefined, keys: TestKeys, overrides: Record<string, unknown> = {}, persistence = new MemoryPersistence()): Bridge {
+  const settings: Record<string, unknown> = { ...verificationSettings(keys), ...(rc ? accessSettings(rc) : {}), ...overrides };
+  const logger = new MemoryLogger();
+  const http = new FetchHttp();
+  const host: BridgeHost = {
+    // Re-read on every call, so a test may change `settings` between requests.
+    configuration: async () => loadConfig(new Map(Object.entries(settings))),
+    replay: new ReplayCache(),
+    log: logger.asLogger(),
+    version: '0.1.0',
+  };
+  const read = () => fakeRead({ settings, serverSettings: rc ? { Site_Url: rc.url } : {}, persistence });
+  const request = (method: RequestMethod, content: unknown) => ({ method, headers: {}, query: {}, params: {}, content });
+  return {
+    settings,
+    persistence,
+    logger,
+    http,
+    login: (content) => new LoginEndpoint(app, host).post(request(RequestMethod.POST, content), endpointInfo, read(), modify, http, persistence),
+    logout: (content) => new LogoutEndpoint(app, host).post(request(RequestMethod.POST, content), endpointInfo, read(), modify, http, persistence),
+    status: () => new StatusEndpoint(app, host).get(request(RequestMethod.GET, undefined), endpointInfo, read()),
+  };
+}
+
+/** GET /api/v1/me with a login token: proves the token is a real Rocket.Chat login. */
+export async function whoAmI(rc: RocketChatStandIn, userId: string, token: string): Promise<{ status: number; username?: string }> {
+  const response = await fetch(`${rc.url}/api/v1/me`, { headers: { 'X-User-Id': userId, 'X-Auth-Token': token } });
+  const body = (await response.json()) as { username?: string };
+  return { status: response.status, username: body.username };
+}
