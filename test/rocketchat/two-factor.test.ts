@@ -60,7 +60,7 @@ it('TOTP comes first among the methods; a current authenticator code logs in', a
   const res = await login({ user: 'app2fa', password: 'pw' });
   expect(res.body.details).toEqual({ method: 'totp', availableMethods: ['totp', 'email'] });
   expect((await login({ user: 'app2fa', password: 'pw' }, { 'x-2fa-code': '123456', 'x-2fa-method': 'totp' })).body.error).toBe('totp-invalid');
-  const ok = await login({ user: 'app2fa', password: 'pw' }, { 'x-2fa-code': totpCode('JBSWY3DPEHPK3PXP'), 'x-2fa-method': 'totp' });
+  const ok = await login({ user: 'app2fa', password: 'pw' }, { 'x-2fa-code': totpCode('JBSWY3DPEHPK3PXP') });
   expect(ok.status).toBe(200);
 });
 
@@ -71,6 +71,17 @@ it('the iframe login handler is subject to 2FA as well; resume is not', async ()
   expect(iframe.status).toBe(401);
   expect(iframe.body.error).toBe('totp-required');
   expect((await login({ resume: rc.issueResumeToken(user._id) })).status).toBe(200);
+  // The header code only counts for password logins; an iframe login carries it as totp.code.
+  const code = rc.mail.filter((m) => m.to === 'mail2fa@example.com').at(-1)!.code;
+  expect((await login({ iframe: true, token: 'mail2fa-iframe' }, { 'x-2fa-code': code })).body.error).toBe('totp-required');
+  const again = rc.mail.filter((m) => m.to === 'mail2fa@example.com').at(-1)!.code;
+  expect((await login({ totp: { login: { iframe: true, token: 'mail2fa-iframe' }, code: again } })).status).toBe(200);
+});
+
+it('login ignores x-2fa-method: with TOTP enabled, an email method header still means TOTP', async () => {
+  const res = await login({ user: 'app2fa', password: 'pw' }, { 'x-2fa-code': '000000', 'x-2fa-method': 'email' });
+  expect(res.body).toMatchObject({ error: 'totp-invalid', details: { method: 'totp' } });
+  expect(rc.mail.filter((m) => m.to === 'app2fa@example.com')).toHaveLength(0);
 });
 
 it('five wrong emailed codes end in totp-max-attempts', async () => {

@@ -41,11 +41,15 @@ function parseLogin(ctx: RouteContext): LoginMethod | undefined {
   return undefined;
 }
 
-function secondFactorCode(ctx: RouteContext): { code?: string; method?: string } {
+/**
+ * The 2FA code of a login: `totp.code`, or (loginCompatibility, password logins only) `code` or the
+ * x-2fa-code header. The method is never taken from the request: the login's 2FA check picks the
+ * user's first enabled method (totp, then email), so x-2fa-method is ignored here.
+ */
+function secondFactorCode(ctx: RouteContext, method: LoginMethod): string | undefined {
   const totp = ctx.body.totp && typeof ctx.body.totp === 'object' ? (ctx.body.totp as Record<string, unknown>) : undefined;
-  const code = str(ctx.body.code) ?? str(totp?.code) ?? str(ctx.headers['x-2fa-code']);
-  const method = str(ctx.headers['x-2fa-method']);
-  return { code, method };
+  if (method.kind !== 'password') return str(totp?.code);
+  return str(ctx.body.code) ?? str(totp?.code) ?? str(ctx.headers['x-2fa-code']);
 }
 
 function loggedIn(user: StoredUser, authToken: string): Reply {
@@ -79,9 +83,8 @@ const login: Route = {
       if (!user || !checkPassword(user.services.password?.scrypt, method.password)) throw badCredentials();
     }
     if (!user.active) throw loginError('error-user-is-not-activated', 'User is not activated');
-    const { code, method: codeMethod } = secondFactorCode(ctx);
     try {
-      ctx.twoFactor.check(user, code, codeMethod, { passwordFallback: false });
+      ctx.twoFactor.check(user, secondFactorCode(ctx, method), undefined, { passwordFallback: false });
     } catch (err) {
       if (err instanceof TwoFactorError) throw loginError(err.error, err.message, err.details);
       throw err;
