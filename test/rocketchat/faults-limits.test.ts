@@ -80,6 +80,18 @@ describe('REST rate limit (option)', () => {
     }
   });
 
+  it('allows one users.register a minute (Rate_Limiter_Limit_RegisterUser)', async () => {
+    const rc = await startRocketChat({ rateLimit: true, registration: true });
+    try {
+      const body = (n: string) => ({ username: n, email: `${n}@example.com`, pass: 'pw', name: n });
+      expect((await call(rc, 'POST', '/api/v1/users.register', { body: body('reg1') })).status).toBe(200);
+      expect((await call(rc, 'POST', '/api/v1/users.register', { body: body('reg2') })).status).toBe(429);
+      expect(rc.findUser({ username: 'reg2' })).toBeUndefined();
+    } finally {
+      await rc.close();
+    }
+  });
+
   it('is off by default', async () => {
     const rc = await startRocketChat();
     try {

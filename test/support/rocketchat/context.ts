@@ -31,6 +31,8 @@ export interface Route {
   method: 'GET' | 'POST';
   path: string;
   auth: boolean;
+  /** Calls per minute when the rate limiter is on, if not the default 10. */
+  rateLimit?: number;
   handle(ctx: RouteContext): Reply | Promise<Reply>;
 }
 

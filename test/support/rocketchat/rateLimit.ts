@@ -8,7 +8,7 @@ export class RateLimiter {
   ) {}
 
   /** Counts a call; returns the headers to send and whether it is over the limit. */
-  hit(ip: string, route: string): { limited: boolean; headers: Record<string, string> } {
+  hit(ip: string, route: string, limit = this.limit): { limited: boolean; headers: Record<string, string> } {
     const key = `${ip} ${route}`;
     const now = Date.now();
     let window = this.windows.get(key);
@@ -18,11 +18,11 @@ export class RateLimiter {
     }
     window.count += 1;
     const headers = {
-      'x-ratelimit-limit': String(this.limit),
-      'x-ratelimit-remaining': String(Math.max(0, this.limit - window.count)),
+      'x-ratelimit-limit': String(limit),
+      'x-ratelimit-remaining': String(Math.max(0, limit - window.count)),
       'x-ratelimit-reset': String(window.start + this.intervalMs),
     };
-    return { limited: window.count > this.limit, headers };
+    return { limited: window.count > limit, headers };
   }
 
   reset(): void {

@@ -122,7 +122,7 @@ export class StandInServer {
       if (ctx.caller) record.userId = ctx.caller.user._id;
       // Order as in api.ts: not logged in → 401 first, then the rate limiter.
       if (route.auth && !ctx.caller) throw unauthorized();
-      const limit = this.options.rateLimit && !hasPermission(ctx.caller?.user, 'api-bypass-rate-limit') ? this.rateLimiter.hit(req.socket.remoteAddress ?? '', `${route.method} ${route.path}`) : undefined;
+      const limit = this.options.rateLimit && !hasPermission(ctx.caller?.user, 'api-bypass-rate-limit') ? this.rateLimiter.hit(req.socket.remoteAddress ?? '', `${route.method} ${route.path}`, route.rateLimit) : undefined;
       if (limit?.limited) return { status: 429, body: { success: false, error: 'Too many requests' }, headers: limit.headers };
       const reply = await route.handle(ctx);
       if (reply.body && typeof reply.body === 'object' && 'data' in reply.body) {
