@@ -8,6 +8,7 @@ import { hasPermission } from './permissions';
 import { RateLimiter } from './rateLimit';
 import { authRoutes } from './routes/auth';
 import { publicRoutes } from './routes/public';
+import { tokenRoutes } from './routes/tokens';
 import { userRoutes } from './routes/users';
 import { serveClient } from './client/serve';
 import type { RequestRecord } from './types';
@@ -20,7 +21,7 @@ export interface ServerOptions {
   apps?: AppsHook;
 }
 
-const ROUTES: Route[] = [...authRoutes, ...userRoutes, ...publicRoutes];
+const ROUTES: Route[] = [...authRoutes, ...userRoutes, ...tokenRoutes, ...publicRoutes];
 
 /** The HTTP side of the stand-in: one listener for REST, App endpoints and the web client page. */
 export class StandInServer {

@@ -12,7 +12,7 @@ const PAGE = `<!doctype html>
   <style>
     body { font-family: sans-serif; margin: 0; }
     main { padding: 1rem; }
-    iframe[title="login-iframe"] { position: fixed; inset: 0; width: 100%; height: 100%; border: 0; }
+    iframe[title="login-iframe"] { position: fixed; inset: 0; width: 100%; height: 100%; border: 0; background: #fff; z-index: 1; }
     [hidden] { display: none !important; }
   </style>
 </head>

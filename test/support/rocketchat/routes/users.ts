@@ -1,56 +1,9 @@
 import { limitedUser, listedUser, publicUser, type Route, type RouteContext } from '../context';
-import { failure, forbidden, notAllowed, str, success } from '../http';
+import { failure, forbidden, str, success } from '../http';
 import { hashPassword } from '../passwords';
 import { hasPermission } from '../permissions';
-import { FieldUnavailableError, InvalidFieldError } from '../store';
-import { TwoFactorError } from '../twoFactor';
 import type { StoredUser } from '../types';
-
-function requirePermission(ctx: RouteContext, permission: string): void {
-  if (!hasPermission(ctx.caller?.user, permission)) throw notAllowed();
-}
-
-// saveUser's validateUserEditing: permission failures are ordinary 400 failures there.
-function requireSaveUserPermission(ctx: RouteContext, permission: string, action: 'Adding_user' | 'Editing_user'): void {
-  if (hasPermission(ctx.caller?.user, permission)) return;
-  const reason = action === 'Adding_user' ? 'Adding user is not allowed' : 'Editing user is not allowed';
-  throw failure(reason, 'error-action-not-allowed', { method: 'insertOrUpdateUser', action });
-}
-
-const required = (ctx: RouteContext, field: string): string => {
-  const value = ctx.body[field];
-  if (typeof value !== 'string' || value === '') throw failure(`must have required property '${field}'`, 'invalid-params');
-  return value;
-};
-
-/** Store errors as Rocket.Chat words them (insertOrUpdateUser / validateUserData). */
-function asFailure(err: unknown): never {
-  if (err instanceof FieldUnavailableError) throw failure(err.message, 'error-field-unavailable', { method: 'insertOrUpdateUser', field: err.field });
-  if (err instanceof InvalidFieldError) throw failure(err.message, err.errorType, { method: 'insertOrUpdateUser' });
-  throw err;
-}
-
-function userFromParams(ctx: RouteContext, source: 'query' | 'body'): StoredUser {
-  const get = (key: string): string | undefined => (source === 'query' ? (ctx.query.get(key) ?? undefined) : str(ctx.body[key]));
-  const userId = get('userId');
-  const username = get('username');
-  if (!userId && !username) throw failure('The required "userId" or "username" param was not provided', 'error-user-param-not-provided');
-  const user = ctx.store.find(userId ? { userId } : { username });
-  if (!user) throw failure('User not found.', 'error-invalid-user');
-  return user;
-}
-
-/** Routes marked `twoFactorRequired`: a PAT with bypassTwoFactor passes, anyone else proves a second factor (password fallback). */
-function checkTwoFactor(ctx: RouteContext): void {
-  const { user, loginToken } = ctx.caller!;
-  if (loginToken.bypassTwoFactor) return;
-  try {
-    ctx.twoFactor.check(user, str(ctx.headers['x-2fa-code']), str(ctx.headers['x-2fa-method']), { passwordFallback: true });
-  } catch (err) {
-    if (err instanceof TwoFactorError) throw failure(err.message, err.error, err.details);
-    throw err;
-  }
-}
+import { asFailure, checkTwoFactor, requirePermission, requireSaveUserPermission, required } from './checks';
 
 const info: Route = {
   method: 'GET',
@@ -168,40 +121,6 @@ function setActive(ctx: RouteContext, user: StoredUser, active: boolean): void {
   if (!active) ctx.store.removeAllTokens(user);
 }
 
-const createToken: Route = {
-  method: 'POST',
-  path: '/api/v1/users.createToken',
-  auth: true,
-  handle(ctx) {
-    const { createToken: config } = ctx;
-    const notAuthorized = (): never => {
-      throw failure('Not authorized', 'error-not-authorized', { method: 'createToken' });
-    };
-    if (config.mode === '7.x' && !config.enabled) notAuthorized();
-    // 8.x: `secret` is a required param, then compared to CREATE_TOKENS_FOR_USERS_SECRET.
-    if (config.mode === '8.x' && typeof ctx.body.secret !== 'string') throw failure("must have required property 'secret'", 'invalid-params');
-    if (config.mode === '8.x' && (!config.secret || ctx.body.secret !== config.secret)) notAuthorized();
-    const target = userFromParams(ctx, 'body');
-    if (target._id !== ctx.caller!.user._id && !hasPermission(ctx.caller!.user, 'user-generate-access-token')) notAuthorized();
-    const authToken = ctx.store.issueResumeToken(target);
-    return success({ data: { userId: target._id, authToken } });
-  },
-};
-
-const logoutOther: Route = {
-  method: 'POST',
-  path: '/api/v1/users.logout',
-  auth: true,
-  handle(ctx) {
-    const userId = str(ctx.body.userId) ?? ctx.caller!.user._id;
-    if (userId !== ctx.caller!.user._id) requirePermission(ctx, 'logout-other-user');
-    const user = ctx.store.byUserId(userId);
-    if (!user) throw failure('Invalid user', 'error-invalid-user');
-    ctx.store.removeAllTokens(user);
-    return success({ message: `User ${userId} has been logged out!` });
-  },
-};
-
 const setActiveStatus: Route = {
   method: 'POST',
   path: '/api/v1/users.setActiveStatus',
@@ -240,4 +159,4 @@ const register: Route = {
   },
 };
 
-export const userRoutes: Route[] = [info, listByStatus, create, update, createToken, logoutOther, setActiveStatus, register];
+export const userRoutes: Route[] = [info, listByStatus, create, update, setActiveStatus, register];
