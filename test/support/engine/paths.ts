@@ -1,4 +1,4 @@
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 
 /** Where the engine host keeps what it prepares; everything lives under build/ (gitignored). */
 export const repoRoot = resolve(__dirname, '..', '..', '..');
@@ -10,5 +10,10 @@ export const enginePackageDir = join(nodeModulesDir, '@rocket.chat', 'apps-engin
 /** Deno refuses TypeScript under node_modules, so the engine runs from a copy here. */
 export const engineCopyDir = join(buildDir, 'engine');
 export const denoBinDir = join(buildDir, 'engine-bin');
-export const denoCacheDir = join(buildDir, 'deno-dir');
+/**
+ * DENO_DIR holds npm packages (each with a package.json): kept under node_modules, which
+ * Jest's haste map skips. Under build/ Jest would index them as "haste packages" and fail
+ * every `require('uuid')`-like lookup once two copies of a name exist.
+ */
+export const denoCacheDir = join(nodeModulesDir, '.cache', 'rc-engine-host', relative(repoRoot, buildDir).replace(/[^\w.-]+/g, '_'), 'deno-dir');
 export const testAppBuildDir = join(buildDir, 'test-app');

@@ -63,25 +63,40 @@ function expectedStamp(): Stamp {
 }
 
 function isPrepared(stamp: Stamp): boolean {
+  const expected = JSON.stringify(stamp);
+  // DENO_DIR lives under node_modules (see paths.ts): `npm ci` wipes it without touching build/.
+  return readMarker(join(engineCopyDir, MARKER)) === expected && readMarker(join(denoCacheDir, MARKER)) === expected && existsSync(join(denoBinDir, 'deno'));
+}
+
+function readMarker(path: string): string | undefined {
   try {
-    const found = JSON.parse(readFileSync(join(engineCopyDir, MARKER), 'utf8')) as Stamp;
-    return JSON.stringify(found) === JSON.stringify(stamp) && existsSync(join(denoBinDir, 'deno')) && existsSync(denoCacheDir);
+    return JSON.stringify(JSON.parse(readFileSync(path, 'utf8')));
   } catch {
-    return false;
+    return undefined;
   }
 }
 
+/** Written last and atomically: whatever lacks its marker is redone from scratch. */
+function writeMarker(path: string, stamp: Stamp): void {
+  writeFileSync(`${path}.tmp`, JSON.stringify(stamp));
+  renameSync(`${path}.tmp`, path);
+}
+
+/** Each part is redone only when its own marker is stale, so a refill never pulls the engine copy from under a running engine. */
 function prepareInPlace(stamp: Stamp): void {
-  rmSync(engineCopyDir, { recursive: true, force: true });
-  mkdirSync(buildDir, { recursive: true });
-  cpSync(enginePackageDir, engineCopyDir, { recursive: true, dereference: true });
-  mapWriteAllToLocalFile(join(engineCopyDir, 'deno-runtime'));
+  const expected = JSON.stringify(stamp);
+  if (readMarker(join(engineCopyDir, MARKER)) !== expected) {
+    rmSync(engineCopyDir, { recursive: true, force: true });
+    mkdirSync(buildDir, { recursive: true });
+    cpSync(enginePackageDir, engineCopyDir, { recursive: true, dereference: true });
+    mapWriteAllToLocalFile(join(engineCopyDir, 'deno-runtime'));
+    writeMarker(join(engineCopyDir, MARKER), stamp);
+  }
   linkDenoBinary();
-  fillDenoCache();
-  // Written last and atomically: a copy without the marker is redone from scratch.
-  const marker = join(engineCopyDir, MARKER);
-  writeFileSync(`${marker}.tmp`, JSON.stringify(stamp));
-  renameSync(`${marker}.tmp`, marker);
+  if (readMarker(join(denoCacheDir, MARKER)) !== expected) {
+    fillDenoCache();
+    writeMarker(join(denoCacheDir, MARKER), stamp);
+  }
 }
 
 function mapWriteAllToLocalFile(runtimeDir: string): void {
