@@ -1,0 +1,155 @@
+/**
+ * The whole product on localhost, wired as an operator would wire it: the Rocket.Chat stand-in
+ * (REST + web client page) on one origin, our packaged App inside the real Apps-Engine runtime
+ * behind the stand-in's `/api/apps` routes, and the companion on another origin.
+ * Used by the browser suites, the benchmark and `npm run demo` — one wiring, no copies.
+ */
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../service/app';
+import { loadConfig } from '../../service/config';
+import { createFileUserStore } from '../../service/users/file-store';
+import { hashPassword } from '../../service/users/password';
+import { startEngine, type EngineHost } from './engine';
+import { startRocketChat, type RocketChatStandIn } from './rocketchat';
+
+export interface StackUser {
+  username: string;
+  password: string;
+  email: string;
+  name: string;
+}
+
+export interface StackOptions {
+  /** Fixed ports (the demo); random free ports otherwise. */
+  rocketChatPort?: number;
+  companionPort?: number;
+  /** Extra or overriding companion environment. */
+  companionEnv?: Record<string, string>;
+  /** Extra or overriding App settings. */
+  appSettings?: Record<string, unknown>;
+  /** API Method setting of the stand-in's iframe login, and whether it sends the 7.x Content-Type. */
+  apiMethod?: 'POST' | 'GET';
+  sendContentType?: boolean;
+  /** Where pino writes (tests capture it); silent by default. */
+  logStream?: NodeJS.WritableStream;
+  logLevel?: string;
+}
+
+export interface Stack {
+  rocketChat: RocketChatStandIn;
+  engine: EngineHost;
+  companion: FastifyInstance;
+  companionUrl: string;
+  /** A site user of the companion's `local` source, with no Rocket.Chat account yet. */
+  user: StackUser;
+  addSiteUser(user: StackUser): Promise<void>;
+  close(): Promise<void>;
+}
+
+const CREATE_TOKEN_SECRET = randomBytes(24).toString('hex');
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const rocketChat = await startRocketChat({
+    port: options.rocketChatPort,
+    createToken: { mode: '8.x', secret: CREATE_TOKEN_SECRET },
+  });
+  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+  // The companion is on `localhost`, Rocket.Chat on `127.0.0.1`: two sites, as in a cross-site deployment.
+  const companionPort = options.companionPort ?? (await freePort());
+  const companionUrl = `http://localhost:${companionPort}`;
+  const issuer = companionUrl;
+  const audience = rocketChat.url;
+
+  const engine = await startEngine({
+    serverSettings: { Site_Url: rocketChat.url },
+    settings: {
+      assertion_algorithms: 'EdDSA',
+      assertion_public_keys: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+      assertion_issuer: issuer,
+      assertion_audience: audience,
+      rc_admin_user_id: rocketChat.admin.userId,
+      rc_admin_token: rocketChat.admin.token,
+      rc_create_token_secret: CREATE_TOKEN_SECRET,
+      rc_rest_url: rocketChat.url,
+      ...options.appSettings,
+    },
+  });
+  rocketChat.setApps((req, res) => engine.handleHttp(req, res));
+
+  const dataDir = mkdtempSync(join(tmpdir(), 'iframe-bridge-stack-'));
+  const usersFile = join(dataDir, 'users.json');
+  const config = loadConfig({
+    ROCKETCHAT_URL: rocketChat.url,
+    PUBLIC_URL: companionUrl,
+    PORT: String(companionPort),
+    HOST: '127.0.0.1',
+    TOKEN_MODE: 'app',
+    APP_LOGIN_URL: `${rocketChat.url}/api/apps/public/${engine.appId}/login`,
+    ASSERTION_ISSUER: issuer,
+    ASSERTION_AUDIENCE: audience,
+    ASSERTION_PRIVATE_KEY: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    SESSION_SECRET: randomBytes(32).toString('hex'),
+    IDENTITY_SOURCE: 'local',
+    LOCAL_USERS_FILE: usersFile,
+    LOG_LEVEL: options.logLevel ?? 'silent',
+    ...options.companionEnv,
+  });
+  const companion = await buildApp({ config, logStream: options.logStream });
+  await companion.listen({ port: companionPort, host: '127.0.0.1' });
+
+  rocketChat.setIframe({
+    enabled: true,
+    url: `${companionUrl}/login`,
+    apiUrl: `${companionUrl}/api/session`,
+    apiMethod: options.apiMethod ?? 'POST',
+    sendContentType: options.sendContentType ?? false,
+  });
+
+  const store = createFileUserStore(usersFile);
+  const addSiteUser = async (user: StackUser): Promise<void> => {
+    await store.add({
+      sub: `site-${user.username}`,
+      username: user.username,
+      email: user.email,
+      email_verified: true,
+      name: user.name,
+      passwordHash: await hashPassword(user.password),
+      disabled: false,
+      createdAt: new Date().toISOString(),
+    });
+  };
+  const user: StackUser = { username: 'alice', password: 'correct horse battery', email: 'alice@example.com', name: 'Alice Example' };
+  await addSiteUser(user);
+
+  return {
+    rocketChat,
+    engine,
+    companion,
+    companionUrl,
+    user,
+    addSiteUser,
+    async close() {
+      await companion.close();
+      await store.close();
+      await engine.close();
+      await rocketChat.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
