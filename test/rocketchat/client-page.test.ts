@@ -233,3 +233,53 @@ it('ignores login messages while iframe login is disabled', async () => {
   await page.waitForTimeout(300);
   expect(await page.getByTestId('rc-logged-in').isVisible()).toBe(false);
 });
+
+describe('Rocket.Chat embedded in the site (Iframe_Integration_receive_*)', () => {
+  afterEach(() => {
+    rc.setSetting('Iframe_Integration_receive_enable', false);
+    rc.setSetting('Iframe_Integration_receive_origin', '*');
+  });
+
+  async function embed(): Promise<Frame> {
+    await page.goto(`${site.url}/login`);
+    await page.evaluate((src) => {
+      const frame = document.createElement('iframe');
+      frame.src = src;
+      frame.name = 'rc';
+      document.body.appendChild(frame);
+    }, rc.url);
+    const frame = await (await page.waitForSelector('iframe[name=rc]')).contentFrame();
+    if (!frame) throw new Error('no Rocket.Chat frame');
+    await frame.waitForFunction(() => (window as unknown as { __rc?: { events: Array<{ type: string }> } }).__rc?.events.some((e) => e.type === 'iframe-shown'));
+    return frame;
+  }
+
+  const post = (token: string) =>
+    page.evaluate(({ token, origin }) => (document.querySelector('iframe[name=rc]') as HTMLIFrameElement).contentWindow!.postMessage({ externalCommand: 'login-with-token', token }, origin), { token, origin: rc.url });
+
+  it('accepts externalCommand login-with-token from an allowed origin', async () => {
+    const kai = user('kai');
+    rc.setSetting('Iframe_Integration_receive_enable', true);
+    rc.setSetting('Iframe_Integration_receive_origin', site.url);
+    const frame = await embed();
+    await post(rc.issueResumeToken(kai._id));
+    await frame.getByTestId('rc-logged-in').waitFor();
+    expect(await frame.getByTestId('rc-logged-in').textContent()).toBe('Logged in as kai');
+  });
+
+  it('ignores it from another origin, or while receiving is off', async () => {
+    const kai = user('kai');
+    rc.setSetting('Iframe_Integration_receive_enable', true);
+    rc.setSetting('Iframe_Integration_receive_origin', 'https://elsewhere.example');
+    let frame = await embed();
+    await post(rc.issueResumeToken(kai._id));
+    await page.waitForTimeout(300);
+    expect(await frame.getByTestId('rc-logged-in').isVisible()).toBe(false);
+    rc.setSetting('Iframe_Integration_receive_enable', false);
+    rc.setSetting('Iframe_Integration_receive_origin', '*');
+    frame = await embed();
+    await post(rc.issueResumeToken(kai._id));
+    await page.waitForTimeout(300);
+    expect(await frame.getByTestId('rc-logged-in').isVisible()).toBe(false);
+  });
+});
