@@ -97,6 +97,9 @@ function createMetadataStorage(Base: typeof AppMetadataStorage): AppMetadataStor
   return new MemoryMetadataStorage();
 }
 
+/** The engine stores an entry per call: a benchmark would otherwise grow the heap without bound. */
+const MAX_LOG_ENTRIES = 10_000;
+
 function createLogStorage(Base: typeof AppLogStorage): HostStorages['logs'] {
   class MemoryLogStorage extends Base {
     private entries: ILoggerStorageEntry[] = [];
@@ -122,6 +125,7 @@ function createLogStorage(Base: typeof AppLogStorage): HostStorages['logs'] {
 
     async storeEntries(logEntry: ILoggerStorageEntry): Promise<ILoggerStorageEntry> {
       this.entries.push(logEntry);
+      if (this.entries.length > MAX_LOG_ENTRIES) this.entries.splice(0, this.entries.length - MAX_LOG_ENTRIES);
       return logEntry;
     }
 
