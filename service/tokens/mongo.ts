@@ -113,8 +113,10 @@ export function createMongoTokenIssuer(options: { db: Db; autoCreate: boolean; d
     // "Alice" next to "alice" would be two accounts Rocket.Chat believes cannot coexist.
     const lookalike = await users.findOne(
       { username: { $regex: `^${escapeRegExp(user.username)}$`, $options: 'i' } },
-      { projection: { _id: 1 } },
+      { projection: ACCOUNT_PROJECTION },
     );
+    // The exact name means a concurrent login created the account since our first lookup.
+    if (lookalike?.username === user.username) return lookalike;
     if (lookalike) throw new TokenError('denied', 'username_taken');
     const record = newRocketChatUser(user, options.defaultRoles, new Date());
     try {

@@ -189,6 +189,23 @@ describe(`MongoDB token issuer — ${WIRE_LEVEL}`, () => {
     ]);
   });
 
+  test('race: the account appears between the username lookup and the lookalike check → it is used, not refused', async () => {
+    let first = true;
+    h.server.handle((command) => {
+      const reply = h.fake.handler(command);
+      if (command.name === 'find' && first) {
+        first = false;
+        h.fake.docs('users').push(existing({ services: {} }));
+      }
+      return reply;
+    });
+    // Unverified email: no email lookup, so the lookalike check is what meets the new account.
+    await issuer.issue({ ...alice, email_verified: false });
+    expect(h.sent('users', 'find').map((c) => c.body.filter)).toEqual([{ username: 'alice' }, { username: { $regex: '^alice$', $options: 'i' } }]);
+    expect(h.sent('users', 'insert')).toHaveLength(0);
+    expect(h.updates('users')[0].q).toEqual({ _id: 'rcUser00000000001', active: true });
+  });
+
   test('an email held by another account (E11000 on emails.address) is denied, not retried forever', async () => {
     h.fake.docs('users').push(existing({ username: 'someone', emails: [{ address: 'alice@example.com', verified: false }] }));
     expect(await reason(issuer.issue(alice))).toBe('denied:email_taken');

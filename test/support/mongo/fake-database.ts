@@ -185,11 +185,33 @@ export function createFakeDatabase(): FakeDatabase {
       }
       return { n, ok: 1 };
     }
+    if (name === 'aggregate') {
+      // Only the pipeline countDocuments sends: [{$match}, {$group: {_id: 1, n: {$sum: 1}}}].
+      const match = ((body.pipeline as Document[]).find((stage) => stage.$match)?.$match ?? {}) as Document;
+      const n = docs(collection).filter((doc) => matches(doc, match)).length;
+      return cursorReply(`${command.db}.${collection}`, n > 0 ? [{ _id: 1, n }] : []);
+    }
+    if (name === 'listIndexes') {
+      const list = (indexes.get(collection) ?? []).map((index) => ({
+        v: 2,
+        key: index.key,
+        name: index.name,
+        ...(index.unique ? { unique: true } : {}),
+        ...(index.caseInsensitive ? { collation: { locale: 'en', strength: 2 } } : {}),
+        ...(index.expireAfterSeconds !== undefined ? { expireAfterSeconds: index.expireAfterSeconds } : {}),
+      }));
+      return cursorReply(`${command.db}.${collection}`, [{ v: 2, key: { _id: 1 }, name: '_id_' }, ...list]);
+    }
+    if (name === 'dropDatabase') {
+      collections.clear();
+      indexes.clear();
+      return { ok: 1 };
+    }
     if (name === 'createIndexes') {
       const list = indexes.get(collection) ?? [];
       for (const spec of body.indexes as Document[]) {
         if (list.some((index) => index.name === spec.name)) continue;
-        list.push({ name: spec.name, key: spec.key, unique: spec.unique === true, caseInsensitive: spec.collation?.strength === 2, expireAfterSeconds: spec.expireAfterSeconds });
+        list.push({ name: spec.name ?? Object.keys(spec.key).map((k) => `${k}_1`).join('_'), key: spec.key, unique: spec.unique === true, caseInsensitive: spec.collation?.strength === 2, expireAfterSeconds: spec.expireAfterSeconds });
       }
       indexes.set(collection, list);
       return { createdCollectionAutomatically: false, numIndexesBefore: 1, numIndexesAfter: list.length + 1, ok: 1 };

@@ -1,0 +1,56 @@
+import { createMongoRevocationList, REVOKED_COLLECTION } from '../../service/sessions/mongo-revocation';
+import { createMongoUserStore, USERS_COLLECTION, UserExistsError } from '../../service/users/mongo-store';
+import type { LocalUser } from '../../service/users/types';
+import { liveName, liveTest, scratchDatabase, type Scratch } from './live';
+
+const user: LocalUser = {
+  sub: 'u-1',
+  username: 'Alice',
+  email: 'Alice@Example.com',
+  email_verified: true,
+  name: 'Alice',
+  passwordHash: 'scrypt$16384$8$1$c2FsdA==$aGFzaA==',
+  disabled: false,
+  createdAt: '2026-01-01T00:00:00.000Z',
+};
+
+describe(liveName('MongoDB local user store and session revocation list'), () => {
+  let scratch: Scratch;
+
+  beforeEach(async () => {
+    if (process.env.MONGODB_URL) scratch = await scratchDatabase();
+  });
+  afterEach(async () => {
+    if (scratch) await scratch.drop();
+  });
+
+  liveTest('user store: case-insensitive unique indexes, find, duplicates, update, list', async () => {
+    const store = createMongoUserStore(scratch.db);
+    await store.add(user);
+    expect(await store.find('alice')).toEqual(user);
+    expect(await store.find('ALICE@example.com')).toEqual(user);
+    await expect(store.add({ ...user, sub: 'u-2', email: 'other@example.com', username: 'aLiCe' })).rejects.toBeInstanceOf(UserExistsError);
+    await expect(store.add({ ...user, sub: 'u-3', username: 'bob', email: 'alice@EXAMPLE.com' })).rejects.toEqual(new UserExistsError('email'));
+    expect(await store.update('alice', { disabled: true })).toBe(true);
+    expect((await store.find('Alice'))?.disabled).toBe(true);
+    await store.add({ ...user, sub: 'u-4', username: 'bob', email: 'bob@example.com' });
+    expect((await store.list()).map((u) => u.username)).toEqual(['Alice', 'bob']);
+    const indexes = await scratch.db.collection(USERS_COLLECTION).indexes();
+    expect(indexes.find((i) => i.name === 'username_ci')).toMatchObject({ unique: true, collation: { locale: 'en', strength: 2 } });
+    expect(indexes.find((i) => i.name === 'email_ci')).toMatchObject({ unique: true, collation: { locale: 'en', strength: 2 } });
+  });
+
+  liveTest('revocation list: revoke, isRevoked, TTL index', async () => {
+    const list = createMongoRevocationList(scratch.db);
+    const now = Math.floor(Date.now() / 1000);
+    expect(await list.isRevoked('s1')).toBe(false);
+    await list.revoke('s1', now + 3600);
+    await list.revoke('s1', now + 60);
+    expect(await list.isRevoked('s1')).toBe(true);
+    await list.revoke('expired', now - 5);
+    expect(await list.isRevoked('expired')).toBe(false);
+    expect(await scratch.db.collection(REVOKED_COLLECTION).countDocuments()).toBe(2);
+    const ttl = (await scratch.db.collection(REVOKED_COLLECTION).indexes()).find((i) => i.name === 'expiresAt_ttl');
+    expect(ttl).toMatchObject({ key: { expiresAt: 1 }, expireAfterSeconds: 0 });
+  });
+});
