@@ -1,0 +1,72 @@
+/**
+ * The companion as a Fastify plugin (fastify/demo's shape): external plugins, then our own,
+ * then routes. `server.ts` is the only place that listens; tests call `buildApp`.
+ */
+import { join } from 'node:path';
+import formbody from '@fastify/formbody';
+import rateLimit from '@fastify/rate-limit';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import view from '@fastify/view';
+import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import handlebars from 'handlebars';
+import type { Config } from './config';
+import type { Dependencies } from './dependencies';
+import { loggerOptions } from './logger';
+import configPlugin from './plugins/config';
+import csrf from './plugins/csrf';
+import dependencies from './plugins/dependencies';
+import errorHandler from './plugins/error-handler';
+import metrics from './plugins/metrics';
+import securityHeaders from './plugins/security-headers';
+import session from './plugins/session';
+import apiSession from './routes/api-session';
+import health from './routes/health';
+import login from './routes/login';
+import logout from './routes/logout';
+
+export interface AppOptions {
+  config: Config;
+  /** Parts to use instead of building them from the config (tests). */
+  deps?: Partial<Dependencies>;
+}
+
+export const app: FastifyPluginAsync<AppOptions> = async (fastify, options) => {
+  await fastify.register(configPlugin, { config: options.config });
+  await fastify.register(errorHandler);
+  await fastify.register(metrics);
+  await fastify.register(dependencies, { deps: options.deps });
+  await fastify.register(securityHeaders);
+  await fastify.register(formbody, { bodyLimit: 16 * 1024 });
+  await fastify.register(rateLimit, { global: false });
+  await fastify.register(view, {
+    engine: { handlebars },
+    root: join(__dirname, 'views'),
+    layout: 'layout.hbs',
+    production: process.env.NODE_ENV !== 'development',
+  });
+  await fastify.register(session);
+  await fastify.register(csrf);
+
+  await fastify.register(health);
+  await fastify.register(apiSession);
+  await fastify.register(login);
+  await fastify.register(logout);
+};
+
+export interface BuildOptions extends AppOptions {
+  /** Where logs go (tests capture them); stdout by default. */
+  logStream?: NodeJS.WritableStream;
+}
+
+export async function buildApp(options: BuildOptions): Promise<FastifyInstance> {
+  const { config } = options;
+  const fastify = Fastify({
+    logger: loggerOptions(config.logLevel, options.logStream),
+    trustProxy: config.trustProxy,
+    bodyLimit: 64 * 1024,
+    // Fastify's own request ids are fine; never echo a client-supplied one into logs unchecked.
+    requestIdHeader: false,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  await fastify.register(app, { config, deps: options.deps });
+  return fastify;
+}

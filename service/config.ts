@@ -1,0 +1,342 @@
+/**
+ * The companion's configuration: read from the environment once at start, validated by a
+ * TypeBox schema plus the rules that span several variables. Every problem is collected so
+ * an operator fixes them all in one go; the start is refused with one message naming each.
+ */
+import { createPrivateKey, type KeyObject } from 'node:crypto';
+import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import { DEFAULT_MAX_LIFETIME_SECONDS, type Algorithm } from '../app/contract/claims';
+import type { SiteUser } from './identity/types';
+
+const Bool = Type.Union([Type.Literal('true'), Type.Literal('false')]);
+const Int = (minimum: number, maximum: number, fallback: number, description: string) =>
+  Type.Integer({ minimum, maximum, default: fallback, description });
+const Text = (description: string) => Type.Optional(Type.String({ minLength: 1, description }));
+
+/** The raw variables, as strings or coerced numbers; the order here is the order in .env.example. */
+export const EnvSchema = Type.Object({
+  ROCKETCHAT_URL: Type.String({ description: 'Public URL of Rocket.Chat; its origin is the only one allowed by CORS, postMessage and frame-ancestors' }),
+  PUBLIC_URL: Type.String({ description: 'Public base URL of this companion' }),
+  PORT: Int(1, 65535, 3000, 'Port to listen on'),
+  HOST: Type.String({ default: '0.0.0.0', description: 'Address to listen on' }),
+  TRUST_PROXY: Type.String({ default: 'false', description: 'Fastify trustProxy: true, false, a hop count or a list of addresses' }),
+  LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)), { default: 'info' }),
+  TOKEN_MODE: Type.Union([Type.Literal('app'), Type.Literal('mongo')], { default: 'app' }),
+  APP_LOGIN_URL: Text("Full URL of the App's login endpoint"),
+  APP_LOGOUT_URL: Text("Full URL of the App's logout endpoint (default: APP_LOGIN_URL ending in /logout)"),
+  APP_STATUS_URL: Text("Full URL of the App's status endpoint (default: APP_LOGIN_URL ending in /status)"),
+  APP_TIMEOUT_MS: Int(100, 60000, 3000, 'Timeout of each call to the App'),
+  ASSERTION_ISSUER: Text('iss of the assertions (default: the origin of PUBLIC_URL)'),
+  ASSERTION_AUDIENCE: Text('aud of the assertions (default: the origin of ROCKETCHAT_URL)'),
+  ASSERTION_PRIVATE_KEY: Text('PKCS#8 PEM private key (Ed25519 → EdDSA, P-256 → ES256)'),
+  ASSERTION_SECRET: Text('HS256 shared secret, at least 32 bytes'),
+  ASSERTION_KEY_ID: Text('kid header of the assertions'),
+  ASSERTION_LIFETIME_SECONDS: Int(5, DEFAULT_MAX_LIFETIME_SECONDS, 30, 'Lifetime of each assertion'),
+  SESSION_SECRET: Type.String({ description: 'Secret the session cookie key is derived from, at least 32 characters' }),
+  SESSION_TTL_SECONDS: Int(60, 31_536_000, 28_800, 'Lifetime of a session'),
+  COOKIE_PARTITIONED: Type.Optional(Bool),
+  IDENTITY_SOURCE: Type.Union([Type.Literal('local'), Type.Literal('forward'), Type.Literal('jwt-cookie')], { default: 'local' }),
+  LOCAL_USERS_FILE: Type.String({ default: './data/users.json' }),
+  SITE_LOGIN_URL: Text('Where the login page sends users when the site itself logs them in (forward, jwt-cookie)'),
+  MONGODB_URL: Text("Rocket.Chat's MongoDB (token mode mongo) and the store of local users and logouts"),
+  MONGO_AUTO_CREATE_USERS: Type.Optional(Bool),
+  MONGO_DEFAULT_ROLES: Type.String({ default: 'user' }),
+  FORWARD_AUTH_URL: Text('URL the forward source calls with the browser Cookie and Authorization headers'),
+  FORWARD_AUTH_TIMEOUT_MS: Int(100, 60000, 2000, 'Timeout of the forward call'),
+  FORWARD_AUTH_CACHE_SECONDS: Int(0, 3600, 10, 'How long a forward answer is reused'),
+  FORWARD_FIELD_MAP: Type.String({ default: '' }),
+  JWT_COOKIE_NAME: Text('Name of the site cookie holding a JWT'),
+  JWT_COOKIE_JWKS_URL: Text('JWKS URL to verify the cookie'),
+  JWT_COOKIE_KEY: Text('PEM public key or shared secret to verify the cookie'),
+  JWT_COOKIE_ISSUER: Text('Expected iss of the cookie'),
+  JWT_COOKIE_AUDIENCE: Text('Expected aud of the cookie'),
+  JWT_COOKIE_ALGORITHMS: Type.String({ default: 'RS256,ES256,EdDSA' }),
+  JWT_COOKIE_FIELD_MAP: Type.String({ default: '' }),
+  LOGIN_RATE_LIMIT_PER_MINUTE: Int(1, 100_000, 20, 'POST /login attempts per IP per minute'),
+  API_RATE_LIMIT_PER_MINUTE: Int(1, 1_000_000, 120, 'API URL calls per IP per minute'),
+  LOCKOUT_THRESHOLD: Int(1, 1000, 5, 'Failed logins of one account before it is locked'),
+  LOCKOUT_BASE_SECONDS: Int(1, 86_400, 30, 'First lockout; doubles with each further failure'),
+  LOCKOUT_MAX_SECONDS: Int(1, 86_400, 900, 'Longest lockout'),
+  BRANDING_TITLE: Type.String({ default: 'Sign in to chat', maxLength: 120 }),
+  BRANDING_LOGO_URL: Text('https URL of a logo shown on the login page'),
+  BRANDING_PRIMARY_COLOR: Type.String({ default: '#1d74f5' }),
+  BRANDING_TEXT: Type.String({ default: '', maxLength: 1000 }),
+});
+export type Env = Static<typeof EnvSchema>;
+
+export interface AssertionKey {
+  alg: Algorithm;
+  key: KeyObject | Uint8Array;
+  kid?: string;
+}
+
+export type FieldMap = Partial<Record<keyof SiteUser, string>>;
+
+export interface Config {
+  env: Env;
+  rocketChatUrl: string;
+  rocketChatOrigin: string;
+  publicUrl: URL;
+  publicOrigin: string;
+  port: number;
+  host: string;
+  trustProxy: TrustProxy;
+  logLevel: string;
+  tokenMode: 'app' | 'mongo';
+  app?: { loginUrl: string; logoutUrl: string; statusUrl: string; timeoutMs: number };
+  assertion: { issuer: string; audience: string; lifetimeSeconds: number; key?: AssertionKey };
+  session: { secret: string; ttlSeconds: number; sameSite: 'none' | 'lax'; partitioned: boolean };
+  identitySource: 'local' | 'forward' | 'jwt-cookie';
+  localUsersFile: string;
+  siteLoginUrl?: string;
+  mongo?: { url: string; autoCreateUsers: boolean; defaultRoles: string[] };
+  forward?: { url: string; timeoutMs: number; cacheSeconds: number; fieldMap: FieldMap };
+  jwtCookie?: { cookieName: string; jwksUrl?: string; key?: string; issuer: string; audience: string; algorithms: string[]; fieldMap: FieldMap };
+  limits: { loginPerMinute: number; apiPerMinute: number; lockoutThreshold: number; lockoutBaseSeconds: number; lockoutMaxSeconds: number };
+  branding: { title: string; logoUrl?: string; primaryColor: string; text: string };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const SITE_USER_FIELDS: readonly (keyof SiteUser)[] = ['sub', 'username', 'email', 'email_verified', 'name', 'roles', 'avatar_url'];
+const COLOR_PATTERN = /^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/;
+const SECRET_MIN_BYTES = 32;
+
+function parseUrl(value: string | undefined): URL | undefined {
+  if (!value) return undefined;
+  try {
+    const url = new URL(value);
+    return url.protocol === 'https:' || url.protocol === 'http:' ? url : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `sub=id,email=mail`: our claim name = the field name in the site's JSON. */
+export function parseFieldMap(raw: string): FieldMap | string {
+  const map: FieldMap = {};
+  for (const pair of raw.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const [claim, field, extra] = pair.split('=').map((p) => p.trim());
+    if (!claim || !field || extra !== undefined) return `"${pair}" is not claim=field`;
+    if (!SITE_USER_FIELDS.includes(claim as keyof SiteUser)) return `"${claim}" is not one of ${SITE_USER_FIELDS.join(', ')}`;
+    map[claim as keyof SiteUser] = field;
+  }
+  return map;
+}
+
+/** Operators paste PEM keys into one-line env files with literal `\n`. */
+function pem(value: string): string {
+  return value.includes('\\n') ? value.replace(/\\n/g, '\n') : value;
+}
+
+/** The key's own type fixes the algorithm, so a key can never be used with the wrong one. */
+function importPrivateKey(value: string): { alg: Algorithm; key: KeyObject } | string {
+  let key: KeyObject;
+  try {
+    key = createPrivateKey(pem(value));
+  } catch {
+    return 'is not a readable PEM private key';
+  }
+  if (key.asymmetricKeyType === 'ed25519') return { alg: 'EdDSA', key };
+  if (key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1') return { alg: 'ES256', key };
+  return `is a ${key.asymmetricKeyType ?? 'unknown'} key; use Ed25519 (EdDSA) or P-256 (ES256)`;
+}
+
+/**
+ * Two sites are the same when scheme and the last two host labels agree. This is the
+ * registrable domain for ordinary names; for multi-label public suffixes (co.uk) it
+ * errs towards "different", which only costs SameSite=None — the safe direction for a framed page.
+ */
+export function sameSite(a: URL, b: URL): boolean {
+  const site = (url: URL) => {
+    const host = url.hostname;
+    const isIp = /^[\d.]+$/.test(host) || host.includes(':') || host.startsWith('[');
+    return `${url.protocol}//${isIp ? host : host.split('.').slice(-2).join('.')}`;
+  };
+  return site(a) === site(b);
+}
+
+export type TrustProxy = boolean | string | ((address: string, hop: number) => boolean);
+
+/** A number counts trusted hops (proxy-addr's meaning); anything else is an address list. */
+function parseTrustProxy(raw: string): TrustProxy {
+  if (raw === 'true') return true;
+  if (raw === 'false') return false;
+  if (/^\d+$/.test(raw)) {
+    const hops = Number(raw);
+    return (_address, hop) => hop < hops;
+  }
+  return raw;
+}
+
+/** Schema problems, one line per variable, naming it. */
+function schemaProblems(env: Record<string, unknown>): string[] {
+  const seen = new Map<string, string>();
+  for (const error of Value.Errors(EnvSchema, env)) {
+    const name = error.path.replace(/^\//, '') || '(environment)';
+    if (seen.has(name)) continue;
+    const value = env[name];
+    const choices = (error.schema.anyOf as { const?: unknown }[] | undefined)?.map((option) => option.const).filter((c) => c !== undefined);
+    const why = choices && choices.length > 0 ? `must be one of ${choices.join(' | ')}` : error.message.toLowerCase();
+    seen.set(name, value === undefined ? `${name} is required` : `${name} is invalid: ${why}`);
+  }
+  return [...seen.values()];
+}
+
+/** Keeps only the variables the schema knows, with empty strings read as unset. */
+function pickKnown(source: NodeJS.ProcessEnv): Record<string, unknown> {
+  const picked: Record<string, unknown> = {};
+  for (const name of Object.keys(EnvSchema.properties)) {
+    const value = source[name];
+    if (value !== undefined && value !== '') picked[name] = value;
+  }
+  return picked;
+}
+
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  const raw = Value.Convert(EnvSchema, Value.Default(EnvSchema, pickKnown(source))) as Record<string, unknown>;
+  const problems = schemaProblems(raw);
+  const env = raw as Env;
+  const has = (name: keyof Env) => raw[name] !== undefined;
+
+  const rocketChat = parseUrl(env.ROCKETCHAT_URL);
+  if (has('ROCKETCHAT_URL') && !rocketChat) problems.push('ROCKETCHAT_URL must be an http(s) URL such as https://chat.example.com');
+  const publicUrl = parseUrl(env.PUBLIC_URL);
+  if (has('PUBLIC_URL') && !publicUrl) problems.push('PUBLIC_URL must be an http(s) URL such as https://auth.example.com');
+  if (has('SESSION_SECRET') && env.SESSION_SECRET.length < 32) problems.push('SESSION_SECRET must be at least 32 characters');
+  if (!COLOR_PATTERN.test(env.BRANDING_PRIMARY_COLOR)) problems.push('BRANDING_PRIMARY_COLOR must be a colour like #1d74f5');
+  const logo = parseUrl(env.BRANDING_LOGO_URL);
+  if (has('BRANDING_LOGO_URL') && (!logo || logo.protocol !== 'https:')) problems.push('BRANDING_LOGO_URL must be an https URL');
+  if (has('SITE_LOGIN_URL') && !parseUrl(env.SITE_LOGIN_URL)) problems.push('SITE_LOGIN_URL must be an http(s) URL');
+  if (env.LOCKOUT_BASE_SECONDS > env.LOCKOUT_MAX_SECONDS) problems.push('LOCKOUT_BASE_SECONDS must not exceed LOCKOUT_MAX_SECONDS');
+
+  let key: AssertionKey | undefined;
+  let app: Config['app'];
+  if (env.TOKEN_MODE === 'app') {
+    const loginUrl = parseUrl(env.APP_LOGIN_URL);
+    if (!has('APP_LOGIN_URL')) problems.push('APP_LOGIN_URL is required when TOKEN_MODE=app');
+    else if (!loginUrl) problems.push('APP_LOGIN_URL must be an http(s) URL');
+    for (const name of ['APP_LOGOUT_URL', 'APP_STATUS_URL'] as const) {
+      if (has(name) && !parseUrl(env[name])) problems.push(`${name} must be an http(s) URL`);
+    }
+    if (loginUrl) {
+      const sibling = (segment: string) => new URL(segment, new URL('.', loginUrl)).toString();
+      app = {
+        loginUrl: loginUrl.toString(),
+        logoutUrl: env.APP_LOGOUT_URL ?? sibling('logout'),
+        statusUrl: env.APP_STATUS_URL ?? sibling('status'),
+        timeoutMs: env.APP_TIMEOUT_MS,
+      };
+    }
+    if (has('ASSERTION_PRIVATE_KEY') === has('ASSERTION_SECRET')) {
+      problems.push('exactly one of ASSERTION_PRIVATE_KEY or ASSERTION_SECRET is required when TOKEN_MODE=app');
+    } else if (env.ASSERTION_SECRET !== undefined) {
+      const secret = new TextEncoder().encode(env.ASSERTION_SECRET);
+      if (secret.length < SECRET_MIN_BYTES) problems.push(`ASSERTION_SECRET must be at least ${SECRET_MIN_BYTES} bytes`);
+      else key = { alg: 'HS256', key: secret, kid: env.ASSERTION_KEY_ID };
+    } else if (env.ASSERTION_PRIVATE_KEY !== undefined) {
+      const imported = importPrivateKey(env.ASSERTION_PRIVATE_KEY);
+      if (typeof imported === 'string') problems.push(`ASSERTION_PRIVATE_KEY ${imported}`);
+      else key = { ...imported, kid: env.ASSERTION_KEY_ID };
+    }
+  }
+
+  let mongo: Config['mongo'];
+  if (has('MONGODB_URL')) {
+    if (!/^mongodb(\+srv)?:\/\//.test(env.MONGODB_URL ?? '')) problems.push('MONGODB_URL must start with mongodb:// or mongodb+srv://');
+    mongo = {
+      url: env.MONGODB_URL as string,
+      autoCreateUsers: (env.MONGO_AUTO_CREATE_USERS ?? 'true') === 'true',
+      defaultRoles: env.MONGO_DEFAULT_ROLES.split(',').map((r) => r.trim()).filter(Boolean),
+    };
+  } else if (env.TOKEN_MODE === 'mongo') {
+    problems.push('MONGODB_URL is required when TOKEN_MODE=mongo');
+  }
+
+  let forward: Config['forward'];
+  const forwardMap = parseFieldMap(env.FORWARD_FIELD_MAP);
+  if (typeof forwardMap === 'string') problems.push(`FORWARD_FIELD_MAP: ${forwardMap}`);
+  if (env.IDENTITY_SOURCE === 'forward') {
+    const url = parseUrl(env.FORWARD_AUTH_URL);
+    if (!has('FORWARD_AUTH_URL')) problems.push('FORWARD_AUTH_URL is required when IDENTITY_SOURCE=forward');
+    else if (!url) problems.push('FORWARD_AUTH_URL must be an http(s) URL');
+    if (url && typeof forwardMap !== 'string') {
+      forward = { url: url.toString(), timeoutMs: env.FORWARD_AUTH_TIMEOUT_MS, cacheSeconds: env.FORWARD_AUTH_CACHE_SECONDS, fieldMap: forwardMap };
+    }
+  }
+
+  let jwtCookie: Config['jwtCookie'];
+  const jwtMap = parseFieldMap(env.JWT_COOKIE_FIELD_MAP);
+  if (typeof jwtMap === 'string') problems.push(`JWT_COOKIE_FIELD_MAP: ${jwtMap}`);
+  if (env.IDENTITY_SOURCE === 'jwt-cookie') {
+    for (const name of ['JWT_COOKIE_NAME', 'JWT_COOKIE_ISSUER', 'JWT_COOKIE_AUDIENCE'] as const) {
+      if (!has(name)) problems.push(`${name} is required when IDENTITY_SOURCE=jwt-cookie`);
+    }
+    if (has('JWT_COOKIE_JWKS_URL') === has('JWT_COOKIE_KEY')) problems.push('exactly one of JWT_COOKIE_JWKS_URL or JWT_COOKIE_KEY is required when IDENTITY_SOURCE=jwt-cookie');
+    if (has('JWT_COOKIE_JWKS_URL') && !parseUrl(env.JWT_COOKIE_JWKS_URL)) problems.push('JWT_COOKIE_JWKS_URL must be an http(s) URL');
+    const algorithms = env.JWT_COOKIE_ALGORITHMS.split(',').map((a) => a.trim()).filter(Boolean);
+    if (algorithms.length === 0 || algorithms.some((a) => a === 'none' || !/^(HS|RS|PS|ES)(256|384|512)$|^EdDSA$/.test(a))) {
+      problems.push('JWT_COOKIE_ALGORITHMS must list JWS algorithms such as RS256,ES256,EdDSA (never none)');
+    }
+    if (typeof jwtMap !== 'string' && env.JWT_COOKIE_NAME && env.JWT_COOKIE_ISSUER && env.JWT_COOKIE_AUDIENCE) {
+      jwtCookie = {
+        cookieName: env.JWT_COOKIE_NAME,
+        jwksUrl: env.JWT_COOKIE_JWKS_URL,
+        key: env.JWT_COOKIE_KEY === undefined ? undefined : pem(env.JWT_COOKIE_KEY),
+        issuer: env.JWT_COOKIE_ISSUER,
+        audience: env.JWT_COOKIE_AUDIENCE,
+        algorithms,
+        fieldMap: jwtMap,
+      };
+    }
+  }
+
+  if (problems.length > 0 || !rocketChat || !publicUrl) throw new ConfigError(problems);
+
+  const rocketChatOrigin = rocketChat.origin;
+  return {
+    env,
+    rocketChatUrl: rocketChat.toString().replace(/\/$/, ''),
+    rocketChatOrigin,
+    publicUrl,
+    publicOrigin: publicUrl.origin,
+    port: env.PORT,
+    host: env.HOST,
+    trustProxy: parseTrustProxy(env.TRUST_PROXY),
+    logLevel: env.LOG_LEVEL,
+    tokenMode: env.TOKEN_MODE,
+    app,
+    assertion: {
+      issuer: env.ASSERTION_ISSUER ?? publicUrl.origin,
+      audience: env.ASSERTION_AUDIENCE ?? rocketChatOrigin,
+      lifetimeSeconds: env.ASSERTION_LIFETIME_SECONDS,
+      key,
+    },
+    session: {
+      secret: env.SESSION_SECRET,
+      ttlSeconds: env.SESSION_TTL_SECONDS,
+      sameSite: sameSite(rocketChat, publicUrl) ? 'lax' : 'none',
+      partitioned: env.COOKIE_PARTITIONED === 'true',
+    },
+    identitySource: env.IDENTITY_SOURCE,
+    localUsersFile: env.LOCAL_USERS_FILE,
+    siteLoginUrl: env.SITE_LOGIN_URL,
+    mongo,
+    forward,
+    jwtCookie,
+    limits: {
+      loginPerMinute: env.LOGIN_RATE_LIMIT_PER_MINUTE,
+      apiPerMinute: env.API_RATE_LIMIT_PER_MINUTE,
+      lockoutThreshold: env.LOCKOUT_THRESHOLD,
+      lockoutBaseSeconds: env.LOCKOUT_BASE_SECONDS,
+      lockoutMaxSeconds: env.LOCKOUT_MAX_SECONDS,
+    },
+    branding: { title: env.BRANDING_TITLE, logoUrl: logo?.toString(), primaryColor: env.BRANDING_PRIMARY_COLOR, text: env.BRANDING_TEXT },
+  };
+}

@@ -1,0 +1,94 @@
+/**
+ * Builds what the configuration selects: the identity source, the token issuer, the user
+ * store and the revocation list. MongoDB-backed parts are loaded only when configured, so
+ * a deployment without MongoDB never loads (or needs) them.
+ */
+import type { Db, MongoClient } from 'mongodb';
+import type { Config, FieldMap } from './config';
+import { createLocalIdentity } from './identity/local';
+import type { IdentitySource } from './identity/types';
+import { createMemoryRevocationList } from './sessions/memory-revocation';
+import type { RevocationList } from './sessions/types';
+import { createAppTokenIssuer } from './tokens/app';
+import type { TokenIssuer } from './tokens/types';
+import { createFileUserStore } from './users/file-store';
+import type { UserStore } from './users/types';
+
+export interface Dependencies {
+  identity: IdentitySource;
+  issuer: TokenIssuer;
+  revocations: RevocationList;
+}
+
+interface MongoModules {
+  connect: { connectMongo(url: string): Promise<{ client: MongoClient; db: Db }> };
+  issuer: { createMongoTokenIssuer(options: { db: Db; autoCreate: boolean; defaultRoles: string[] }): TokenIssuer };
+  users: { createMongoUserStore(db: Db): UserStore };
+  revocations: { createMongoRevocationList(db: Db): RevocationList };
+}
+
+/** Loaded by path at run time only: these modules are optional for a given deployment. */
+function load<T>(relativePath: string): T {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(relativePath) as T;
+}
+
+export interface Connection {
+  db: Db;
+  close(): Promise<void>;
+}
+
+export async function connectConfiguredMongo(config: Pick<Config, 'mongo'>): Promise<Connection | undefined> {
+  if (!config.mongo) return undefined;
+  const { connectMongo } = load<MongoModules['connect']>('./mongo');
+  const { client, db } = await connectMongo(config.mongo.url);
+  return { db, close: () => client.close() };
+}
+
+export function createUserStore(config: Pick<Config, 'localUsersFile'>, mongo: Connection | undefined): UserStore {
+  if (mongo) return load<MongoModules['users']>('./users/mongo-store').createMongoUserStore(mongo.db);
+  return createFileUserStore(config.localUsersFile);
+}
+
+function createIdentity(config: Config, mongo: Connection | undefined): IdentitySource {
+  if (config.identitySource === 'forward' && config.forward) {
+    const { createForwardIdentity } = load<{ createForwardIdentity(o: { url: string; timeoutMs: number; cacheSeconds: number; fieldMap: FieldMap }): IdentitySource }>('./identity/forward');
+    return createForwardIdentity(config.forward);
+  }
+  if (config.identitySource === 'jwt-cookie' && config.jwtCookie) {
+    const { createJwtCookieIdentity } = load<{ createJwtCookieIdentity(o: NonNullable<Config['jwtCookie']>): IdentitySource }>('./identity/jwt-cookie');
+    return createJwtCookieIdentity(config.jwtCookie);
+  }
+  return createLocalIdentity(createUserStore(config, mongo));
+}
+
+function createIssuer(config: Config, mongo: Connection | undefined): TokenIssuer {
+  if (config.tokenMode === 'mongo' && mongo && config.mongo) {
+    return load<MongoModules['issuer']>('./tokens/mongo').createMongoTokenIssuer({
+      db: mongo.db,
+      autoCreate: config.mongo.autoCreateUsers,
+      defaultRoles: config.mongo.defaultRoles,
+    });
+  }
+  if (!config.app || !config.assertion.key) throw new Error('TOKEN_MODE=app without its settings (config should have refused this)');
+  return createAppTokenIssuer({ ...config.app, ...config.assertion, key: config.assertion.key });
+}
+
+/** Everything the configuration selects, plus one `close` for all of it. */
+export async function createDependencies(config: Config): Promise<Dependencies & { close(): Promise<void> }> {
+  const mongo = await connectConfiguredMongo(config);
+  const identity = createIdentity(config, mongo);
+  const issuer = createIssuer(config, mongo);
+  const revocations = mongo
+    ? load<MongoModules['revocations']>('./sessions/mongo-revocation').createMongoRevocationList(mongo.db)
+    : createMemoryRevocationList();
+  return {
+    identity,
+    issuer,
+    revocations,
+    async close() {
+      await Promise.allSettled([identity.close(), issuer.close(), revocations.close()]);
+      await mongo?.close();
+    },
+  };
+}

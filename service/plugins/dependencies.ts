@@ -1,0 +1,29 @@
+import fp from 'fastify-plugin';
+import { createDependencies, type Dependencies } from '../dependencies';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    deps: Dependencies;
+  }
+}
+
+/**
+ * The identity source, token issuer and revocation list the config selects; tests pass
+ * their own (`deps`) to share a revocation list between two app instances.
+ */
+export default fp<{ deps?: Partial<Dependencies> }>(
+  async (fastify, options) => {
+    const given = options.deps ?? {};
+    const needsBuild = !given.identity || !given.issuer || !given.revocations;
+    const built = needsBuild ? await createDependencies(fastify.config) : undefined;
+    const deps: Dependencies = {
+      identity: given.identity ?? (built as Dependencies).identity,
+      issuer: given.issuer ?? (built as Dependencies).issuer,
+      revocations: given.revocations ?? (built as Dependencies).revocations,
+    };
+    fastify.decorate('deps', deps);
+    // What we built we close; what a caller handed in stays theirs to close.
+    if (built) fastify.addHook('onClose', async () => built.close());
+  },
+  { name: 'dependencies', dependencies: ['config'] },
+);

@@ -1,0 +1,23 @@
+import type { FastifyError } from 'fastify';
+import fp from 'fastify-plugin';
+
+/**
+ * One error handler: 5xx details are logged, never sent; 4xx say only what class of
+ * problem it was. (Routes answer their own auth failures; this is for everything else.)
+ */
+export default fp(
+  async (fastify) => {
+    fastify.setErrorHandler<FastifyError>((error, request, reply) => {
+      const status = typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
+      if (status >= 500) {
+        request.log.error({ err: error }, 'request failed');
+        return reply.code(status).type('application/json').send(JSON.stringify({ error: 'internal_error' }));
+      }
+      request.log.info({ code: error.code, status }, 'request refused');
+      const error400 = error.validation ? 'bad_request' : status === 429 ? 'too_many_requests' : 'request_refused';
+      return reply.code(status).type('application/json').send(JSON.stringify({ error: error400 }));
+    });
+    fastify.setNotFoundHandler((_request, reply) => reply.code(404).type('application/json').send(JSON.stringify({ error: 'not_found' })));
+  },
+  { name: 'error-handler' },
+);

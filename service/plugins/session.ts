@@ -1,0 +1,70 @@
+import cookie from '@fastify/cookie';
+import type { CookieSerializeOptions } from '@fastify/cookie';
+import fp from 'fastify-plugin';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { SiteUser } from '../identity/types';
+import { createSessionCodec, newSessionId, type Session } from '../sessions/cookie-codec';
+
+/** `__Host-`: the browser refuses it unless Secure, Path=/ and host-only — no subdomain can plant one. */
+export const SESSION_COOKIE = '__Host-rcib_session';
+
+export interface Sessions {
+  /** The live session of this request, if any (decrypted, unexpired, not revoked). */
+  read(request: FastifyRequest): Promise<Session | undefined>;
+  start(user: SiteUser): Session;
+  write(reply: FastifyReply, session: Session): Promise<void>;
+  clear(reply: FastifyReply): void;
+  /** Attributes shared by every cookie the companion sets (sessions and CSRF). */
+  cookieOptions: CookieSerializeOptions;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    sessions: Sessions;
+  }
+}
+
+/**
+ * Stateless, encrypted session cookies. `SameSite=None` when Rocket.Chat is on another site,
+ * or the framed login page would never see its own cookie (ROCKETCHAT.md §1d).
+ */
+export default fp(
+  async (fastify) => {
+    const { session: settings } = fastify.config;
+    await fastify.register(cookie);
+    const codec = createSessionCodec(settings.secret);
+    const now = () => Math.floor(Date.now() / 1000);
+    const cookieOptions: CookieSerializeOptions = {
+      httpOnly: true,
+      secure: true,
+      path: '/',
+      sameSite: settings.sameSite,
+      ...(settings.partitioned ? { partitioned: true } : {}),
+    };
+
+    const sessions: Sessions = {
+      cookieOptions,
+      async read(request) {
+        const value = request.cookies[SESSION_COOKIE];
+        if (!value || value.length > 8192) return undefined;
+        const session = await codec.decode(value);
+        if (!session || session.exp <= now()) return undefined;
+        if (await fastify.deps.revocations.isRevoked(session.sid)) return undefined;
+        return session;
+      },
+      start(user) {
+        const iat = now();
+        return { sid: newSessionId(), user, iat, exp: iat + settings.ttlSeconds };
+      },
+      async write(reply, session) {
+        const maxAge = session.exp - now();
+        reply.setCookie(SESSION_COOKIE, await codec.encode(session), { ...cookieOptions, maxAge });
+      },
+      clear(reply) {
+        reply.clearCookie(SESSION_COOKIE, cookieOptions);
+      },
+    };
+    fastify.decorate('sessions', sessions);
+  },
+  { name: 'session', dependencies: ['config', 'dependencies'] },
+);

@@ -1,0 +1,55 @@
+/**
+ * The API URL. Rocket.Chat's web client calls it with credentials from its own origin; a
+ * 200 with `loginToken` (or `token`) logs the user in, anything else shows the Iframe URL.
+ */
+import cors from '@fastify/cors';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply } from 'fastify';
+import { obtainCredential } from '../flow/credential';
+import { resolveSession } from '../flow/site-session';
+import { ApiSessionSchema } from '../schemas/api-session';
+
+const apiSession: FastifyPluginAsyncTypebox = async (fastify) => {
+  const { rocketChatOrigin, limits } = fastify.config;
+
+  // The exact origin or nothing: a reflected or `*` origin with credentials hands the
+  // user's chat login to any site (ROCKETCHAT.md §6).
+  await fastify.register(cors, {
+    origin: (origin, callback) => callback(null, origin === rocketChatOrigin),
+    credentials: true,
+    methods: ['GET', 'POST'],
+    allowedHeaders: ['Content-Type'],
+    maxAge: 600,
+    strictPreflight: false,
+  });
+
+  // Some 7.x clients send `Content-Type: application/json` with no body; the body is never read.
+  fastify.removeAllContentTypeParsers();
+  fastify.addContentTypeParser('*', { bodyLimit: 4096 }, (_request, _payload, done) => done(null, undefined));
+
+  const answer = async (request: Parameters<typeof resolveSession>[1], reply: FastifyReply) => {
+    reply.header('cache-control', 'no-store');
+    let resolved;
+    try {
+      resolved = await resolveSession(fastify, request);
+    } catch (error) {
+      request.log.error({ err: error }, 'identity source failed');
+      return reply.code(503).send();
+    }
+    const { session } = resolved;
+    if (!session) {
+      if (resolved.changed) fastify.sessions.clear(reply);
+      return reply.code(401).send();
+    }
+    const obtained = await obtainCredential(fastify, request.log, session, true);
+    if (!obtained.ok) return reply.code(obtained.kind === 'denied' ? 401 : 503).send();
+    if (obtained.session !== session || resolved.changed) await fastify.sessions.write(reply, obtained.session);
+    return reply.code(200).send(obtained.credential);
+  };
+
+  const options = { schema: ApiSessionSchema, config: { rateLimit: { max: limits.apiPerMinute, timeWindow: '1 minute' } } };
+  fastify.post('/api/session', options, (request, reply) => answer(request, reply));
+  fastify.get('/api/session', options, (request, reply) => answer(request, reply));
+};
+
+export default apiSession;

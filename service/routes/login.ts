@@ -1,0 +1,101 @@
+/**
+ * The Iframe URL: the login page Rocket.Chat frames, its form, and the page that hands the
+ * credential over. Every failed login looks the same from outside.
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { obtainCredential } from '../flow/credential';
+import { GENERIC_LOGIN_ERROR, renderDone, renderLogin, renderMessage, type PageQuery } from '../flow/pages';
+import { resolveSession } from '../flow/site-session';
+import { LoginPageSchema, LoginSubmitSchema } from '../schemas/pages';
+import type { Session } from '../sessions/cookie-codec';
+import { Lockout } from '../sessions/lockout';
+
+const login: FastifyPluginAsyncTypebox = async (fastify) => {
+  const { limits, siteLoginUrl } = fastify.config;
+  const lockout = new Lockout({ threshold: limits.lockoutThreshold, baseSeconds: limits.lockoutBaseSeconds, maxSeconds: limits.lockoutMaxSeconds });
+  const { identity } = fastify.deps;
+
+  const unavailable = async (reply: FastifyReply, query: PageQuery) =>
+    reply.code(503).send(await renderMessage(fastify, reply, { query, heading: 'Chat is unavailable', text: 'Signing in to chat is not possible right now. Please try again in a moment.' }));
+
+  /** Signed in at the site: get a fresh credential and hand it to Rocket.Chat. */
+  async function deliver(request: FastifyRequest, reply: FastifyReply, query: PageQuery, session: Session) {
+    const obtained = await obtainCredential(fastify, request.log, session, false);
+    if (!obtained.ok) {
+      // The site login stands even when chat says no; the API URL retries with it later.
+      await fastify.sessions.write(reply, session);
+      fastify.metrics.login(obtained.kind);
+      if (obtained.kind === 'unavailable') return unavailable(reply, query);
+      return reply.code(403).send(
+        await renderMessage(fastify, reply, { query, heading: 'Chat access refused', text: 'You are signed in, but your account may not use this chat. Please contact the administrator.' }),
+      );
+    }
+    await fastify.sessions.write(reply, obtained.session);
+    return reply.code(200).send(await renderDone(fastify, reply, { query, credential: obtained.credential, csrf: fastify.csrf.token(request, reply) }));
+  }
+
+  fastify.get('/login', { schema: LoginPageSchema }, async (request, reply) => {
+    const query = request.query;
+    let resolved;
+    try {
+      resolved = await resolveSession(fastify, request);
+    } catch (error) {
+      request.log.error({ err: error }, 'identity source failed');
+      return unavailable(reply, query);
+    }
+    if (resolved.session) {
+      fastify.metrics.login('session');
+      return deliver(request, reply, query, resolved.session);
+    }
+    if (resolved.changed) fastify.sessions.clear(reply);
+    if (!identity.verifyPassword) {
+      return reply.code(401).send(
+        await renderMessage(fastify, reply, {
+          query,
+          heading: 'Please sign in',
+          text: 'Sign in to the site first, then come back to chat.',
+          link: siteLoginUrl ? { href: siteLoginUrl, label: 'Go to sign-in' } : undefined,
+        }),
+      );
+    }
+    return reply.code(200).send(await renderLogin(fastify, reply, { query, csrf: fastify.csrf.token(request, reply) }));
+  });
+
+  fastify.post(
+    '/login',
+    { schema: LoginSubmitSchema, config: { rateLimit: { max: limits.loginPerMinute, timeWindow: '1 minute' } } },
+    async (request, reply) => {
+      const query = request.query;
+      const { username, password, _csrf } = request.body;
+      const refuse = async (status: 401 | 403, error: string, keepUsername = true) =>
+        reply.code(status).send(await renderLogin(fastify, reply, { query, csrf: fastify.csrf.token(request, reply), username: keepUsername ? username : undefined, error }));
+
+      if (!fastify.csrf.verify(request, _csrf)) {
+        fastify.metrics.login('csrf');
+        request.log.warn({ origin: request.headers.origin }, 'login form refused: CSRF check failed');
+        return refuse(403, 'Your sign-in form expired. Please try again.', false);
+      }
+      if (!identity.verifyPassword) return refuse(403, 'Sign in to the site first, then come back to chat.', false);
+
+      const login = username.trim();
+      if (lockout.retryAfter(login) > 0) {
+        fastify.metrics.login('locked');
+        request.log.warn('login refused: account temporarily locked');
+        return refuse(401, GENERIC_LOGIN_ERROR);
+      }
+      const user = await identity.verifyPassword(login, password);
+      if (!user) {
+        lockout.fail(login);
+        fastify.metrics.login('bad_credentials');
+        return refuse(401, GENERIC_LOGIN_ERROR);
+      }
+      lockout.succeed(login);
+      fastify.metrics.login('success');
+      request.log.info({ sub: user.sub }, 'signed in');
+      return deliver(request, reply, query, fastify.sessions.start(user));
+    },
+  );
+};
+
+export default login;

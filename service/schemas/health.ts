@@ -1,0 +1,13 @@
+import { Type } from '@sinclair/typebox';
+
+export const HealthSchema = {
+  response: { 200: Type.Object({ status: Type.Literal('ok') }) },
+};
+
+const Checks = Type.Object({ tokens: Type.Boolean(), identity: Type.Boolean() });
+export const ReadySchema = {
+  response: {
+    200: Type.Object({ ready: Type.Literal(true), checks: Checks }),
+    503: Type.Object({ ready: Type.Literal(false), checks: Checks }),
+  },
+};

@@ -1,0 +1,56 @@
+/**
+ * The session cookie's value: a JWE (`dir` + `A256GCM`) so replicas need no shared store
+ * and the browser can neither read nor change what it holds (the held Rocket.Chat token).
+ */
+import { hkdfSync, randomBytes } from 'node:crypto';
+import { EncryptJWT, jwtDecrypt } from 'jose';
+import type { SiteUser } from '../identity/types';
+import type { RocketChatCredential } from '../tokens/types';
+
+export interface Session {
+  sid: string;
+  user: SiteUser;
+  /** The Rocket.Chat credential last issued for this session: the API URL's fast path. */
+  credential?: RocketChatCredential;
+  iat: number;
+  exp: number;
+}
+
+export interface SessionCodec {
+  encode(session: Session): Promise<string>;
+  /** `undefined` for anything that does not decrypt, is expired, or is not a session. */
+  decode(value: string): Promise<Session | undefined>;
+}
+
+/** A separate key per purpose, so the session key is never the CSRF key. */
+export function deriveKey(secret: string, purpose: string): Uint8Array {
+  return new Uint8Array(hkdfSync('sha256', secret, 'rocketchat-iframe-auth-bridge', purpose, 32));
+}
+
+export function newSessionId(): string {
+  return randomBytes(18).toString('base64url');
+}
+
+export function createSessionCodec(secret: string): SessionCodec {
+  const key = deriveKey(secret, 'session cookie v1');
+  return {
+    async encode(session) {
+      const { iat, exp, ...rest } = session;
+      return new EncryptJWT({ ...rest })
+        .setProtectedHeader({ alg: 'dir', enc: 'A256GCM' })
+        .setIssuedAt(iat)
+        .setExpirationTime(exp)
+        .encrypt(key);
+    },
+    async decode(value) {
+      try {
+        const { payload } = await jwtDecrypt(value, key, { keyManagementAlgorithms: ['dir'], contentEncryptionAlgorithms: ['A256GCM'] });
+        if (typeof payload.sid !== 'string' || typeof payload.user !== 'object' || payload.user === null) return undefined;
+        if (typeof payload.iat !== 'number' || typeof payload.exp !== 'number') return undefined;
+        return payload as unknown as Session;
+      } catch {
+        return undefined;
+      }
+    },
+  };
+}
