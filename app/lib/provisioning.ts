@@ -22,6 +22,15 @@ export interface ProvisionedUser {
 
 const lower = (text: string): string => text.toLowerCase();
 
+/**
+ * Rocket.Chat words a taken email as "<email> is already in use :(" (error-field-unavailable),
+ * older versions as "Email already exists": either names the email.
+ */
+function mentionsEmail(error: RocketChatRefused, email: string): boolean {
+  const text = lower(`${error.errorType} ${error.errorText}`);
+  return text.includes(lower(email)) || /e-?mail/.test(text);
+}
+
 function hasEmail(user: RocketChatUser, email: string): boolean {
   return user.emails.some((entry) => lower(entry.address) === lower(email));
 }
@@ -164,7 +173,7 @@ export class Provisioner {
       // Someone (maybe a concurrent attempt for this same person) took the name: look again.
       const holder = await this.users.info({ username });
       if (holder) return (await this.isOurs(holder, claims)) ? this.existing(await this.adopt(claims, holder), claims) : undefined;
-      if (/email/i.test(`${error.errorType} ${error.errorText}`)) throw new ProvisioningDenied('email_taken');
+      if (mentionsEmail(error, claims.email)) throw new ProvisioningDenied('email_taken');
       throw new RocketChatUnavailable(`users.create refused: ${error.message}`);
     }
   }
@@ -182,7 +191,7 @@ export class Provisioner {
     try {
       await this.users.update(user._id, change);
     } catch (error) {
-      if (error instanceof RocketChatRefused && change.email && /email/i.test(`${error.errorType} ${error.errorText}`)) {
+      if (error instanceof RocketChatRefused && change.email && mentionsEmail(error, change.email)) {
         throw new ProvisioningDenied('email_taken');
       }
       throw error;

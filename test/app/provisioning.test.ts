@@ -52,6 +52,16 @@ describe('existing users', () => {
     expect(user.roles.sort()).toEqual(['livechat-agent', 'user']);
   });
 
+  test('sync to an email another account holds: 403 email_taken, the user unchanged', async () => {
+    rc.createUser({ username: 'alice', email: 'alice@corp.example', name: 'Alice Example', verified: true });
+    rc.createUser({ username: 'other', email: 'taken@corp.example', verified: true });
+    const bridge = makeBridge(rc, keys);
+    expect((await bridge.login({ assertion: await assertion('alice') })).status).toBe(200); // linked from now on
+    const reply = await bridge.login({ assertion: await assertion('alice', { email: 'taken@corp.example' }) });
+    expect(reply).toMatchObject({ status: 403, content: { reason: 'email_taken' } });
+    expect(rc.findUser({ username: 'alice' })!.emails[0]!.address).toBe('alice@corp.example');
+  });
+
   test('a deactivated user is refused and gets no token', async () => {
     const bob = rc.createUser({ username: 'bob', email: 'bob@corp.example', verified: true, active: false });
     const reply = await makeBridge(rc, keys).login({ assertion: await assertion('bob') });
@@ -159,6 +169,31 @@ describe('a username held by a different person', () => {
     const amnesiac = makeBridge(rc, keys, { [SettingId.UsernameConflict]: 'suffix' });
     expect(await amnesiac.login({ assertion: await assertion('lena', { email: 'lena@corp.example' }) })).toMatchObject({ status: 200, content: { username, created: false } });
     expect(rc.users().filter((u) => u.username.startsWith('lena'))).toHaveLength(2);
+  });
+});
+
+describe('matching by verified email', () => {
+  beforeEach(() => {
+    rc.createUser({ username: 'ruth.s', email: 'Ruth@corp.example', name: 'Ruth S', verified: true });
+  });
+
+  test('off (default): the email belongs to another account → 403 email_taken, nothing created', async () => {
+    const reply = await makeBridge(rc, keys).login({ assertion: await assertion('ruth') });
+    expect(reply).toMatchObject({ status: 403, content: { reason: 'email_taken' } });
+    expect(rc.findUser({ username: 'ruth' })).toBeUndefined();
+  });
+
+  test('on: the account with that email is adopted (case-insensitive), and stays linked', async () => {
+    const bridge = makeBridge(rc, keys, { [SettingId.MatchByVerifiedEmail]: true });
+    const reply = await bridge.login({ assertion: await assertion('ruth') });
+    expect(reply).toMatchObject({ status: 200, content: { username: 'ruth.s', created: false } });
+    bridge.settings[SettingId.MatchByVerifiedEmail] = false;
+    expect(await bridge.login({ assertion: await assertion('ruth') })).toMatchObject({ status: 200, content: { username: 'ruth.s' } });
+  });
+
+  test('on, but the assertion does not vouch for the email: no adoption', async () => {
+    const reply = await makeBridge(rc, keys, { [SettingId.MatchByVerifiedEmail]: true }).login({ assertion: await assertion('ruth', { email_verified: false }) });
+    expect(reply).toMatchObject({ status: 403, content: { reason: 'email_taken' } });
   });
 });
 
