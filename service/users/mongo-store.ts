@@ -4,7 +4,11 @@
  */
 import { MongoServerError, type Collection, type Db } from 'mongodb';
 import { pingMongo } from '../mongo';
+// The embedded store's error, so callers (the CLI) catch one class whichever store is in use.
+import { UserExistsError } from './file-store';
 import type { LocalUser, UserStore } from './types';
+
+export { UserExistsError };
 
 export const USERS_COLLECTION = 'iframe_bridge_users';
 
@@ -19,13 +23,6 @@ const EDITABLE: readonly (keyof EditableFields)[] = ['passwordHash', 'disabled',
 
 /** Our documents are LocalUser as is; MongoDB's own `_id` never leaves this file. */
 const WITHOUT_ID = { projection: { _id: 0 } } as const;
-
-export class UserExistsError extends Error {
-  constructor(readonly field: 'username' | 'email') {
-    super(`a user with this ${field} already exists`);
-    this.name = 'UserExistsError';
-  }
-}
 
 export function createMongoUserStore(db: Db): UserStore {
   const users: Collection<LocalUser> = db.collection<LocalUser>(USERS_COLLECTION);
@@ -62,7 +59,7 @@ export function createMongoUserStore(db: Db): UserStore {
         await users.insertOne({ ...user });
       } catch (error) {
         if (error instanceof MongoServerError && error.code === 11000) {
-          throw new UserExistsError(error.keyPattern && 'email' in error.keyPattern ? 'email' : 'username');
+          throw new UserExistsError(user.username);
         }
         throw error;
       }
@@ -77,7 +74,8 @@ export function createMongoUserStore(db: Db): UserStore {
         const result = await users.updateOne({ username }, { $set: fields }, { collation: CASE_INSENSITIVE });
         return result.matchedCount === 1;
       } catch (error) {
-        if (error instanceof MongoServerError && error.code === 11000) throw new UserExistsError('email');
+        // Only `email` can clash here: the username is the one being updated.
+        if (error instanceof MongoServerError && error.code === 11000) throw new UserExistsError(username);
         throw error;
       }
     },

@@ -30,7 +30,7 @@ describe(liveName('MongoDB local user store and session revocation list'), () =>
     expect(await store.find('alice')).toEqual(user);
     expect(await store.find('ALICE@example.com')).toEqual(user);
     await expect(store.add({ ...user, sub: 'u-2', email: 'other@example.com', username: 'aLiCe' })).rejects.toBeInstanceOf(UserExistsError);
-    await expect(store.add({ ...user, sub: 'u-3', username: 'bob', email: 'alice@EXAMPLE.com' })).rejects.toEqual(new UserExistsError('email'));
+    await expect(store.add({ ...user, sub: 'u-3', username: 'bob', email: 'alice@EXAMPLE.com' })).rejects.toBeInstanceOf(UserExistsError);
     expect(await store.update('alice', { disabled: true })).toBe(true);
     expect((await store.find('Alice'))?.disabled).toBe(true);
     await store.add({ ...user, sub: 'u-4', username: 'bob', email: 'bob@example.com' });

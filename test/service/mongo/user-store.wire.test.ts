@@ -1,4 +1,5 @@
 import { createMongoUserStore, UserExistsError } from '../../../service/users/mongo-store';
+import { UserExistsError as FileStoreUserExistsError } from '../../../service/users/file-store';
 import type { LocalUser, UserStore } from '../../../service/users/types';
 import { startWireHarness, WIRE_LEVEL, type WireHarness } from '../../support/mongo/harness';
 
@@ -60,10 +61,12 @@ describe(`MongoDB local user store — ${WIRE_LEVEL}`, () => {
     expect(doc).toMatchObject(localUser());
   });
 
-  test('a duplicate username or email (E11000) is a UserExistsError naming the field', async () => {
+  test('a duplicate username or email (E11000) is the same UserExistsError the file store throws', async () => {
     await store.add(localUser());
-    await expect(store.add(localUser({ sub: 'u-2', email: 'other@example.com', username: 'ALICE' }))).rejects.toEqual(new UserExistsError('username'));
-    await expect(store.add(localUser({ sub: 'u-3', username: 'bob', email: 'alice@example.com' }))).rejects.toEqual(new UserExistsError('email'));
+    await expect(store.add(localUser({ sub: 'u-2', email: 'other@example.com', username: 'ALICE' }))).rejects.toBeInstanceOf(FileStoreUserExistsError);
+    await expect(store.add(localUser({ sub: 'u-3', username: 'bob', email: 'alice@example.com' }))).rejects.toBeInstanceOf(UserExistsError);
+    await store.add(localUser({ sub: 'u-4', username: 'carol', email: 'carol@example.com' }));
+    await expect(store.update('carol', { email: 'ALICE@example.com' })).rejects.toBeInstanceOf(UserExistsError);
   });
 
   test('update $sets only editable fields, matched case-insensitively', async () => {
