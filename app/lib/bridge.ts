@@ -54,8 +54,9 @@ async function services(config: BridgeConfig, context: RequestContext) {
 }
 
 export async function login(assertion: string, config: BridgeConfig, replay: ReplayCache, context: RequestContext): Promise<LoginReply> {
-  const claims = await acceptAssertion(assertion, config.verification, replay, context.storage, context.now);
+  // Services first: a missing REST URL is a 503 that must not spend the assertion's jti.
   const { users, provisioner } = await services(config, context);
+  const claims = await acceptAssertion(assertion, config.verification, replay, context.storage, context.now);
   const { user, created } = await provisioner.provision(claims);
   const loginToken = await users.createToken(user._id, config.access.createTokenSecret);
   return { loginToken, userId: user._id, username: user.username, created };
@@ -63,8 +64,8 @@ export async function login(assertion: string, config: BridgeConfig, replay: Rep
 
 /** Revokes every Rocket.Chat login of the assertion's user; a user never seen has none. */
 export async function logout(assertion: string, config: BridgeConfig, replay: ReplayCache, context: RequestContext): Promise<void> {
-  const claims = await acceptAssertion(assertion, config.verification, replay, context.storage, context.now);
   const { users, provisioner } = await services(config, context);
+  const claims = await acceptAssertion(assertion, config.verification, replay, context.storage, context.now);
   const user = await provisioner.findForLogout(claims);
   if (user) await users.logout(user._id);
 }

@@ -89,10 +89,10 @@ export function loadConfig(raw: SettingValues): LoadedConfig {
     missing.add(id);
     problems.push(`${id}: ${why}`);
   };
-  const positive = (id: SettingId, fallback: number, max: number): number => {
+  const whole = (id: SettingId, fallback: number, min: number, max: number): number => {
     const value = Number(values.get(id));
-    if (!Number.isInteger(value) || value < 0 || value > max) {
-      refuse(id, `must be a whole number from 0 to ${max}`);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      refuse(id, `must be a whole number from ${min} to ${max}`);
       return fallback;
     }
     return value;
@@ -113,7 +113,7 @@ export function loadConfig(raw: SettingValues): LoadedConfig {
     refuse(SettingId.AssertionPublicKeys, error.message);
   }
   const algorithms = usableAlgorithms(allowed, keys);
-  if (algorithms.length === 0 && !missing.has(SettingId.AssertionSecret) && !missing.has(SettingId.AssertionPublicKeys)) {
+  if (algorithms.length === 0 && allowed.length > 0 && !missing.has(SettingId.AssertionSecret) && !missing.has(SettingId.AssertionPublicKeys)) {
     // Either one would do: name both so the operator sees the choice.
     refuse(SettingId.AssertionSecret, 'no key for any allowed algorithm');
     missing.add(SettingId.AssertionPublicKeys);
@@ -138,15 +138,15 @@ export function loadConfig(raw: SettingValues): LoadedConfig {
       keys,
       issuer: text(values, SettingId.AssertionIssuer),
       audience: text(values, SettingId.AssertionAudience),
-      maxLifetimeSeconds: positive(SettingId.AssertionMaxLifetimeSeconds, DEFAULT_MAX_LIFETIME_SECONDS, 3600),
-      clockSkewSeconds: positive(SettingId.ClockSkewSeconds, DEFAULT_CLOCK_SKEW_SECONDS, 300),
+      maxLifetimeSeconds: whole(SettingId.AssertionMaxLifetimeSeconds, DEFAULT_MAX_LIFETIME_SECONDS, 1, 3600),
+      clockSkewSeconds: whole(SettingId.ClockSkewSeconds, DEFAULT_CLOCK_SKEW_SECONDS, 0, 300),
     },
     access: {
       restUrl,
       adminUserId: text(values, SettingId.RcAdminUserId),
       adminToken: text(values, SettingId.RcAdminToken),
       createTokenSecret: text(values, SettingId.RcCreateTokenSecret) || undefined,
-      timeoutMs: positive(SettingId.RcTimeoutMs, DEFAULT_TIMEOUT_MS, 60000) || DEFAULT_TIMEOUT_MS,
+      timeoutMs: whole(SettingId.RcTimeoutMs, DEFAULT_TIMEOUT_MS, 100, 60000),
     },
     provisioning: {
       autoCreate: flag(values, SettingId.AutoCreateUsers),

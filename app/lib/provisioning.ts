@@ -185,8 +185,9 @@ export class Provisioner {
       change.email = claims.email;
       change.verified = claims.email_verified;
     }
-    const roles = desiredRoles(user.roles, claims, this.policy);
-    if (roles.length !== user.roles.length || roles.some((role) => !user.roles.includes(role))) change.roles = roles;
+    const current = user.roles;
+    const roles = current ? desiredRoles(current, claims, this.policy) : undefined;
+    if (current && roles && (roles.length !== current.length || roles.some((role) => !current.includes(role)))) change.roles = roles;
     if (Object.keys(change).length === 0) return; // the common case costs no write
     try {
       await this.users.update(user._id, change);
@@ -196,6 +197,6 @@ export class Provisioner {
       }
       throw error;
     }
-    Object.assign(user, { name: claims.name, roles, ...(change.email ? { emails: [{ address: claims.email, verified: claims.email_verified }] } : {}) });
+    Object.assign(user, { name: claims.name, ...(change.roles ? { roles: change.roles } : {}), ...(change.email ? { emails: [{ address: claims.email, verified: claims.email_verified }] } : {}) });
   }
 }

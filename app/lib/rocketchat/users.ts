@@ -11,7 +11,8 @@ export interface RocketChatUser {
   name: string;
   active: boolean;
   emails: Array<{ address: string; verified: boolean }>;
-  roles: string[];
+  /** Absent when Rocket.Chat did not show them: then roles are left alone, never reset. */
+  roles?: string[];
 }
 
 export interface NewUser {
@@ -48,7 +49,7 @@ function readUser(value: unknown): RocketChatUser {
     // users.info leaves `active` out for some callers; only an explicit false means deactivated.
     active: user.active !== false,
     emails,
-    roles: Array.isArray(user.roles) ? user.roles.filter((role): role is string => typeof role === 'string') : [],
+    roles: Array.isArray(user.roles) ? user.roles.filter((role): role is string => typeof role === 'string') : undefined,
   };
 }
 
