@@ -1,9 +1,12 @@
 /** One Jest run covers unit, engine and browser suites; `npm test` runs them all. */
-const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript', decorators: true }, target: 'es2022' }, module: { type: 'commonjs' } }] };
+const swc = ['@swc/jest', { jsc: { parser: { syntax: 'typescript', decorators: true }, target: 'es2022' }, module: { type: 'commonjs' } }];
 
 module.exports = {
   testEnvironment: 'node',
-  transform,
+  transform: { '^.+\\.ts$': swc, '^.+\\.js$': swc },
+  // `cookie` 2 is ESM only; Node 20.19+ loads it (require(esm), dynamic import) but Jest's module
+  // system does not, so Jest alone compiles it and the two Fastify packages that load it to CommonJS.
+  transformIgnorePatterns: ['/node_modules/(?!(cookie|@fastify/cookie|light-my-request)/)'],
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/mongo-live/'],
   // Engine and browser suites start Deno and Chromium: give them room, but run files in parallel.
