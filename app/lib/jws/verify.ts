@@ -34,13 +34,10 @@ function malformed(detail: string): never {
 }
 
 function parseJsonSegment(bytes: Buffer, what: string): Record<string, unknown> {
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    // Whatever the runtime throws (TypeError in Node, a DOMException elsewhere): not UTF-8.
-    malformed(`${what} is not UTF-8`);
-  }
+  // Invalid UTF-8 decodes to U+FFFD and so does not survive the round trip. (Buffer only:
+  // TextDecoder is not a global in every Apps-Engine runtime.)
+  const text = bytes.toString('utf8');
+  if (!Buffer.from(text, 'utf8').equals(view(bytes))) malformed(`${what} is not UTF-8`);
   let value: unknown;
   try {
     value = parseStrictJson(text);

@@ -35,7 +35,10 @@ export class RocketChatClient {
   constructor(private readonly http: IHttp, private readonly connection: Connection, private readonly log: LogSink) {}
 
   get(path: string, query: Record<string, string>): Promise<RestReply> {
-    const search = new URLSearchParams(query).toString();
+    // Built by hand: URLSearchParams is not a global in every Apps-Engine runtime.
+    const search = Object.entries(query)
+      .map(([name, value]) => `${encodeURIComponent(name)}=${encodeURIComponent(value)}`)
+      .join('&');
     return this.call('GET', `${path}?${search}`);
   }
 
