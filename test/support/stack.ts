@@ -9,13 +9,19 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Document } from 'bson';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../service/app';
 import { loadConfig } from '../../service/config';
+import { connectMongo } from '../../service/mongo';
 import { createFileUserStore } from '../../service/users/file-store';
+import { createMongoUserStore } from '../../service/users/mongo-store';
 import { hashPassword } from '../../service/users/password';
+import type { UserStore } from '../../service/users/types';
 import { startEngine, type EngineHost } from './engine';
-import { startRocketChat, type RocketChatStandIn } from './rocketchat';
+import { createFakeDatabase } from './mongo/fake-database';
+import { startWireServer, type WireServer } from './mongo/wire-server';
+import { startRocketChat, type RocketChatStandIn, type StoredUser } from './rocketchat';
 
 export interface StackUser {
   username: string;
@@ -25,6 +31,12 @@ export interface StackUser {
 }
 
 export interface StackOptions {
+  /**
+   * `app` (default): assertions to the App. `mongo`: the companion writes `services.iframe.token`
+   * through the MongoDB driver into a wire-protocol stand-in whose `users` collection is the
+   * Rocket.Chat stand-in's own, so Rocket.Chat's iframe login handler sees what was written.
+   */
+  tokenMode?: 'app' | 'mongo';
   /** Fixed ports (the demo); random free ports otherwise. */
   rocketChatPort?: number;
   companionPort?: number;
@@ -64,10 +76,21 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** Rocket.Chat's database for MongoDB mode: a wire stand-in sharing the stand-in's users. */
+function startDatabase(users: StoredUser[]): Promise<WireServer> {
+  const database = createFakeDatabase();
+  database.collections.set('users', users as unknown as Document[]);
+  return startWireServer(database.handler);
+}
+
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const tokenMode = options.tokenMode ?? 'app';
+  const users: StoredUser[] = [];
+  const database = tokenMode === 'mongo' ? await startDatabase(users) : undefined;
   const rocketChat = await startRocketChat({
     port: options.rocketChatPort,
     createToken: { mode: '8.x', secret: CREATE_TOKEN_SECRET },
+    usersCollection: users,
   });
   const { publicKey, privateKey } = generateKeyPairSync('ed25519');
   // The companion is on `localhost`, Rocket.Chat on `127.0.0.1`: two sites, as in a cross-site deployment.
@@ -99,7 +122,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     PUBLIC_URL: companionUrl,
     PORT: String(companionPort),
     HOST: '127.0.0.1',
-    TOKEN_MODE: 'app',
+    TOKEN_MODE: tokenMode,
+    ...(database ? { MONGODB_URL: database.url('rocketchat') } : {}),
     APP_LOGIN_URL: `${rocketChat.url}/api/apps/public/${engine.appId}/login`,
     ASSERTION_ISSUER: issuer,
     ASSERTION_AUDIENCE: audience,
@@ -121,7 +145,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     sendContentType: options.sendContentType ?? false,
   });
 
-  const store = createFileUserStore(usersFile);
+  // The companion keeps local users in MongoDB when it has one, else in its file.
+  const mongo = database ? await connectMongo(database.url('rocketchat')) : undefined;
+  const store: UserStore = mongo ? createMongoUserStore(mongo.db) : createFileUserStore(usersFile);
   const addSiteUser = async (user: StackUser): Promise<void> => {
     await store.add({
       sub: `site-${user.username}`,
@@ -147,8 +173,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     async close() {
       await companion.close();
       await store.close();
+      await mongo?.client.close();
       await engine.close();
       await rocketChat.close();
+      await database?.close();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -56,6 +56,8 @@ export interface RocketChatOptions {
   iframe?: Partial<IframeSettings>;
   apps?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
   loginExpirationDays?: number;
+  /** The array behind the `users` collection (share it with a MongoDB wire stand-in). */
+  usersCollection?: StoredUser[];
 }
 
 export interface RocketChatStandIn {
@@ -84,7 +86,7 @@ function createTokenConfig(option: RocketChatOptions['createToken']): CreateToke
 
 export async function startRocketChat(options: RocketChatOptions = {}): Promise<RocketChatStandIn> {
   const host = options.host ?? '127.0.0.1';
-  const store = new UserStore(options.loginExpirationDays ?? 90);
+  const store = new UserStore(options.loginExpirationDays ?? 90, options.usersCollection);
   const createToken = createTokenConfig(options.createToken);
   const settings = new Settings('', options.iframe ?? {}, options.registration ?? false);
   const twoFactor = new TwoFactor();

@@ -20,19 +20,31 @@ export class InvalidFieldError extends Error {
   }
 }
 
+/** Rocket.Chat's first login `$push`es `services.resume.loginTokens` into a record that has none. */
+function withResumeTokens(user: StoredUser): StoredUser {
+  user.services ??= { resume: { loginTokens: [] } };
+  user.services.resume ??= { loginTokens: [] };
+  return user;
+}
+
 const sameText = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
 
 export class UserStore {
-  private readonly byId = new Map<string, StoredUser>();
-
-  constructor(private readonly loginExpirationDays: number) {}
+  /**
+   * The `users` collection. It may be shared with a MongoDB wire stand-in, so that records another
+   * program writes there (the companion's MongoDB mode) are the ones this server logs in.
+   */
+  constructor(
+    private readonly loginExpirationDays: number,
+    private readonly collection: StoredUser[] = [],
+  ) {}
 
   all(): StoredUser[] {
-    return [...this.byId.values()];
+    return this.collection.map(withResumeTokens);
   }
 
   byUserId(userId: string): StoredUser | undefined {
-    return this.byId.get(userId);
+    return this.all().find((u) => u._id === userId);
   }
 
   // Rocket.Chat checks both usernames and emails case-insensitively (checkUsernameAvailability, checkEmailAvailability).
@@ -88,7 +100,7 @@ export class UserStore {
     if (input.password !== undefined) user.services.password = { scrypt: hashPassword(input.password) };
     if (input.twoFactor?.email) user.services.email2fa = { enabled: true, changedAt: now };
     if (input.twoFactor?.totpSecret) user.services.totp = { enabled: true, secret: input.twoFactor.totpSecret };
-    this.byId.set(user._id, user);
+    this.collection.push(user);
     return user;
   }
 
