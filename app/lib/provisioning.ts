@@ -72,12 +72,7 @@ export class Provisioner {
   async provision(claims: AssertionClaims): Promise<ProvisionedUser> {
     checkPolicy(claims, this.policy);
     const found = await this.findExisting(claims);
-    if (found) {
-      if (!found.active) throw new ProvisioningDenied('user_deactivated');
-      if (this.policy.syncProfile) await this.sync(found, claims);
-      return { user: found, created: false };
-    }
-    return this.createFor(claims);
+    return found ? this.existing(found, claims) : this.createFor(claims);
   }
 
   /** For logout: the linked user, else the same-person match; never creates. */
@@ -172,7 +167,11 @@ export class Provisioner {
       if (!(error instanceof RocketChatRefused)) throw error;
       // Someone (maybe a concurrent attempt for this same person) took the name: look again.
       const holder = await this.users.info({ username });
-      if (holder) return (await this.isOurs(holder, claims)) ? this.existing(await this.adopt(claims, holder), claims) : undefined;
+      if (holder) {
+        if (await this.isOurs(holder, claims)) return this.existing(await this.adopt(claims, holder), claims);
+        await this.links.clearPending(claims.sub); // that name went to somebody else
+        return undefined;
+      }
       if (mentionsEmail(error, claims.email)) throw new ProvisioningDenied('email_taken');
       throw new RocketChatUnavailable(`users.create refused: ${error.message}`);
     }

@@ -46,7 +46,7 @@ export class IdentityLinks {
     await this.unlink(sub);
     await this.storage.write.removeByAssociation(association('rc-user', userId));
     await this.storage.write.createWithAssociations({ site, userId } satisfies Link, [association('site', site), association('rc-user', userId)]);
-    await this.storage.write.removeByAssociation(association('pending', site));
+    await this.clearPending(sub);
   }
 
   async unlink(sub: string): Promise<void> {
@@ -56,6 +56,10 @@ export class IdentityLinks {
   async pending(sub: string): Promise<Pending | undefined> {
     const [record] = (await this.storage.read.readByAssociation(association('pending', this.site(sub)))) as Pending[];
     return record && typeof record.username === 'string' ? record : undefined;
+  }
+
+  async clearPending(sub: string): Promise<void> {
+    await this.storage.write.removeByAssociation(association('pending', this.site(sub)));
   }
 
   async markPending(sub: string, username: string, email: string): Promise<void> {
