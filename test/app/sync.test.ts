@@ -1,5 +1,5 @@
 /** Profile sync decisions, with a recording double of the users API. */
-import { desiredRoles, Provisioner } from '../../app/lib/provisioning';
+import { desiredRoles, Provisioner, throwawayPassword } from '../../app/lib/provisioning';
 import type { ProvisioningConfig } from '../../app/lib/config';
 import type { ProfileChange, RocketChatUser, UsersApi } from '../../app/lib/rocketchat/users';
 import type { IdentityLinks } from '../../app/lib/store/identityLinks';
@@ -39,4 +39,19 @@ test('nothing changed, nothing written', async () => {
   const { provisioner, updates } = provisionerFor({ _id: 'u1', username: 'alice', name: 'Alice', active: true, emails: [{ address: 'ALICE@corp.example', verified: true }], roles: ['user'] });
   await provisioner.provision(claims);
   expect(updates).toEqual([]);
+});
+
+test('throwaway passwords are long, varied and pass the password policy', () => {
+  const seen = new Set<string>();
+  for (let i = 0; i < 2000; i += 1) {
+    const password = throwawayPassword();
+    expect(password).toMatch(/[a-z]/);
+    expect(password).toMatch(/[A-Z]/);
+    expect(password).toMatch(/[0-9]/);
+    expect(password).toMatch(/[^A-Za-z0-9]/);
+    expect(password).not.toMatch(/(.)\1\1/);
+    expect(password.length).toBeGreaterThanOrEqual(32);
+    seen.add(password);
+  }
+  expect(seen.size).toBe(2000);
 });
