@@ -28,12 +28,14 @@ export interface AppOptions {
   config: Config;
   /** Parts to use instead of building them from the config (tests). */
   deps?: Partial<Dependencies>;
+  /** Node process metrics (GC, event loop, memory) in /metrics; the server turns them on. */
+  processMetrics?: boolean;
 }
 
 export const app: FastifyPluginAsync<AppOptions> = async (fastify, options) => {
   await fastify.register(configPlugin, { config: options.config });
   await fastify.register(errorHandler);
-  await fastify.register(metrics);
+  await fastify.register(metrics, { processMetrics: options.processMetrics });
   await fastify.register(dependencies, { deps: options.deps });
   await fastify.register(securityHeaders);
   await fastify.register(formbody, { bodyLimit: 16 * 1024 });
@@ -67,6 +69,6 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     // Fastify's own request ids are fine; never echo a client-supplied one into logs unchecked.
     requestIdHeader: false,
   }).withTypeProvider<TypeBoxTypeProvider>();
-  await fastify.register(app, { config, deps: options.deps });
+  await fastify.register(app, { config, deps: options.deps, processMetrics: options.processMetrics });
   return fastify;
 }

@@ -10,10 +10,12 @@ declare module 'fastify' {
 }
 
 /** Prometheus metrics in a Registry of this app instance (tests build many apps in one process). */
-export default fp(
-  async (fastify) => {
+export default fp<{ processMetrics?: boolean }>(
+  async (fastify, options) => {
     const registry = new Registry();
-    collectDefaultMetrics({ register: registry });
+    // Process metrics describe the process, not an app instance, and their observers keep a
+    // test process alive: only the server turns them on.
+    if (options.processMetrics) collectDefaultMetrics({ register: registry });
     const requests = new Counter({ name: 'http_requests_total', help: 'HTTP requests by route and status', labelNames: ['method', 'route', 'status'], registers: [registry] });
     const latency = new Histogram({
       name: 'http_request_duration_seconds',

@@ -1,0 +1,100 @@
+/**
+ * Manages the users of IDENTITY_SOURCE=local:
+ *   npm run users -- add <username> --email <e> --name <n> --password <p> [--roles a,b] [--unverified]
+ *   npm run users -- passwd <username> --password <p>
+ *   npm run users -- disable|enable <username>
+ *   npm run users -- list
+ * Stores in MongoDB when MONGODB_URL is set, else in LOCAL_USERS_FILE (./data/users.json).
+ * Exit codes: 0 done, 1 refused (exists, not found, store error), 2 usage error.
+ */
+import { randomUUID } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { EMAIL_PATTERN, ROLE_PATTERN, USERNAME_PATTERN } from '../../app/contract/claims';
+import { connectConfiguredMongo, createUserStore } from '../dependencies';
+import { hashPassword, MIN_PASSWORD_LENGTH } from '../users/password';
+import type { UserStore } from '../users/types';
+
+const USAGE = `usage:
+  users add <username> --email <email> --name <name> --password <password> [--roles a,b] [--unverified]
+  users passwd <username> --password <password>
+  users disable <username>
+  users enable <username>
+  users list`;
+
+class UsageError extends Error {}
+class RefusedError extends Error {}
+
+function checkPassword(password: string | undefined): string {
+  if (password === undefined) throw new UsageError('--password is required');
+  if (password.length < MIN_PASSWORD_LENGTH) throw new UsageError(`the password must be at least ${MIN_PASSWORD_LENGTH} characters`);
+  return password;
+}
+
+async function run(store: UserStore, args: string[], out: (line: string) => void): Promise<void> {
+  const { positionals, values } = parseArgs({
+    args,
+    allowPositionals: true,
+    strict: true,
+    options: { email: { type: 'string' }, name: { type: 'string' }, password: { type: 'string' }, roles: { type: 'string' }, unverified: { type: 'boolean' } },
+  });
+  const [command, username, ...extra] = positionals;
+  if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
+  if (command === 'list') {
+    for (const user of await store.list()) {
+      out(`${user.username}\t${user.email}\t${user.name}\t${user.disabled ? 'disabled' : 'enabled'}${user.roles?.length ? `\t${user.roles.join(',')}` : ''}`);
+    }
+    return;
+  }
+  if (!command || !['add', 'passwd', 'disable', 'enable'].includes(command)) throw new UsageError(command ? `unknown command "${command}"` : 'a command is required');
+  if (!username) throw new UsageError('a username is required');
+
+  if (command === 'add') {
+    if (!USERNAME_PATTERN.test(username)) throw new UsageError('the username may hold only letters, digits, dot, dash and underscore (at most 64)');
+    if (!values.email || !EMAIL_PATTERN.test(values.email)) throw new UsageError('--email with a valid address is required');
+    if (!values.name || values.name.length > 120) throw new UsageError('--name is required (at most 120 characters)');
+    const roles = values.roles?.split(',').map((r) => r.trim()).filter(Boolean) ?? [];
+    if (!roles.every((role) => ROLE_PATTERN.test(role))) throw new UsageError('--roles must be a comma-separated list of role names');
+    const passwordHash = await hashPassword(checkPassword(values.password));
+    if (await store.find(username)) throw new RefusedError(`user "${username}" already exists`);
+    if (await store.find(values.email)) throw new RefusedError(`a user with email ${values.email} already exists`);
+    await store.add({
+      sub: randomUUID(),
+      username,
+      email: values.email,
+      email_verified: !values.unverified,
+      name: values.name,
+      ...(roles.length > 0 ? { roles } : {}),
+      passwordHash,
+      disabled: false,
+      createdAt: new Date().toISOString(),
+    });
+    out(`added ${username}`);
+    return;
+  }
+  const change = command === 'passwd' ? { passwordHash: await hashPassword(checkPassword(values.password)) } : { disabled: command === 'disable' };
+  if (!(await store.update(username, change))) throw new RefusedError(`no user "${username}"`);
+  out(`${command === 'passwd' ? 'password changed for' : `${command}d`} ${username}`);
+}
+
+export async function main(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const mongoUrl = env.MONGODB_URL || undefined;
+  let mongo;
+  try {
+    mongo = await connectConfiguredMongo({ mongo: mongoUrl ? { url: mongoUrl, autoCreateUsers: false, defaultRoles: [] } : undefined });
+    const store = createUserStore({ localUsersFile: env.LOCAL_USERS_FILE || './data/users.json' }, mongo);
+    await run(store, args, (line) => process.stdout.write(`${line}\n`));
+    return 0;
+  } catch (error) {
+    const usage = error instanceof UsageError || (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'));
+    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n${usage ? `${USAGE}\n` : ''}`);
+    return usage ? 2 : 1;
+  } finally {
+    await mongo?.close();
+  }
+}
+
+if (require.main === module) {
+  void main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}
