@@ -63,7 +63,9 @@ export class RocketChatClient {
     try {
       response = await this.withTimeout(method === 'GET' ? this.http.get(url, options) : this.http.post(url, options));
     } catch (error) {
-      this.log.warn(`Rocket.Chat ${route}: ${error instanceof CallTimeout ? `no answer within ${this.connection.timeoutMs} ms` : 'request failed'}`);
+      // The bridge's message names the failure (e.g. ECONNREFUSED); it never holds our headers.
+      const why = error instanceof CallTimeout ? `no answer within ${this.connection.timeoutMs} ms` : `request failed (${error instanceof Error ? error.message.slice(0, 160) : 'unknown'})`;
+      this.log.warn(`Rocket.Chat ${route}: ${why}`);
       throw new RocketChatUnavailable(`${route}: network`);
     }
     return this.interpret(route, response);
