@@ -54,6 +54,23 @@ test('login creates the user; the loginToken works as X-Auth-Token (GET /api/v1/
   expect(again).toMatchObject({ status: 200, content: { userId, created: false } });
 });
 
+test('over real HTTP through Rocket.Chat\'s /api/apps/public/<appId>/login, as the companion calls it', async () => {
+  rc.setApps((req, res) => engine.handleHttp(req, res));
+  const url = `${rc.url}/api/apps/public/${engine.appId}/login`;
+  const post = (body: string, type = 'application/json') => fetch(url, { method: 'POST', headers: { 'Content-Type': type }, body });
+  const ok = await post(JSON.stringify({ assertion: await ed('engine-http') }));
+  expect(ok.status).toBe(200);
+  const { userId, loginToken } = (await ok.json()) as { userId: string; loginToken: string };
+  expect((await whoAmI(rc, userId, loginToken)).status).toBe(200);
+  const forged = await post(JSON.stringify({ assertion: await forgeries[0]!.make(keys) }));
+  expect(forged.status).toBe(401);
+  expect(await forged.json()).toEqual({ error: 'invalid_assertion', reason: 'alg_not_allowed' });
+  expect((await post('[1,2]')).status).toBe(400);
+  expect((await post('assertion=x&user=admin', 'application/x-www-form-urlencoded')).status).toBe(400);
+  const status = await fetch(`${rc.url}/api/apps/public/${engine.appId}/status`);
+  expect(await status.json()).toMatchObject({ configured: true });
+});
+
 test('forged assertions get 401 inside the engine too, and nothing reaches Rocket.Chat', async () => {
   const before = rc.requests.length;
   for (const forgery of forgeries.filter((f) => !f.settings)) {
