@@ -1,0 +1,119 @@
+import { cookieJar, login, PASSWORD, RC_ORIGIN, seededStore, startHarness, type Harness } from './support/harness';
+import type { UserStore } from '../../service/users/types';
+
+let store: UserStore;
+let h: Harness;
+beforeAll(async () => {
+  store = await seededStore();
+});
+beforeEach(async () => {
+  h = await startHarness({ store });
+});
+afterEach(() => h.close());
+
+async function loggedIn() {
+  const jar = cookieJar();
+  const response = await login(h.app, jar, 'alice', PASSWORD);
+  expect(response.statusCode).toBe(200);
+  return jar;
+}
+
+describe('POST|GET /api/session', () => {
+  test('without a session: 401 with an empty body, CORS granted to the Rocket.Chat origin', async () => {
+    for (const method of ['POST', 'GET'] as const) {
+      const response = await h.app.inject({ method, url: '/api/session', headers: { origin: RC_ORIGIN } });
+      expect(response.statusCode).toBe(401);
+      expect(response.body).toBe('');
+      expect(response.headers['access-control-allow-origin']).toBe(RC_ORIGIN);
+      expect(response.headers['access-control-allow-credentials']).toBe('true');
+      expect(String(response.headers.vary)).toMatch(/Origin/i);
+      expect(response.headers['cache-control']).toBe('no-store');
+    }
+  });
+
+  test('a foreign origin gets no CORS grant at all', async () => {
+    const jar = await loggedIn();
+    for (const origin of ['https://evil.example.net', 'https://chat.example.com.evil.net', 'null', 'http://chat.example.com']) {
+      const response = await h.app.inject({ method: 'POST', url: '/api/session', headers: { origin, cookie: jar.header() } });
+      expect(response.headers['access-control-allow-origin']).toBeUndefined();
+      expect(response.headers['access-control-allow-credentials']).toBeUndefined();
+    }
+  });
+
+  test('the preflight (7.x sends Content-Type: application/json) is answered for the exact origin only', async () => {
+    const preflight = await h.app.inject({
+      method: 'OPTIONS',
+      url: '/api/session',
+      headers: { origin: RC_ORIGIN, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+    });
+    expect(preflight.statusCode).toBe(204);
+    expect(preflight.headers['access-control-allow-origin']).toBe(RC_ORIGIN);
+    expect(preflight.headers['access-control-allow-credentials']).toBe('true');
+    expect(String(preflight.headers['access-control-allow-methods'])).toContain('POST');
+    expect(String(preflight.headers['access-control-allow-headers']).toLowerCase()).toContain('content-type');
+    const foreign = await h.app.inject({
+      method: 'OPTIONS',
+      url: '/api/session',
+      headers: { origin: 'https://evil.example.net', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+    });
+    expect(foreign.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  test('a logged-in user gets exactly {loginToken}; the App is called once for repeated calls (fast path)', async () => {
+    const jar = await loggedIn();
+    expect(h.standIn.logins).toHaveLength(1);
+    const first = await h.app.inject({ method: 'POST', url: '/api/session', headers: { origin: RC_ORIGIN, cookie: jar.header(), 'content-type': 'application/json' } });
+    expect(first.statusCode).toBe(200);
+    expect(first.headers['content-type']).toMatch(/^application\/json/);
+    expect(Object.keys(first.json())).toEqual(['loginToken']);
+    expect(first.json().loginToken).toBe(h.standIn.tokens[0]);
+    for (let i = 0; i < 5; i += 1) {
+      const again = await h.app.inject({ method: i % 2 ? 'GET' : 'POST', url: '/api/session', headers: { origin: RC_ORIGIN, cookie: jar.header() } });
+      expect(again.json()).toEqual(first.json());
+    }
+    expect(h.standIn.logins).toHaveLength(1);
+  });
+
+  test('503 with an empty body when the App is unavailable; 401 when it denies', async () => {
+    const jar = cookieJar();
+    h.standIn.failWith = 502;
+    expect((await login(h.app, jar, 'alice', PASSWORD)).statusCode).toBe(503);
+    const down = await h.app.inject({ method: 'POST', url: '/api/session', headers: { origin: RC_ORIGIN, cookie: jar.header() } });
+    expect(down.statusCode).toBe(503);
+    expect(down.body).toBe('');
+    h.standIn.failWith = 401;
+    const denied = await h.app.inject({ method: 'POST', url: '/api/session', headers: { origin: RC_ORIGIN, cookie: jar.header() } });
+    expect(denied.statusCode).toBe(401);
+    expect(denied.body).toBe('');
+    h.standIn.failWith = undefined;
+    const ok = await h.app.inject({ method: 'POST', url: '/api/session', headers: { origin: RC_ORIGIN, cookie: jar.header() } });
+    expect(ok.statusCode).toBe(200);
+    expect(ok.json().loginToken).toBe(h.standIn.tokens[0]);
+    const setCookie = String(ok.headers['set-cookie']);
+    expect(setCookie).toContain('__Host-rcib_session=');
+    expect(setCookie).toContain('SameSite=None');
+  });
+
+  test('a tampered or foreign session cookie is nobody', async () => {
+    const jar = await loggedIn();
+    const value = jar.get('__Host-rcib_session') as string;
+    const tampered = `${value.slice(0, -4)}AAAA`;
+    const response = await h.app.inject({ method: 'POST', url: '/api/session', headers: { origin: RC_ORIGIN, cookie: `__Host-rcib_session=${tampered}` } });
+    expect(response.statusCode).toBe(401);
+    const other = await startHarness({ store, env: { SESSION_SECRET: 'another-session-secret-of-32-characters!' } });
+    try {
+      const foreign = await other.app.inject({ method: 'POST', url: '/api/session', headers: { origin: RC_ORIGIN, cookie: jar.header() } });
+      expect(foreign.statusCode).toBe(401);
+    } finally {
+      await other.close();
+    }
+  });
+
+  test('odd bodies and content types do not break it', async () => {
+    const jar = await loggedIn();
+    for (const [type, payload] of [['application/json', ''], ['text/plain', 'hello'], ['application/json', '{not json']] as const) {
+      const response = await h.app.inject({ method: 'POST', url: '/api/session', headers: { origin: RC_ORIGIN, cookie: jar.header(), 'content-type': type }, payload });
+      expect(response.statusCode).toBe(200);
+    }
+  });
+});

@@ -1,0 +1,214 @@
+import { cookieJar, csrfFrom, login, PASSWORD, PUBLIC_ORIGIN, RC_ORIGIN, seededStore, startHarness, type Harness } from './support/harness';
+import type { UserStore } from '../../service/users/types';
+
+let store: UserStore;
+let h: Harness;
+beforeAll(async () => {
+  store = await seededStore();
+});
+beforeEach(async () => {
+  h = await startHarness({ store });
+});
+afterEach(() => h.close());
+
+const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
+const FORM = 'application/x-www-form-urlencoded';
+
+describe('GET /login', () => {
+  test('renders an accessible form with security headers for framing by Rocket.Chat only', async () => {
+    const response = await h.app.inject({ method: 'GET', url: '/login' });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toBe('text/html; charset=utf-8');
+    const html = response.body;
+    expect(html).toContain('<label for="username">');
+    expect(html).toContain('autocomplete="username"');
+    expect(html).toContain('autocomplete="current-password"');
+    expect(html).toContain('name="viewport"');
+    const csp = String(response.headers['content-security-policy']);
+    expect(csp).toContain(`frame-ancestors ${RC_ORIGIN}`);
+    expect(csp).not.toMatch(/frame-ancestors[^;]*(\*|'self')/);
+    expect(csp).toMatch(/script-src 'nonce-[A-Za-z0-9_-]+'/);
+    expect(csp).not.toContain('unsafe-inline');
+    expect(response.headers['x-frame-options']).toBeUndefined();
+    expect(response.headers['referrer-policy']).toBe('strict-origin-when-cross-origin');
+    expect(response.headers['cache-control']).toBe('no-store');
+    // Every inline script carries the nonce of this response.
+    const nonce = /'nonce-([^']+)'/.exec(csp)?.[1];
+    for (const tag of html.match(/<script[^>]*>/g) ?? []) expect(tag).toContain(`nonce="${nonce}"`);
+    for (const tag of html.match(/<style[^>]*>/g) ?? []) expect(tag).toContain(`nonce="${nonce}"`);
+  });
+
+  test('sets the CSRF cookie with the session cookie attributes (SameSite=None across sites)', async () => {
+    const response = await h.app.inject({ method: 'GET', url: '/login' });
+    const cookie = String(response.headers['set-cookie']);
+    expect(cookie).toMatch(/^__Host-rcib_csrf=/);
+    for (const attribute of ['HttpOnly', 'Secure', 'Path=/', 'SameSite=None']) expect(cookie).toContain(attribute);
+    expect(cookie).not.toContain('Partitioned');
+    expect(cookie).not.toMatch(/Domain=/i);
+  });
+
+  test('Partitioned and SameSite=Lax follow the configuration', async () => {
+    const other = await startHarness({ store, env: { COOKIE_PARTITIONED: 'true', PUBLIC_URL: 'https://auth.example.com' } });
+    try {
+      const jar = cookieJar();
+      await login(other.app, jar, 'alice', PASSWORD);
+      const response = await other.app.inject({ method: 'GET', url: '/login' });
+      const cookie = String(response.headers['set-cookie']);
+      expect(cookie).toContain('Partitioned');
+      expect(cookie).toContain('SameSite=Lax');
+    } finally {
+      await other.close();
+    }
+  });
+
+  test('keeps client=electron and lang through the form', async () => {
+    const response = await h.app.inject({ method: 'GET', url: '/login?client=electron&lang=pt-BR' });
+    expect(response.body).toContain('action="login?client&#x3D;electron&amp;lang&#x3D;pt-BR"');
+    expect(response.body).toContain('<html lang="pt-BR">');
+    const bad = await h.app.inject({ method: 'GET', url: '/login?lang=%22%3E%3Cscript%3E' });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.body).not.toContain('<script>');
+  });
+
+  test('branding from the environment, HTML-escaped', async () => {
+    const branded = await startHarness({
+      store,
+      env: { BRANDING_TITLE: 'Acme <script>alert(1)</script>', BRANDING_TEXT: '"><img src=x onerror=alert(1)>', BRANDING_PRIMARY_COLOR: '#ff0000', BRANDING_LOGO_URL: 'https://cdn.acme.test/logo.svg' },
+    });
+    try {
+      const html = (await branded.app.inject({ method: 'GET', url: '/login' })).body;
+      expect(html).toContain('Acme &lt;script&gt;alert(1)&lt;/script&gt;');
+      expect(html).not.toContain('<script>alert(1)');
+      expect(html).not.toContain('<img src=x');
+      expect(html).toContain('--primary: #ff0000');
+      expect(html).toContain('src="https://cdn.acme.test/logo.svg"');
+      const csp = String((await branded.app.inject({ method: 'GET', url: '/login' })).headers['content-security-policy']);
+      expect(csp).toContain('img-src \'self\' data: https://cdn.acme.test');
+    } finally {
+      await branded.close();
+    }
+  });
+
+  test('with a live session, a fresh token is minted and delivered straight away', async () => {
+    const jar = cookieJar();
+    await login(h.app, jar, 'alice', PASSWORD);
+    const again = await h.app.inject({ method: 'GET', url: '/login?client=electron', headers: { cookie: jar.header() } });
+    expect(again.statusCode).toBe(200);
+    expect(h.standIn.logins).toHaveLength(2);
+    expect(again.body).toContain(`data-login-token="${h.standIn.tokens[1]}"`);
+    jar.take(again.headers['set-cookie']);
+    const api = await h.app.inject({ method: 'POST', url: '/api/session', headers: { origin: RC_ORIGIN, cookie: jar.header() } });
+    expect(api.json()).toEqual({ loginToken: h.standIn.tokens[1] });
+  });
+});
+
+describe('POST /login', () => {
+  test('a good login answers the page that posts login-with-token to the exact Rocket.Chat origin', async () => {
+    const jar = cookieJar();
+    const response = await login(h.app, jar, 'alice', PASSWORD, '?client=electron');
+    expect(response.statusCode).toBe(200);
+    const html = response.body;
+    expect(html).toContain(`data-login-token="${h.standIn.tokens[0]}"`);
+    expect(html).toContain(`data-rc-origin="${RC_ORIGIN}"`);
+    expect(html).toContain("window.parent.postMessage(message, rcOrigin)");
+    expect(html).toContain("event: 'login-with-token'");
+    expect(html).toContain("event.data.event !== 'login-error'");
+    expect(html).toContain('event.origin !== rcOrigin');
+    expect(html).not.toMatch(/postMessage\([^)]*'\*'/);
+    expect(String(response.headers['content-security-policy'])).toContain(`frame-ancestors ${RC_ORIGIN}`);
+    const session = String(response.headers['set-cookie']);
+    expect(session).toMatch(/__Host-rcib_session=[^;]+; Max-Age=28800; Path=\/; HttpOnly; Secure; SameSite=None/);
+    expect(h.standIn.logins[0]).toMatchObject({ sub: 'sub-alice', username: 'alice', email: 'alice@example.com', iss: PUBLIC_ORIGIN, aud: RC_ORIGIN });
+    expect(h.standIn.logins[0].exp - h.standIn.logins[0].iat).toBeLessThanOrEqual(60);
+  });
+
+  test('logs in by email too', async () => {
+    expect((await login(h.app, cookieJar(), 'ALICE@example.com', PASSWORD)).statusCode).toBe(200);
+  });
+
+  test.each([
+    ['a wrong password', 'alice', 'wrong password'],
+    ['an unknown user', 'nobody', PASSWORD],
+    ['a disabled user', 'bob', PASSWORD],
+  ])('%s gets the same generic 401 and no session', async (_case, username, password) => {
+    const response = await login(h.app, cookieJar(), username, password);
+    expect(response.statusCode).toBe(401);
+    expect(response.body).toContain('Sign-in failed. Check your username and password and try again.');
+    expect(response.body).toContain('role="alert"');
+    expect(String(response.headers['set-cookie'] ?? '')).not.toContain('rcib_session');
+    expect(h.standIn.logins).toHaveLength(0);
+  });
+
+  test('a username is escaped when the form is shown again', async () => {
+    const response = await login(h.app, cookieJar(), '"><script>alert(1)</script>', PASSWORD);
+    expect(response.body).not.toContain('<script>alert(1)');
+    expect(response.body).toContain('&quot;&gt;&lt;script&gt;');
+  });
+
+  test('CSRF: a missing or wrong token, a foreign Origin, or Origin null is refused', async () => {
+    const page = await h.app.inject({ method: 'GET', url: '/login' });
+    const jar = cookieJar();
+    jar.take(page.headers['set-cookie']);
+    const csrf = csrfFrom(page.body);
+    const attempt = (headers: Record<string, string>, token: string) =>
+      h.app.inject({ method: 'POST', url: '/login', headers: { cookie: jar.header(), 'content-type': FORM, ...headers }, payload: form({ username: 'alice', password: PASSWORD, _csrf: token }) });
+    expect((await attempt({ origin: PUBLIC_ORIGIN }, 'x'.repeat(43))).statusCode).toBe(403);
+    expect((await attempt({ origin: 'https://evil.example.net' }, csrf)).statusCode).toBe(403);
+    expect((await attempt({ origin: 'null' }, csrf)).statusCode).toBe(403);
+    expect((await attempt({ referer: 'https://evil.example.net/x' }, csrf)).statusCode).toBe(403);
+    const noCookie = await h.app.inject({ method: 'POST', url: '/login', headers: { origin: PUBLIC_ORIGIN, 'content-type': FORM }, payload: form({ username: 'alice', password: PASSWORD, _csrf: csrf }) });
+    expect(noCookie.statusCode).toBe(403);
+    expect(h.standIn.logins).toHaveLength(0);
+    // The same token from our own origin (or a Referer on it, when Origin is absent) is accepted.
+    expect((await attempt({ referer: `${PUBLIC_ORIGIN}/login` }, csrf)).statusCode).toBe(200);
+  });
+
+  test('a user the App refuses gets 403 and a clear page', async () => {
+    const { hashPassword } = await import('../../service/users/password');
+    await store.add({ sub: 'sub-carol', username: 'carol', email: 'carol@example.com', email_verified: true, name: 'Carol', passwordHash: await hashPassword(PASSWORD), disabled: false, createdAt: '' }).catch(() => undefined);
+    const response = await login(h.app, cookieJar(), 'carol', PASSWORD);
+    expect(response.statusCode).toBe(403);
+    expect(response.body).toContain('may not use this chat');
+  });
+
+  test('the App timing out gives 503, not a hang', async () => {
+    const slow = await startHarness({ store, env: { APP_TIMEOUT_MS: '300' } });
+    try {
+      slow.standIn.failWith = 'hang';
+      const started = Date.now();
+      const response = await login(slow.app, cookieJar(), 'alice', PASSWORD);
+      expect(response.statusCode).toBe(503);
+      expect(Date.now() - started).toBeLessThan(3000);
+    } finally {
+      await slow.close();
+    }
+  });
+});
+
+describe('rate limits and lockout', () => {
+  test('an account is locked after repeated failures, with the same generic answer', async () => {
+    const locked = await startHarness({ store, env: { LOCKOUT_THRESHOLD: '3', LOCKOUT_BASE_SECONDS: '60', LOCKOUT_MAX_SECONDS: '600' } });
+    try {
+      for (let i = 0; i < 3; i += 1) expect((await login(locked.app, cookieJar(), 'alice', 'wrong')).statusCode).toBe(401);
+      const withRightPassword = await login(locked.app, cookieJar(), 'alice', PASSWORD);
+      expect(withRightPassword.statusCode).toBe(401);
+      expect(withRightPassword.body).toContain('Sign-in failed. Check your username and password and try again.');
+      expect(locked.standIn.logins).toHaveLength(0);
+      // Another account is not affected.
+      expect((await login(locked.app, cookieJar(), 'nobody', 'x')).statusCode).toBe(401);
+    } finally {
+      await locked.close();
+    }
+  });
+
+  test('POST /login is rate limited per IP', async () => {
+    const limited = await startHarness({ store, env: { LOGIN_RATE_LIMIT_PER_MINUTE: '3' } });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 5; i += 1) statuses.push((await login(limited.app, cookieJar(), `user${i}`, 'x')).statusCode);
+      expect(statuses).toEqual([401, 401, 401, 429, 429]);
+    } finally {
+      await limited.close();
+    }
+  });
+});
