@@ -9,9 +9,16 @@ import { CSRF_HEADER } from '../plugins/csrf';
 import { LogoutSchema } from '../schemas/pages';
 
 const logout: FastifyPluginAsyncTypebox = async (fastify) => {
-  fastify.post('/logout', { schema: LogoutSchema }, async (request, reply) => {
+  const options = {
+    schema: LogoutSchema,
+    // A fetch-style logout sends no body (its token comes in a header): validate it as an empty form.
+    preValidation: async (request: { body: unknown }) => {
+      if (request.body === undefined || request.body === null) request.body = {};
+    },
+  };
+  fastify.post('/logout', options, async (request, reply) => {
     const header = request.headers[CSRF_HEADER];
-    const submitted = request.body?._csrf ?? (typeof header === 'string' ? header : undefined);
+    const submitted = request.body._csrf ?? (typeof header === 'string' ? header : undefined);
     if (!fastify.csrf.verify(request, submitted)) {
       request.log.warn({ origin: request.headers.origin }, 'logout refused: CSRF check failed');
       return reply.code(403).send({ error: 'forbidden' as const });

@@ -31,6 +31,6 @@ export const LoginSubmitSchema = {
 
 export const LogoutSchema = {
   querystring: PageQuery,
-  body: Type.Optional(LogoutForm),
+  body: LogoutForm,
   response: { 200: Type.Object({ loggedOut: Type.Literal(true) }), 303: Type.Null(), 403: Type.Object({ error: Type.Literal('forbidden') }) },
 };

@@ -1,3 +1,4 @@
+import type { IdentitySource } from '../../service/identity/types';
 import { startHarness, type Harness } from './support/harness';
 
 let h: Harness;
@@ -6,8 +7,60 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 
-test('GET /healthz answers ok', async () => {
-  const response = await h.app.inject({ method: 'GET', url: '/healthz' });
-  expect(response.statusCode).toBe(200);
-  expect(response.json()).toEqual({ status: 'ok' });
+describe('health and metrics', () => {
+  test('GET /healthz answers ok', async () => {
+    const response = await h.app.inject({ method: 'GET', url: '/healthz' });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({ status: 'ok' });
+  });
+
+  test('GET /readyz checks the App (status endpoint) and the identity source', async () => {
+    const ready = await h.app.inject({ method: 'GET', url: '/readyz' });
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json()).toEqual({ ready: true, checks: { tokens: true, identity: true } });
+    h.standIn.failWith = 503;
+    const down = await h.app.inject({ method: 'GET', url: '/readyz' });
+    h.standIn.failWith = undefined;
+    expect(down.statusCode).toBe(503);
+    expect(down.json()).toEqual({ ready: false, checks: { tokens: false, identity: true } });
+  });
+
+  test('an identity source that throws in ready() is not ready', async () => {
+    const broken: IdentitySource = { kind: 'forward', ready: () => Promise.reject(new Error('boom')), close: async () => undefined };
+    const other = await startHarness({ deps: { identity: broken } });
+    try {
+      const response = await other.app.inject({ method: 'GET', url: '/readyz' });
+      expect(response.statusCode).toBe(503);
+      expect(response.json().checks.identity).toBe(false);
+    } finally {
+      await other.close();
+    }
+  });
+
+  test('GET /metrics: Prometheus text with request counts by route and status and logins by outcome', async () => {
+    await h.app.inject({ method: 'POST', url: '/api/session' });
+    const response = await h.app.inject({ method: 'GET', url: '/metrics' });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toMatch(/^text\/plain/);
+    expect(response.body).toMatch(/http_requests_total\{method="POST",route="\/api\/session",status="401"\} 1/);
+    expect(response.body).toContain('http_request_duration_seconds_bucket');
+    expect(response.body).toContain('# TYPE logins_total counter');
+  });
+
+  test('unknown routes: 404 JSON; 5xx details never sent', async () => {
+    const missing = await h.app.inject({ method: 'GET', url: '/nope' });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json()).toEqual({ error: 'not_found' });
+    const broken: IdentitySource = { kind: 'local', verifyPassword: () => Promise.reject(new Error('secret internal detail')), ready: async () => true, close: async () => undefined };
+    const other = await startHarness({ deps: { identity: broken } });
+    try {
+      const { cookieJar, login } = await import('./support/harness');
+      const response = await login(other.app, cookieJar(), 'alice', 'whatever');
+      expect(response.statusCode).toBe(500);
+      expect(response.body).not.toContain('secret internal detail');
+      expect(other.logs.text).toContain('secret internal detail');
+    } finally {
+      await other.close();
+    }
+  });
 });

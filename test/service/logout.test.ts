@@ -1,0 +1,91 @@
+import { createLocalIdentity } from '../../service/identity/local';
+import { createMemoryRevocationList } from '../../service/sessions/memory-revocation';
+import { cookieJar, csrfFrom, login, PASSWORD, PUBLIC_ORIGIN, RC_ORIGIN, seededStore, startHarness } from './support/harness';
+
+describe('POST /logout', () => {
+  test('ends the session on every instance sharing the revocation list, and revokes through the App', async () => {
+    const store = await seededStore();
+    const revocations = createMemoryRevocationList();
+    const first = await startHarness({ store, deps: { revocations } });
+    const second = await startHarness({ store, standIn: first.standIn, deps: { revocations, identity: createLocalIdentity(store) } });
+    try {
+      const jar = cookieJar();
+      const done = await login(first.app, jar, 'alice', PASSWORD, '?client=electron');
+      const csrf = csrfFrom(done.body);
+      const ask = (app: typeof first.app) => app.inject({ method: 'POST', url: '/api/session', headers: { origin: RC_ORIGIN, cookie: jar.header() } });
+      expect((await ask(second.app)).statusCode).toBe(200);
+      const before = jar.header();
+
+      const out = await first.app.inject({
+        method: 'POST',
+        url: '/logout?client=electron',
+        headers: { cookie: jar.header(), origin: PUBLIC_ORIGIN, 'content-type': 'application/x-www-form-urlencoded' },
+        payload: new URLSearchParams({ _csrf: csrf }).toString(),
+      });
+      expect(out.statusCode).toBe(303);
+      expect(out.headers.location).toBe('login?client=electron');
+      expect(String(out.headers['set-cookie'])).toMatch(/__Host-rcib_session=; Max-Age=0|__Host-rcib_session=;.*Expires=Thu, 01 Jan 1970/);
+      expect(first.standIn.logouts).toHaveLength(1);
+      expect(first.standIn.logouts[0]).toMatchObject({ sub: 'sub-alice' });
+
+      // The old cookie (say, replayed by a browser that kept it) is dead on both replicas.
+      for (const app of [first.app, second.app]) {
+        const replay = await app.inject({ method: 'POST', url: '/api/session', headers: { origin: RC_ORIGIN, cookie: before } });
+        expect(replay.statusCode).toBe(401);
+      }
+      const page = await second.app.inject({ method: 'GET', url: '/login', headers: { cookie: before } });
+      expect(page.body).toContain('name="password"');
+    } finally {
+      await second.close();
+      await first.close();
+    }
+  });
+
+  test('fetch-style logout with the CSRF header answers JSON', async () => {
+    const h = await startHarness();
+    try {
+      const jar = cookieJar();
+      const done = await login(h.app, jar, 'alice', PASSWORD);
+      const out = await h.app.inject({ method: 'POST', url: '/logout', headers: { cookie: jar.header(), origin: PUBLIC_ORIGIN, accept: 'application/json', 'x-csrf-token': csrfFrom(done.body) } });
+      expect(out.statusCode).toBe(200);
+      expect(out.json()).toEqual({ loggedOut: true });
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('without a valid CSRF token or from a foreign origin: 403, session intact', async () => {
+    const h = await startHarness();
+    try {
+      const jar = cookieJar();
+      const done = await login(h.app, jar, 'alice', PASSWORD);
+      const csrf = csrfFrom(done.body);
+      const noToken = await h.app.inject({ method: 'POST', url: '/logout', headers: { cookie: jar.header(), origin: PUBLIC_ORIGIN } });
+      expect(noToken.statusCode).toBe(403);
+      const foreign = await h.app.inject({ method: 'POST', url: '/logout', headers: { cookie: jar.header(), origin: RC_ORIGIN, 'x-csrf-token': csrf } });
+      expect(foreign.statusCode).toBe(403);
+      expect(foreign.json()).toEqual({ error: 'forbidden' });
+      const api = await h.app.inject({ method: 'POST', url: '/api/session', headers: { origin: RC_ORIGIN, cookie: jar.header() } });
+      expect(api.statusCode).toBe(200);
+      expect(h.standIn.logouts).toHaveLength(0);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('the App being down does not keep the user logged in', async () => {
+    const h = await startHarness();
+    try {
+      const jar = cookieJar();
+      const done = await login(h.app, jar, 'alice', PASSWORD);
+      h.standIn.failWith = 502;
+      const out = await h.app.inject({ method: 'POST', url: '/logout', headers: { cookie: jar.header(), origin: PUBLIC_ORIGIN, 'x-csrf-token': csrfFrom(done.body) } });
+      expect(out.statusCode).toBe(303);
+      h.standIn.failWith = undefined;
+      const api = await h.app.inject({ method: 'POST', url: '/api/session', headers: { origin: RC_ORIGIN, cookie: jar.header() } });
+      expect(api.statusCode).toBe(401);
+    } finally {
+      await h.close();
+    }
+  });
+});
