@@ -85,7 +85,8 @@ export async function main(args: string[], env: NodeJS.ProcessEnv = process.env)
     await run(store, args, (line) => process.stdout.write(`${line}\n`));
     return 0;
   } catch (error) {
-    const usage = error instanceof UsageError || (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'));
+    const code = typeof error === 'object' && error !== null ? String((error as { code?: unknown }).code) : '';
+    const usage = error instanceof UsageError || code.startsWith('ERR_PARSE_ARGS');
     process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n${usage ? `${USAGE}\n` : ''}`);
     return usage ? 2 : 1;
   } finally {

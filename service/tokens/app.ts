@@ -50,7 +50,9 @@ export function createAppTokenIssuer(options: AppTokenIssuerOptions): TokenIssue
         redirect: 'error',
       });
     } catch (error) {
-      const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+      // By name, not instanceof: the DOMException may come from another realm.
+      const name = typeof error === 'object' && error !== null ? (error as { name?: unknown }).name : undefined;
+      const timedOut = name === 'TimeoutError' || name === 'AbortError';
       throw new TokenError('unavailable', timedOut ? 'app_timeout' : 'app_unreachable');
     }
     const text = await response.text().catch(() => '');

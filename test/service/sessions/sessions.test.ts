@@ -1,0 +1,76 @@
+import { createSessionCodec } from '../../../service/sessions/cookie-codec';
+import { Lockout } from '../../../service/sessions/lockout';
+import { createMemoryRevocationList } from '../../../service/sessions/memory-revocation';
+
+const user = { sub: 's', username: 'u', email: 'u@example.com', email_verified: true, name: 'U' };
+
+describe('session cookie codec', () => {
+  test('round-trips, is opaque, and refuses other keys, tampering and expiry', async () => {
+    const codec = createSessionCodec('x'.repeat(32));
+    const now = Math.floor(Date.now() / 1000);
+    const session = { sid: 'sid1', user, credential: { loginToken: 'secret-token' }, iat: now, exp: now + 60 };
+    const value = await codec.encode(session);
+    expect(value).not.toContain('secret-token');
+    expect(Buffer.from(value.split('.')[3], 'base64url').toString('latin1')).not.toContain('secret-token');
+    expect(await codec.decode(value)).toMatchObject(session);
+    expect(await createSessionCodec('y'.repeat(32)).decode(value)).toBeUndefined();
+    expect(await codec.decode(`${value}x`)).toBeUndefined();
+    expect(await codec.decode(await codec.encode({ ...session, iat: now - 120, exp: now - 60 }))).toBeUndefined();
+  });
+});
+
+describe('memory revocation list', () => {
+  test('revoked until the session would have expired, then forgotten; bounded', async () => {
+    let now = 1000;
+    const list = createMemoryRevocationList({ maxEntries: 3, now: () => now });
+    await list.revoke('a', 1100);
+    expect(await list.isRevoked('a')).toBe(true);
+    expect(await list.isRevoked('b')).toBe(false);
+    await list.revoke('past', 900);
+    expect(await list.isRevoked('past')).toBe(false);
+    now = 1100;
+    expect(await list.isRevoked('a')).toBe(false);
+    for (const sid of ['1', '2', '3', '4', '5']) await list.revoke(sid, 2000 + Number(sid));
+    expect(await list.isRevoked('5')).toBe(true);
+    expect(await list.isRevoked('1')).toBe(false);
+  });
+});
+
+describe('lockout', () => {
+  test('locks after the threshold, doubles, caps, and always expires', () => {
+    let now = 0;
+    const lockout = new Lockout({ threshold: 3, baseSeconds: 10, maxSeconds: 25, now: () => now });
+    lockout.fail('Alice');
+    lockout.fail('alice');
+    expect(lockout.retryAfter('ALICE')).toBe(0);
+    lockout.fail('alice');
+    expect(lockout.retryAfter('alice')).toBe(10);
+    now = 10;
+    expect(lockout.retryAfter('alice')).toBe(0);
+    lockout.fail('alice');
+    expect(lockout.retryAfter('alice')).toBe(20);
+    now = 30;
+    lockout.fail('alice');
+    expect(lockout.retryAfter('alice')).toBe(25);
+    now = 56;
+    expect(lockout.retryAfter('alice')).toBe(0);
+    lockout.succeed('alice');
+    lockout.fail('alice');
+    expect(lockout.retryAfter('alice')).toBe(0);
+    expect(lockout.retryAfter('bob')).toBe(0);
+  });
+
+  test('a long quiet spell forgives old failures; the table is bounded', () => {
+    let now = 0;
+    const lockout = new Lockout({ threshold: 2, baseSeconds: 10, maxSeconds: 10, maxEntries: 2, now: () => now });
+    lockout.fail('a');
+    now = 100;
+    lockout.fail('a');
+    expect(lockout.retryAfter('a')).toBe(0);
+    lockout.fail('a');
+    expect(lockout.retryAfter('a')).toBe(10);
+    lockout.fail('b');
+    lockout.fail('c');
+    expect(lockout.retryAfter('a')).toBe(0);
+  });
+});
