@@ -3,8 +3,8 @@
  * store and the revocation list. MongoDB-backed parts are loaded only when configured, so
  * a deployment without MongoDB never loads (or needs) them.
  */
-import type { Db, MongoClient } from 'mongodb';
-import type { Config, FieldMap } from './config';
+import type { Db } from 'mongodb';
+import type { Config } from './config';
 import { createLocalIdentity } from './identity/local';
 import type { IdentitySource } from './identity/types';
 import { createMemoryRevocationList } from './sessions/memory-revocation';
@@ -20,11 +20,12 @@ export interface Dependencies {
   revocations: RevocationList;
 }
 
+/** Types only: the modules themselves are loaded when the configuration selects them. */
 interface MongoModules {
-  connect: { connectMongo(url: string): Promise<{ client: MongoClient; db: Db }> };
-  issuer: { createMongoTokenIssuer(options: { db: Db; autoCreate: boolean; defaultRoles: string[] }): TokenIssuer };
-  users: { createMongoUserStore(db: Db): UserStore };
-  revocations: { createMongoRevocationList(db: Db): RevocationList };
+  connect: typeof import('./mongo');
+  issuer: typeof import('./tokens/mongo');
+  users: typeof import('./users/mongo-store');
+  revocations: typeof import('./sessions/mongo-revocation');
 }
 
 /** Loaded by path at run time only: these modules are optional for a given deployment. */
@@ -52,11 +53,11 @@ export function createUserStore(config: Pick<Config, 'localUsersFile'>, mongo: C
 
 function createIdentity(config: Config, mongo: Connection | undefined): IdentitySource {
   if (config.identitySource === 'forward' && config.forward) {
-    const { createForwardIdentity } = load<{ createForwardIdentity(o: { url: string; timeoutMs: number; cacheSeconds: number; fieldMap: FieldMap }): IdentitySource }>('./identity/forward');
+    const { createForwardIdentity } = load<typeof import('./identity/forward')>('./identity/forward');
     return createForwardIdentity(config.forward);
   }
   if (config.identitySource === 'jwt-cookie' && config.jwtCookie) {
-    const { createJwtCookieIdentity } = load<{ createJwtCookieIdentity(o: NonNullable<Config['jwtCookie']>): IdentitySource }>('./identity/jwt-cookie');
+    const { createJwtCookieIdentity } = load<typeof import('./identity/jwt-cookie')>('./identity/jwt-cookie');
     return createJwtCookieIdentity(config.jwtCookie);
   }
   return createLocalIdentity(createUserStore(config, mongo));

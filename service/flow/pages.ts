@@ -35,11 +35,12 @@ export function renderMessage(fastify: FastifyInstance, reply: FastifyReply, opt
  * the browser (framed by Rocket.Chat, the mobile app's top-level WebView, or a plain tab).
  */
 export function renderDone(fastify: FastifyInstance, reply: FastifyReply, options: { query: PageQuery; credential: RocketChatCredential; csrf: string }): Promise<string> {
-  const { rocketChatOrigin, rocketChatUrl, tokenMode } = fastify.config;
+  const { rocketChatOrigin, rocketChatUrl } = fastify.config;
+  // The credential's shape, not the configured mode, says what Rocket.Chat must do with it.
   const loginToken = 'loginToken' in options.credential ? options.credential.loginToken : undefined;
   return reply.viewAsync('done.hbs', {
     ...common(fastify, reply, options.query),
-    mode: tokenMode,
+    mode: loginToken === undefined ? 'mongo' : 'app',
     loginToken,
     rocketChatOrigin,
     rocketChatUrl,

@@ -109,6 +109,7 @@ describe('POST /login', () => {
     expect(response.statusCode).toBe(200);
     const html = response.body;
     expect(html).toContain(`data-login-token="${h.standIn.tokens[0]}"`);
+    expect(html).toContain('data-mode="app"');
     expect(html).toContain(`data-rc-origin="${RC_ORIGIN}"`);
     expect(html).toContain("window.parent.postMessage(message, rcOrigin)");
     expect(html).toContain("event: 'login-with-token'");
