@@ -12,8 +12,8 @@ export const engineCopyDir = join(buildDir, 'engine');
 export const denoBinDir = join(buildDir, 'engine-bin');
 /**
  * DENO_DIR holds npm packages (each with a package.json): kept under node_modules, which
- * Jest's haste map skips. Under build/ Jest would index them as "haste packages" and fail
- * every `require('uuid')`-like lookup once two copies of a name exist.
+ * Jest's haste map always skips. Indexed as "haste packages", two cached copies of a name
+ * made every `require` of that name fail under Jest.
  */
 export const denoCacheDir = join(nodeModulesDir, '.cache', 'rc-engine-host', relative(repoRoot, buildDir).replace(/[^\w.-]+/g, '_'), 'deno-dir');
 export const testAppBuildDir = join(buildDir, 'test-app');
