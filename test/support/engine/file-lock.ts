@@ -9,7 +9,7 @@ const POLL_MS = 100;
  * and `npm run demo`) never prepare the same folder at once. A lock left by a process that
  * died is taken over: the file holds the owner's pid.
  */
-export async function withFileLock<T>(lockPath: string, work: () => Promise<T>, timeoutMs = 180_000): Promise<T> {
+export async function withFileLock<T>(lockPath: string, work: () => Promise<T>, timeoutMs = 360_000): Promise<T> {
   mkdirSync(dirname(lockPath), { recursive: true });
   const deadline = Date.now() + timeoutMs;
   for (;;) {
