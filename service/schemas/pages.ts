@@ -26,7 +26,7 @@ export const LoginPageSchema = {
 export const LoginSubmitSchema = {
   querystring: PageQuery,
   body: LoginForm,
-  response: { 200: Html, 401: Html, 403: Html, 503: Html },
+  response: { 200: Html, 401: Html, 403: Html, 429: Html, 503: Html },
 };
 
 export const LogoutSchema = {

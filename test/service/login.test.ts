@@ -208,6 +208,11 @@ describe('rate limits and lockout', () => {
       const statuses: number[] = [];
       for (let i = 0; i < 5; i += 1) statuses.push((await login(limited.app, cookieJar(), `user${i}`, 'x')).statusCode);
       expect(statuses).toEqual([401, 401, 401, 429, 429]);
+      const limitedPage = await limited.app.inject({ method: 'POST', url: '/login', headers: { 'content-type': FORM, origin: PUBLIC_ORIGIN }, payload: form({ username: 'a', password: 'b', _csrf: 'c' }) });
+      expect(limitedPage.headers['content-type']).toBe('text/html; charset=utf-8');
+      expect(limitedPage.body).toContain('Too many attempts');
+      expect(limitedPage.headers['retry-after']).toBeDefined();
+      expect(String(limitedPage.headers['content-security-policy'])).toContain('frame-ancestors');
     } finally {
       await limited.close();
     }
