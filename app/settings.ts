@@ -29,12 +29,20 @@ export enum SettingId {
   UsernameConflict = 'username_conflict',
   MatchByVerifiedEmail = 'match_by_verified_email',
   RequireVerifiedEmail = 'require_verified_email',
+  // Operations (issue 8)
+  CompanionUrl = 'companion_url',
+  BackchannelSecret = 'backchannel_secret',
+  LogoutPropagation = 'logout_propagation',
+  ManageIframeSettings = 'manage_iframe_settings',
+  /** Hidden: Rocket.Chat's four Iframe settings as they were before the App wired them. */
+  IframeSettingsBackup = 'iframe_settings_backup',
 }
 
 export const Section = {
   verification: 'Verification',
   access: 'Rocket.Chat access',
   provisioning: 'Provisioning',
+  operations: 'Companion and operations',
 } as const;
 
 export const DEFAULT_TIMEOUT_MS = 5000;
@@ -234,5 +242,55 @@ export const settings: ISetting[] = [
     public: false,
     section: Section.provisioning,
     i18nLabel: 'Refuse assertions whose email is not verified',
+  },
+  {
+    id: SettingId.CompanionUrl,
+    type: SettingType.STRING,
+    packageValue: '',
+    required: false,
+    public: false,
+    section: Section.operations,
+    i18nLabel: 'Companion URL',
+    i18nDescription: 'The companion\'s public base URL (its PUBLIC_URL), e.g. https://chat-login.example.com. Used for logout propagation, the wiring below and the status check.',
+  },
+  {
+    id: SettingId.BackchannelSecret,
+    type: SettingType.PASSWORD,
+    packageValue: '',
+    required: false,
+    public: false,
+    section: Section.operations,
+    i18nLabel: 'Back-channel secret',
+    i18nDescription: 'At least 32 bytes; the companion verifies with the same value (BACKCHANNEL_SECRET). Signs the logout message sent when a user logs out of Rocket.Chat.',
+  },
+  {
+    id: SettingId.LogoutPropagation,
+    type: SettingType.BOOLEAN,
+    packageValue: true,
+    required: true,
+    public: false,
+    section: Section.operations,
+    i18nLabel: 'Rocket.Chat logout ends the site session',
+    i18nDescription: 'Off: logging out of Rocket.Chat keeps the companion session, so the next page load logs the user straight back in.',
+  },
+  {
+    id: SettingId.ManageIframeSettings,
+    type: SettingType.BOOLEAN,
+    packageValue: false,
+    required: true,
+    public: false,
+    section: Section.operations,
+    i18nLabel: 'Manage Rocket.Chat\'s Iframe settings',
+    i18nDescription: 'On: after checking the companion (health, CORS for this Site URL, login page), the App points Accounts > Iframe at it and enables iframe auth. A failed check changes nothing (see the App logs and GET status). Off: the previous values are restored.',
+  },
+  {
+    id: SettingId.IframeSettingsBackup,
+    type: SettingType.STRING,
+    packageValue: '',
+    required: false,
+    public: false,
+    hidden: true,
+    section: Section.operations,
+    i18nLabel: 'Previous Iframe settings (kept by the App)',
   },
 ];

@@ -13,6 +13,8 @@ export const BACKCHANNEL_LOGOUT_EVENT = 'http://schemas.openid.net/event/backcha
 /** Signed with HS256 under the shared back-channel secret (App `backchannel_secret`, companion `BACKCHANNEL_SECRET`). */
 export const BACKCHANNEL_ALGORITHM = 'HS256';
 export const BACKCHANNEL_MAX_LIFETIME_SECONDS = 60;
+/** The JWS header `typ` the App sends (OIDC Back-Channel Logout's explicit type), so a logout token cannot pass for a login assertion. */
+export const BACKCHANNEL_TOKEN_TYPE = 'logout+jwt';
 
 export interface BackchannelLogoutClaims {
   /** Who sends it: the App uses its `assertion_audience` (Rocket.Chat's side of the assertions). */

@@ -26,6 +26,12 @@ export interface StatusReply {
   configured: boolean;
   missing: string[];
   version: string;
+  /** Added by issue 8 (all since the App process started; a restart resets them). */
+  lastLoginAt?: string | null;
+  counts?: { logins: number; rejections: Record<string, number> };
+  /** Present when `companion_url` is set: a quick `GET /healthz`, cached a few seconds. */
+  companion?: { url: string; reachable: boolean };
+  wiring?: { managed: boolean; state: 'off' | 'wired' | 'failed' | 'restored'; reason?: string; at?: string };
 }
 
 export type ProvisioningDeniedReason =

@@ -1,6 +1,9 @@
-/** What the endpoints need from the App: its current configuration, its replay cache, its log. */
+/** What the endpoints need from the App: its current configuration, its replay cache, its log, what status reports. */
 import type { ILogger, IRead } from '@rocket.chat/apps-engine/definition/accessors';
 import type { LoadedConfig } from '../lib/config';
+import type { CompanionProbe } from '../lib/companion/probe';
+import type { WiringState } from '../lib/companion/wiring';
+import type { LoginStats } from '../lib/stats';
 import type { ReplayCache } from '../lib/store/replayCache';
 
 export interface BridgeHost {
@@ -8,4 +11,7 @@ export interface BridgeHost {
   readonly replay: ReplayCache;
   readonly log: ILogger;
   readonly version: string;
+  readonly stats: LoginStats;
+  readonly probe: CompanionProbe;
+  wiringState(read: IRead): Promise<WiringState>;
 }

@@ -5,7 +5,7 @@ import type { IApp } from '@rocket.chat/apps-engine/definition/IApp';
 import { APP_ENDPOINTS } from '../contract/replies';
 import { login, requireConfigured } from '../lib/bridge';
 import type { BridgeHost } from './host';
-import { errorReply, readAssertion, reply } from './replies';
+import { errorReply, readAssertion, rejectionKey, reply } from './replies';
 
 export class LoginEndpoint extends ApiEndpoint {
   public override path = APP_ENDPOINTS.login;
@@ -20,8 +20,11 @@ export class LoginEndpoint extends ApiEndpoint {
       const config = requireConfigured(await this.host.configuration(read));
       const storage = { read: read.getPersistenceReader(), write: persistence };
       const context = { read, http, storage, log: this.host.log, now: Math.floor(Date.now() / 1000) };
-      return reply(200, await login(assertion, config, this.host.replay, context));
+      const loggedIn = await login(assertion, config, this.host.replay, context);
+      this.host.stats.recordLogin();
+      return reply(200, loggedIn);
     } catch (error) {
+      this.host.stats.recordRejection(rejectionKey(error));
       return errorReply(error, this.host, 'login');
     }
   }

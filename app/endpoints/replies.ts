@@ -23,6 +23,14 @@ export function readAssertion(request: IApiRequest): string {
   return assertion;
 }
 
+/** The key a refusal is counted under in `status`: the contract's `reason`, else the error code. */
+export function rejectionKey(error: unknown): string {
+  const known = error instanceof RocketChatRefused ? new RocketChatUnavailable(error.message) : error;
+  if (!(known instanceof BridgeError)) return 'internal_error';
+  const body = known.body();
+  return 'reason' in body ? body.reason : body.error;
+}
+
 export function errorReply(error: unknown, host: BridgeHost, endpoint: string): IApiResponse {
   const known = error instanceof RocketChatRefused ? new RocketChatUnavailable(error.message) : error;
   if (known instanceof BridgeError) {

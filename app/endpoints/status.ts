@@ -1,5 +1,8 @@
-/** `GET status` — whether the App is ready to log users in, and which settings it lacks. No secrets. */
-import type { IRead } from '@rocket.chat/apps-engine/definition/accessors';
+/**
+ * `GET status` — whether the App is ready to log users in and which settings it lacks, plus
+ * (issue 8) login counts since start, the companion's reachability and the wiring state. No secrets.
+ */
+import type { IHttp, IModify, IPersistence, IRead } from '@rocket.chat/apps-engine/definition/accessors';
 import { ApiEndpoint, IApiEndpointInfo, IApiRequest, IApiResponse } from '@rocket.chat/apps-engine/definition/api';
 import type { IApp } from '@rocket.chat/apps-engine/definition/IApp';
 import { APP_ENDPOINTS, StatusReply } from '../contract/replies';
@@ -15,7 +18,7 @@ export class StatusEndpoint extends ApiEndpoint {
     super(app);
   }
 
-  public async get(_request: IApiRequest, _endpoint: IApiEndpointInfo, read: IRead): Promise<IApiResponse> {
+  public async get(_request: IApiRequest, _endpoint: IApiEndpointInfo, read: IRead, _modify: IModify, http: IHttp, _persistence?: IPersistence): Promise<IApiResponse> {
     const { config, missing } = await this.host.configuration(read);
     const all = [...missing];
     try {
@@ -24,7 +27,16 @@ export class StatusEndpoint extends ApiEndpoint {
       if (!(error instanceof NotConfigured)) throw error;
       all.push(...error.missing.filter((id) => !all.includes(id)));
     }
-    const status: StatusReply = { configured: all.length === 0, missing: all, version: this.host.version };
+    const { companionUrl, manageIframeSettings } = config.operations;
+    const status: StatusReply = {
+      configured: all.length === 0,
+      missing: all,
+      version: this.host.version,
+      lastLoginAt: this.host.stats.lastLoginAt,
+      counts: this.host.stats.counts(),
+      ...(companionUrl !== '' ? { companion: { url: companionUrl, reachable: await this.host.probe.reachable(http, companionUrl) } } : {}),
+      wiring: { managed: manageIframeSettings, ...(await this.host.wiringState(read)) },
+    };
     return reply(200, status);
   }
 }

@@ -39,10 +39,20 @@ export interface ProvisioningConfig {
   requireVerifiedEmail: boolean;
 }
 
+/** Issue 8: the companion, logout propagation and the Iframe wiring. None of it is needed to log users in. */
+export interface OperationsConfig {
+  /** Base URL without trailing slash; empty when unset or unusable. */
+  companionUrl: string;
+  backchannelSecret?: Buffer;
+  logoutPropagation: boolean;
+  manageIframeSettings: boolean;
+}
+
 export interface BridgeConfig {
   verification: VerificationConfig;
   access: AccessConfig;
   provisioning: ProvisioningConfig;
+  operations: OperationsConfig;
 }
 
 export interface LoadedConfig {
@@ -52,6 +62,8 @@ export interface LoadedConfig {
   /** Why each unusable value was refused (for the log; never holds a secret). */
   problems: string[];
 }
+
+const HTTP_URL = /^https?:\/\/[^\s/?#]+(?:\/[^\s?#]*)?$/;
 
 export type SettingValues = ReadonlyMap<string, unknown>;
 
@@ -123,7 +135,7 @@ export function loadConfig(raw: SettingValues): LoadedConfig {
     if (text(values, id) === '') refuse(id, 'empty');
   }
   const restUrl = text(values, SettingId.RcRestUrl).replace(/\/+$/, '');
-  if (restUrl !== '' && !/^https?:\/\/[^\s/?#]+(?:\/[^\s?#]*)?$/.test(restUrl)) refuse(SettingId.RcRestUrl, 'not an http(s) URL');
+  if (restUrl !== '' && !HTTP_URL.test(restUrl)) refuse(SettingId.RcRestUrl, 'not an http(s) URL');
 
   const roles = (id: SettingId): string[] => {
     const items = list(values, id);
@@ -132,7 +144,7 @@ export function loadConfig(raw: SettingValues): LoadedConfig {
   };
   const conflict = text(values, SettingId.UsernameConflict);
 
-  const config: BridgeConfig = {
+  const config: Omit<BridgeConfig, 'operations'> = {
     verification: {
       algorithms,
       keys,
@@ -160,5 +172,27 @@ export function loadConfig(raw: SettingValues): LoadedConfig {
     },
   };
   if (conflict !== 'refuse' && conflict !== 'suffix') refuse(SettingId.UsernameConflict, 'must be refuse or suffix');
-  return { config, missing: [...missing], problems };
+  return { config: { ...config, operations: loadOperations(values, problems) }, missing: [...missing], problems };
+}
+
+/** Unusable values are logged and treated as unset, never put in `missing`: logins must not stop for them. */
+function loadOperations(values: SettingValues, problems: string[]): OperationsConfig {
+  let companionUrl = text(values, SettingId.CompanionUrl).replace(/\/+$/, '');
+  if (companionUrl !== '' && !HTTP_URL.test(companionUrl)) {
+    problems.push(`${SettingId.CompanionUrl}: not an http(s) URL`);
+    companionUrl = '';
+  }
+  let backchannelSecret: Buffer | undefined;
+  try {
+    backchannelSecret = parseSecret(text(values, SettingId.BackchannelSecret));
+  } catch (error) {
+    if (!(error instanceof KeyConfigError)) throw error;
+    problems.push(`${SettingId.BackchannelSecret}: must be at least 32 bytes`);
+  }
+  return {
+    companionUrl,
+    backchannelSecret,
+    logoutPropagation: flag(values, SettingId.LogoutPropagation),
+    manageIframeSettings: flag(values, SettingId.ManageIframeSettings),
+  };
 }

@@ -17,6 +17,7 @@ test('every setting has a section, secrets are PASSWORD and not public, ids are 
     ['assertion_secret', 'password'],
     ['rc_admin_token', 'password'],
     ['rc_create_token_secret', 'password'],
+    ['backchannel_secret', 'password'],
   ]);
 });
 

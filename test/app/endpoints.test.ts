@@ -134,7 +134,8 @@ describe('configuration', () => {
   test('configured: status is true and holds no secret; the REST URL defaults to Site_Url', async () => {
     const bridge = makeBridge(rc, keys, { [SettingId.RcRestUrl]: '' });
     const status = await bridge.status();
-    expect(status.content).toEqual({ configured: true, missing: [], version: '0.1.0' });
+    // The contract fields stay; issue 8 only adds beside them.
+    expect(status.content).toEqual({ configured: true, missing: [], version: '0.1.0', lastLoginAt: null, counts: { logins: 0, rejections: {} }, wiring: { managed: false, state: 'off' } });
     expect(JSON.stringify(status)).not.toContain(SECRET);
     expect((await bridge.login({ assertion: await assertion('wendy') })).status).toBe(200);
     expect(bridge.http.calls[0]!.url.startsWith(rc.url)).toBe(true);

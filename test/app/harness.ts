@@ -10,7 +10,9 @@ import type { BridgeHost } from '../../app/endpoints/host';
 import { LoginEndpoint } from '../../app/endpoints/login';
 import { LogoutEndpoint } from '../../app/endpoints/logout';
 import { StatusEndpoint } from '../../app/endpoints/status';
+import { CompanionProbe } from '../../app/lib/companion/probe';
 import { loadConfig } from '../../app/lib/config';
+import { LoginStats } from '../../app/lib/stats';
 import { ReplayCache } from '../../app/lib/store/replayCache';
 import { SettingId } from '../../app/settings';
 import { fakeRead, FetchHttp, MemoryLogger, MemoryPersistence } from '../support/app/accessors';
@@ -25,6 +27,7 @@ export interface Bridge {
   persistence: MemoryPersistence;
   logger: MemoryLogger;
   http: FetchHttp;
+  stats: LoginStats;
 }
 
 const endpointInfo: IApiEndpointInfo = { basePath: '/api/apps/public/x', fullPath: '/api/apps/public/x', appId: 'c05f5a38-8065-4942-ad11-c3c5f198b01a' };
@@ -39,12 +42,16 @@ export function makeBridge(rc: RocketChatStandIn | undefined, keys: TestKeys, ov
   const settings: Record<string, unknown> = { ...verificationSettings(keys), ...(rc ? accessSettings(rc) : {}), ...overrides };
   const logger = new MemoryLogger();
   const http = new FetchHttp();
+  const stats = new LoginStats();
   const host: BridgeHost = {
     // Re-read on every call, so a test may change `settings` between requests.
     configuration: async () => loadConfig(new Map(Object.entries(settings))),
     replay: new ReplayCache(),
     log: logger.asLogger(),
     version: '0.1.0',
+    stats,
+    probe: new CompanionProbe(),
+    wiringState: async () => ({ state: 'off' }),
   };
   const read = () => fakeRead({ settings, serverSettings: rc ? { Site_Url: rc.url } : {}, persistence });
   const request = (method: RequestMethod, content: unknown) => ({ method, headers: {}, query: {}, params: {}, content });
@@ -53,9 +60,10 @@ export function makeBridge(rc: RocketChatStandIn | undefined, keys: TestKeys, ov
     persistence,
     logger,
     http,
+    stats,
     login: (content) => new LoginEndpoint(app, host).post(request(RequestMethod.POST, content), endpointInfo, read(), modify, http, persistence),
     logout: (content) => new LogoutEndpoint(app, host).post(request(RequestMethod.POST, content), endpointInfo, read(), modify, http, persistence),
-    status: () => new StatusEndpoint(app, host).get(request(RequestMethod.GET, undefined), endpointInfo, read()),
+    status: () => new StatusEndpoint(app, host).get(request(RequestMethod.GET, undefined), endpointInfo, read(), modify, http, persistence),
   };
 }
 

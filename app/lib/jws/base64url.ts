@@ -16,3 +16,11 @@ export function decodeBase64url(text: string): Buffer | undefined {
 export function encodeBase64url(bytes: Buffer): string {
   return bytes.toString('base64url');
 }
+
+/**
+ * A plain Uint8Array view of a Buffer: the same bytes, typed so that TypeScript 5.6 accepts
+ * it where @types/node 20.8's Buffer no longer fits (the App's packaging toolchain).
+ */
+export function view(bytes: Buffer): Uint8Array {
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}

@@ -7,7 +7,7 @@
 import { createHmac, timingSafeEqual, verify as verifySignature } from 'crypto';
 import { ALGORITHMS, Algorithm, MAX_ASSERTION_BYTES } from '../../contract/claims';
 import { InvalidAssertion } from '../errors';
-import { decodeBase64url } from './base64url';
+import { decodeBase64url, view } from './base64url';
 import { PublicVerificationKey, VerificationKeys } from './keys';
 import { JsonSyntaxError, parseStrictJson } from './strictJson';
 
@@ -61,14 +61,6 @@ function checkHeader(header: Record<string, unknown>, options: VerifyOptions): P
   if (typ !== undefined && (typeof typ !== 'string' || typ.toUpperCase() !== 'JWT')) malformed('typ must be JWT');
   if (kid !== undefined && (typeof kid !== 'string' || kid.length === 0 || kid.length > 256)) malformed('kid must be a short string');
   return { alg: alg as Algorithm, kid: kid as string | undefined };
-}
-
-/**
- * A plain Uint8Array view of a Buffer: the same bytes, typed so that TypeScript 5.6 accepts
- * it where @types/node 20.8's Buffer no longer fits (the App's packaging toolchain).
- */
-function view(bytes: Buffer): Uint8Array {
-  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 function verifyHmac(secret: Buffer, signingInput: Buffer, signature: Buffer): boolean {

@@ -4,6 +4,7 @@
  */
 import type { IHttp, IHttpResponse } from '@rocket.chat/apps-engine/definition/accessors';
 import { RocketChatUnavailable } from '../errors';
+import { CallTimeout, withTimeout } from '../http/timeout';
 
 export interface Connection {
   baseUrl: string;
@@ -28,8 +29,6 @@ export class RocketChatRefused extends Error {
     super(`Rocket.Chat refused: ${status} ${errorType || errorText}`.slice(0, 200));
   }
 }
-
-class CallTimeout extends Error {}
 
 export class RocketChatClient {
   constructor(private readonly http: IHttp, private readonly connection: Connection, private readonly log: LogSink) {}
@@ -61,7 +60,7 @@ export class RocketChatClient {
     };
     let response: IHttpResponse;
     try {
-      response = await this.withTimeout(method === 'GET' ? this.http.get(url, options) : this.http.post(url, options));
+      response = await withTimeout(method === 'GET' ? this.http.get(url, options) : this.http.post(url, options), this.connection.timeoutMs);
     } catch (error) {
       // The bridge's message names the failure (e.g. ECONNREFUSED); it never holds our headers.
       const why = error instanceof CallTimeout ? `no answer within ${this.connection.timeoutMs} ms` : `request failed (${error instanceof Error ? error.message.slice(0, 160) : 'unknown'})`;
@@ -69,15 +68,6 @@ export class RocketChatClient {
       throw new RocketChatUnavailable(`${route}: network`);
     }
     return this.interpret(route, response);
-  }
-
-  /** The host's HTTP bridge may ignore `timeout`: a timer of our own bounds every call. */
-  private withTimeout<T>(pending: Promise<T>): Promise<T> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const expiry = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new CallTimeout()), this.connection.timeoutMs);
-    });
-    return Promise.race([pending, expiry]).finally(() => clearTimeout(timer));
   }
 
   private interpret(route: string, response: IHttpResponse): RestReply {

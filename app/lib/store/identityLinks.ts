@@ -11,6 +11,8 @@ import { association, hashKey, Storage } from './records';
 interface Link {
   site: string;
   userId: string;
+  /** The site's id as it came, kept so a Rocket.Chat logout can name the user to the companion. Links written before issue 8 lack it until the user's next login. */
+  sub?: string;
 }
 
 interface Pending {
@@ -28,7 +30,16 @@ export class IdentityLinks {
 
   async userIdOf(sub: string): Promise<string | undefined> {
     const [link] = (await this.storage.read.readByAssociation(association('site', this.site(sub)))) as Link[];
-    return typeof link?.userId === 'string' ? link.userId : undefined;
+    if (typeof link?.userId !== 'string') return undefined;
+    if (link.sub !== sub) await this.link(sub, link.userId); // once per old link: learn its sub
+    return link.userId;
+  }
+
+  /** The site `sub` of a Rocket.Chat user, if linked under the current issuer. */
+  async subOf(userId: string): Promise<string | undefined> {
+    const [link] = (await this.storage.read.readByAssociation(association('rc-user', userId))) as Link[];
+    if (typeof link?.sub !== 'string' || typeof link.site !== 'string' || !this.isSite(link.site, link.sub)) return undefined;
+    return link.sub;
   }
 
   /** The site user a Rocket.Chat user is linked to (hashed), if any. */
@@ -45,7 +56,7 @@ export class IdentityLinks {
     const site = this.site(sub);
     await this.unlink(sub);
     await this.storage.write.removeByAssociation(association('rc-user', userId));
-    await this.storage.write.createWithAssociations({ site, userId } satisfies Link, [association('site', site), association('rc-user', userId)]);
+    await this.storage.write.createWithAssociations({ site, userId, sub } satisfies Link, [association('site', site), association('rc-user', userId)]);
     await this.clearPending(sub);
   }
 
