@@ -35,12 +35,17 @@ export class ReplayCache {
     return after.length === 1 && after[0]?.nonce === nonce;
   }
 
-  /** At most once a minute per App process, and a bounded number of removals per pass. */
+  /**
+   * At most once a minute per App process, and a bounded number of removals per pass. A pass
+   * that hit the bound leaves a backlog: the next claim prunes again instead of waiting a
+   * minute, or more than MAX_PRUNED_PER_PASS logins a minute would grow the store forever.
+   */
   private async pruneNowAndThen(storage: Storage, now: number): Promise<void> {
     if (now - this.lastPrune < PRUNE_INTERVAL_SECONDS) return;
     this.lastPrune = now;
     const all = (await storage.read.readByAssociation(EVERY_JTI)) as SeenJti[];
-    const expired = all.filter((record) => typeof record.expiresAt === 'number' && record.expiresAt < now).slice(0, MAX_PRUNED_PER_PASS);
-    for (const record of expired) await storage.write.removeByAssociations([association('jti', record.key), EVERY_JTI]);
+    const expired = all.filter((record) => typeof record.expiresAt === 'number' && record.expiresAt < now);
+    for (const record of expired.slice(0, MAX_PRUNED_PER_PASS)) await storage.write.removeByAssociations([association('jti', record.key), EVERY_JTI]);
+    if (expired.length > MAX_PRUNED_PER_PASS) this.lastPrune = 0;
   }
 }
