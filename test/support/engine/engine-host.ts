@@ -81,6 +81,15 @@ export class EngineHostRuntime {
     await settingsManager.updateAppSetting(appId, { ...current, value });
   }
 
+  /**
+   * An event as Rocket.Chat raises it: its listener bridge converts the Rocket.Chat object
+   * to the Apps-Engine shape and calls the listener manager, which calls every App that
+   * declares the interface in app.json `implements`.
+   */
+  async fireEvent(event: string, data: unknown): Promise<unknown> {
+    return this.manager.getListenerManager().executeListener(event as never, data as never);
+  }
+
   async status(appId: string): Promise<string> {
     const app = this.manager.getOneById(appId);
     if (!app) throw new Error(`No App ${appId} is installed.`);

@@ -18,9 +18,11 @@ import { EngineHostRuntime, type ExecuteRequest } from './engine-host';
 import { repoRoot } from './paths';
 import { prepareRuntime } from './prepare-runtime';
 import { createStorages } from './storage';
+import type { ServerSettingWrite } from './bridges/server-settings';
 
 export { packageTestApp, TEST_APP_ID } from './test-app-package';
 export { prepareRuntime } from './prepare-runtime';
+export type { ServerSettingWrite } from './bridges/server-settings';
 
 export interface EngineHostOptions {
   /** Default: <repo>/dist/<nameSlug>_<version>.zip, named from app.json. */
@@ -49,6 +51,10 @@ export interface EngineHost {
   execute(path: string, request: ExecuteRequest, appId?: string): Promise<EngineReply>;
   /** Goes through the engine, so the App's onSettingUpdated runs. */
   updateSetting(id: string, value: unknown, appId?: string): Promise<void>;
+  /** Raise an Apps-Engine event, e.g. fireEvent('IPostUserLoggedOut', user): runs each listening App's handler; resolves when they are done. */
+  fireEvent(event: string, data: unknown): Promise<unknown>;
+  /** Server settings as the Apps have left them, and every write through `server-setting.write`, in order. */
+  serverSettings: { current(id: string): unknown; readonly writes: ReadonlyArray<ServerSettingWrite> };
   /** The engine's status of an App (ours by default), e.g. `manually_enabled`. */
   status(appId?: string): Promise<string>;
   /** Installs a second App (e.g. the test App) in the same manager; returns its id. */
@@ -104,6 +110,8 @@ async function start(options: EngineHostOptions): Promise<EngineHost> {
     appId,
     execute: (path, request, targetAppId = appId) => runtime.execute(targetAppId, path, request),
     updateSetting: (id, value, targetAppId = appId) => runtime.updateSetting(targetAppId, id, value),
+    fireEvent: (event, data) => runtime.fireEvent(event, data),
+    serverSettings: runtime.bridges.serverSettings,
     status: (targetAppId = appId) => runtime.status(targetAppId),
     install: (otherZip, settings) => runtime.install(otherZip, settings),
     handleHttp: (req, res) => runtime.handleHttp(req, res),

@@ -10,7 +10,7 @@ import { createFederationBridge } from './federation';
 import { createHttpBridge } from './http';
 import { createPersistenceBridge, type MemoryPersistenceBridge } from './persistence';
 import { createActivationBridge, createDetailChangesBridge, createInternalBridge, createListenerBridge, createSchedulerBridge } from './quiet';
-import { createServerSettingBridge } from './server-settings';
+import { createServerSettingBridge, type RecordingServerSettingBridge } from './server-settings';
 import { createUnsupportedBridge } from './unsupported';
 import { createUserBridge, type MemoryUserBridge } from './users';
 
@@ -24,6 +24,7 @@ export interface HostBridges {
   api: RoutingApiBridge;
   users: MemoryUserBridge;
   persistence: MemoryPersistenceBridge;
+  serverSettings: RecordingServerSettingBridge;
 }
 
 export function createBridges(engine: EngineModules, options: BridgeOptions): HostBridges {
@@ -31,6 +32,7 @@ export function createBridges(engine: EngineModules, options: BridgeOptions): Ho
   const api = createApiBridge(b.ApiBridge);
   const users = createUserBridge(engine);
   const persistence = createPersistenceBridge(b.PersistenceBridge);
+  const serverSettings = createServerSettingBridge(engine, options.serverSettings);
   const instances = {
     api,
     activation: createActivationBridge(b.AppActivationBridge),
@@ -42,7 +44,7 @@ export function createBridges(engine: EngineModules, options: BridgeOptions): Ho
     listener: createListenerBridge(),
     persistence,
     scheduler: createSchedulerBridge(b.SchedulerBridge),
-    serverSettings: createServerSettingBridge(engine, options.serverSettings),
+    serverSettings,
     users,
     cloud: createUnsupportedBridge(b.CloudWorkspaceBridge, 'CloudWorkspaceBridge'),
     command: createUnsupportedBridge(b.CommandBridge, 'CommandBridge'),
@@ -149,5 +151,5 @@ export function createBridges(engine: EngineModules, options: BridgeOptions): Ho
     }
   }
 
-  return { all: new HostAppBridges(), api, users, persistence };
+  return { all: new HostAppBridges(), api, users, persistence, serverSettings };
 }

@@ -16,12 +16,31 @@ export const DEFAULT_SERVER_SETTINGS: Readonly<Record<string, unknown>> = {
   Accounts_Iframe_api_method: 'POST',
 };
 
-export function createServerSettingBridge(engine: EngineModules, values: Record<string, unknown>, secretIds: ReadonlySet<string> = new Set()): ServerSettingBridge {
+/** What an App wrote through `server-setting.write` (modifySetting / the server settings updater), in order. */
+export interface ServerSettingWrite {
+  id: string;
+  value: unknown;
+  appId: string;
+}
+
+export type RecordingServerSettingBridge = ServerSettingBridge & {
+  readonly writes: ServerSettingWrite[];
+  /** The current value, as Rocket.Chat would now hand it out. */
+  current(id: string): unknown;
+};
+
+export function createServerSettingBridge(engine: EngineModules, values: Record<string, unknown>, secretIds: ReadonlySet<string> = new Set()): RecordingServerSettingBridge {
   const { SettingType } = engine.settings;
   const typeOf = (value: unknown): SettingType =>
     typeof value === 'boolean' ? SettingType.BOOLEAN : typeof value === 'number' ? SettingType.NUMBER : SettingType.STRING;
 
   class MemoryServerSettings extends engine.bridges.ServerSettingBridge {
+    readonly writes: ServerSettingWrite[] = [];
+
+    current(id: string): unknown {
+      return this.settings.get(id)?.value;
+    }
+
     private readonly settings = new Map<string, ISetting>(
       Object.entries({ ...DEFAULT_SERVER_SETTINGS, ...values }).map(([id, value]) => [
         id,
@@ -53,6 +72,7 @@ export function createServerSettingBridge(engine: EngineModules, values: Record<
     protected async updateOne(setting: ISetting, appId: string): Promise<void> {
       const current = this.readable(setting.id, appId);
       this.settings.set(setting.id, { ...current, value: setting.value, updatedAt: new Date() });
+      this.writes.push({ id: setting.id, value: setting.value, appId });
     }
 
     protected async incrementValue(id: string, value: number, appId: string): Promise<void> {
