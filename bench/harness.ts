@@ -1,0 +1,134 @@
+/**
+ * Runs every row `passes` times in the same processes (row order fixed), sampling the target
+ * process's memory after a full GC at the end of each row, and reduces each row to the median
+ * of its passes. `profile` instead runs rows 2 and 3 once each under the V8 CPU profiler.
+ */
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import type { Measurement } from './measure';
+import { ROWS, type RowOptions } from './rows';
+import { RAISED_LIMITS, setUp } from './setup';
+import type { MemorySample } from './target';
+
+export interface BenchOptions extends RowOptions {
+  passes: number;
+  /** Only these rows (ids), e.g. for profiling. */
+  only?: string[];
+  /** Write a .cpuprofile of each row's load window here (and --cpu-prof of the whole target process). */
+  profileDir?: string;
+  log?: (line: string) => void;
+}
+
+export interface RowResult {
+  id: string;
+  title: string;
+  how: string;
+  connections: number;
+  passes: Measurement[];
+  median: Measurement;
+  baseline?: string;
+  /** req/s of this row ÷ req/s of its baseline (medians). */
+  ratio?: number;
+  /** Target process memory after this row, one sample per pass. */
+  memory: MemorySample[];
+  /** Rocket.Chat REST calls per answered request in the last pass, by method and path. */
+  rocketChatCallsPerRequest: Record<string, number>;
+}
+
+export interface BenchResult {
+  date: string;
+  node: string;
+  cpus: number;
+  options: { seconds: number; connections: number; passes: number; loopConcurrency: number; maxLoopRequests: number };
+  raisedLimits: Record<string, string>;
+  memoryBefore: MemorySample;
+  /** Target process (companion, stand-ins, engine host) after the whole run. */
+  memoryAfter: MemorySample;
+  rows: RowResult[];
+  profiles: string[];
+}
+
+const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface Entry {
+  passes: Measurement[];
+  memory: MemorySample[];
+  calls: Record<string, number>;
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)];
+
+function medianOf(passes: Measurement[]): Measurement {
+  return {
+    requests: median(passes.map((p) => p.requests)),
+    rps: median(passes.map((p) => p.rps)),
+    p50: median(passes.map((p) => p.p50)),
+    p99: median(passes.map((p) => p.p99)),
+  };
+}
+
+export async function runBench(options: BenchOptions): Promise<BenchResult> {
+  const log = options.log ?? (() => undefined);
+  const rows = ROWS.filter((row) => !options.only || options.only.includes(row.id));
+  log(`starting: Rocket.Chat stand-in, App in the Apps-Engine, companions (rate limits raised: ${Object.entries(RAISED_LIMITS).map(([k, v]) => `${k}=${v}`).join(', ')})`);
+  const setup = await setUp({ profileDir: options.profileDir });
+  const results = new Map(rows.map((row) => [row.id, { passes: [] as Measurement[], memory: [] as MemorySample[], calls: {} as Record<string, number> }]));
+  const profiles: string[] = [];
+  try {
+    await setup.target.call('housekeeping');
+    const memoryBefore = await setup.target.call<MemorySample>('memory');
+    for (let pass = 1; pass <= options.passes; pass++) {
+      for (const row of rows) {
+        const profile = options.profileDir ? join(options.profileDir, `row${row.id}-pass${pass}.cpuprofile`) : undefined;
+        if (profile) await setup.target.call('profileStart');
+        const measured = await row.run(setup, options);
+        // The load generator hangs up at the deadline; requests it abandoned still run in the
+        // target (a login takes ~1 s under load). Let them finish before the next row or the close.
+        await settle(row.settleMs ?? 0);
+        if (profile) {
+          await setup.target.call('profileStop', profile);
+          profiles.push(profile);
+        }
+        const calls = await setup.target.call<Record<string, number>>('housekeeping');
+        const memory = await setup.target.call<MemorySample>('memory');
+        const entry = results.get(row.id) as Entry;
+        entry.passes.push(measured);
+        entry.memory.push(memory);
+        entry.calls = Object.fromEntries(Object.entries(calls).map(([path, count]) => [path, Number((count / measured.requests).toFixed(2))]));
+        log(`pass ${pass}/${options.passes} row ${row.id.padEnd(3)} ${measured.rps.toFixed(0).padStart(7)} req/s  p50 ${measured.p50.toFixed(2)} ms  p99 ${measured.p99.toFixed(2)} ms  heap ${(memory.heapUsed / 2 ** 20).toFixed(1)} MiB`);
+      }
+    }
+    const memoryAfter = await setup.target.call<MemorySample>('memory');
+    const rowResults: RowResult[] = rows.map((row) => {
+      const entry = results.get(row.id) as Entry;
+      return {
+        id: row.id,
+        title: row.title,
+        how: row.how,
+        connections: row.how === 'autocannon' ? options.connections : row.how === 'loop' ? options.loopConcurrency : 1,
+        passes: entry.passes,
+        median: medianOf(entry.passes),
+        baseline: row.baseline,
+        memory: entry.memory,
+        rocketChatCallsPerRequest: entry.calls,
+      };
+    });
+    for (const row of rowResults) {
+      const base = rowResults.find((other) => other.id === row.baseline);
+      if (base) row.ratio = row.median.rps / base.median.rps;
+    }
+    return {
+      date: new Date().toISOString(),
+      node: process.version,
+      cpus: cpus().length,
+      options: { seconds: options.seconds, connections: options.connections, passes: options.passes, loopConcurrency: options.loopConcurrency, maxLoopRequests: options.maxLoopRequests },
+      raisedLimits: RAISED_LIMITS,
+      memoryBefore,
+      memoryAfter,
+      rows: rowResults,
+      profiles,
+    };
+  } finally {
+    await setup.close();
+  }
+}

@@ -1,0 +1,76 @@
+/** The two ways a row is measured, both failing loudly on any non-2xx answer. */
+import { performance } from 'node:perf_hooks';
+import autocannon from 'autocannon';
+
+export interface Measurement {
+  requests: number;
+  rps: number;
+  /** Milliseconds. */
+  p50: number;
+  p99: number;
+}
+
+export class RowFailed extends Error {
+  constructor(row: string, detail: string) {
+    super(`row ${row}: ${detail} — a refused request is not throughput; nothing from this row is reported`);
+    this.name = 'RowFailed';
+  }
+}
+
+/** Saturating load: `connections` keep-alive connections for `seconds`. Latency resolution is 1 ms (autocannon's). */
+export async function cannon(row: string, options: { url: string; connections: number; seconds: number; method?: string; headers?: Record<string, string>; body?: string }): Promise<Measurement> {
+  const result = await autocannon({
+    url: options.url,
+    connections: options.connections,
+    duration: options.seconds,
+    method: options.method ?? 'GET',
+    headers: options.headers,
+    body: options.body,
+    timeout: 10,
+  });
+  const refused = Object.entries(result.statusCodeStats).filter(([code]) => !code.startsWith('2'));
+  if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0) {
+    const codes = refused.map(([code, { count }]) => `${count}× ${code}`).join(', ');
+    throw new RowFailed(row, `${result.non2xx} non-2xx (${codes || 'none'}), ${result.errors} errors, ${result.timeouts} timeouts`);
+  }
+  if (result['2xx'] === 0) throw new RowFailed(row, 'no request completed');
+  return { requests: result['2xx'], rps: result['2xx'] / result.duration, p50: result.latency.p50, p99: result.latency.p99 };
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+/**
+ * A bounded loop of `concurrency` workers, for requests that each need fresh input (a new
+ * assertion, prepared outside the timed part) or sub-millisecond latencies. Stops at `seconds`
+ * or `maxRequests`, whichever comes first.
+ */
+export async function loop<T>(
+  row: string,
+  options: { concurrency: number; seconds: number; maxRequests: number; prepare: () => Promise<T> | T; request: (input: T) => Promise<number> },
+): Promise<Measurement> {
+  const latencies: number[] = [];
+  const refused = new Map<number, number>();
+  const started = performance.now();
+  const deadline = started + options.seconds * 1000;
+  let issued = 0;
+  const worker = async () => {
+    while (performance.now() < deadline && issued < options.maxRequests) {
+      issued++;
+      const input = await options.prepare();
+      const begin = performance.now();
+      const status = await options.request(input);
+      const took = performance.now() - begin;
+      if (status >= 200 && status < 300) latencies.push(took);
+      else refused.set(status, (refused.get(status) ?? 0) + 1);
+    }
+  };
+  await Promise.all(Array.from({ length: options.concurrency }, worker));
+  const elapsed = (performance.now() - started) / 1000;
+  if (refused.size > 0) throw new RowFailed(row, `non-2xx: ${[...refused].map(([code, count]) => `${count}× ${code}`).join(', ')}`);
+  if (latencies.length === 0) throw new RowFailed(row, 'no request completed');
+  latencies.sort((a, b) => a - b);
+  return { requests: latencies.length, rps: latencies.length / elapsed, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+}

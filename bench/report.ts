@@ -1,0 +1,85 @@
+/** The table and the issue's targets, as text; the JSON is the BenchResult itself plus these verdicts. */
+import type { BenchResult, RowResult } from './harness';
+
+export interface Verdict {
+  target: string;
+  measured: string;
+  pass: boolean;
+}
+
+const MiB = 2 ** 20;
+/** Heap after a full GC still moves by a few hundred KiB between samples; more than this is growth. */
+export const HEAP_GROWTH_TOLERANCE = 1 * MiB;
+
+const ms = (value: number) => (value < 10 ? value.toFixed(2) : value.toFixed(1));
+
+export function verdicts(result: BenchResult): Verdict[] {
+  const row = (id: string): RowResult | undefined => result.rows.find((r) => r.id === id);
+  const out: Verdict[] = [];
+  const [r1, r2, r3, r2s, r3s, r4, r4e] = ['1', '2', '3', '2s', '3s', '4', '4e'].map(row);
+  if (r1 && r2) {
+    const share = r2.median.rps / r1.median.rps;
+    out.push({ target: 'row 2 ≥ 60% of row 1 req/s', measured: `${(share * 100).toFixed(0)}%`, pass: share >= 0.6 });
+    out.push({ target: `row 2 p99 < 10 ms at ${r2.connections} connections`, measured: `${ms(r2.median.p99)} ms`, pass: r2.median.p99 < 10 });
+  }
+  if (r2s && r3s) {
+    const added = r3s.median.p50 - r2s.median.p50;
+    out.push({ target: 'row 3 adds < 2 ms p50 (one connection)', measured: `+${ms(added)} ms`, pass: added < 2 });
+  }
+  if (r2 && r3) {
+    const added = r3.median.p50 - r2.median.p50;
+    out.push({ target: `row 3 adds < 2 ms p50 (${r3.connections} connections)`, measured: `+${ms(added)} ms`, pass: added < 2 });
+  }
+  if (r4 && r4e) {
+    const cost = r4.median.p50 / r4e.median.p50;
+    out.push({ target: 'row 4 p50 ≤ 1.5× empty endpoint', measured: `${cost.toFixed(2)}×`, pass: cost <= 1.5 });
+  }
+  if (result.options.passes >= 2) {
+    // Pass 1 warms up (JIT code, caches, pools filling); growth is what later passes add.
+    const from = result.options.passes >= 3 ? 1 : 0;
+    const growing = result.rows
+      .map((r) => ({ id: r.id, growth: r.memory[r.memory.length - 1].heapUsed - r.memory[from].heapUsed }))
+      .filter((r) => r.growth > HEAP_GROWTH_TOLERANCE);
+    out.push({
+      target: `no row's heap (after GC) grows from pass ${from + 1} to ${result.options.passes} (by > ${HEAP_GROWTH_TOLERANCE / MiB} MiB)`,
+      measured: growing.length === 0 ? 'none grows' : growing.map((g) => `row ${g.id} +${(g.growth / MiB).toFixed(1)} MiB`).join(', '),
+      pass: growing.length === 0,
+    });
+  }
+  return out;
+}
+
+function pad(cells: string[][]): string {
+  const widths = cells[0].map((_, column) => Math.max(...cells.map((line) => line[column].length)));
+  return cells.map((line) => line.map((cell, column) => (column <= 1 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join('  ').trimEnd()).join('\n');
+}
+
+export function formatTable(result: BenchResult): string {
+  const header = ['row', 'what', 'load', 'req/s', 'p50 ms', 'p99 ms', 'ratio', 'heap MiB/pass', 'RSS MiB/pass'];
+  const lines = result.rows.map((r) => [
+    r.id,
+    r.title,
+    r.how === 'autocannon' ? `${r.connections} conn` : `loop ×${r.connections}`,
+    r.median.rps.toFixed(0),
+    ms(r.median.p50),
+    ms(r.median.p99),
+    r.ratio === undefined ? '' : `${r.ratio.toFixed(2)} /${r.baseline}`,
+    r.memory.map((m) => (m.heapUsed / MiB).toFixed(1)).join(' '),
+    r.memory.map((m) => (m.rss / MiB).toFixed(0)).join(' '),
+  ]);
+  const o = result.options;
+  return [
+    `iframe auth bridge bench — ${result.date}, Node ${result.node}, ${result.cpus} CPUs, loopback`,
+    `${o.seconds} s a row (loop rows ${Math.max(1, o.seconds / 2)} s), ${o.passes} passes, medians shown; loops: concurrency ${o.loopConcurrency}, at most ${o.maxLoopRequests} requests`,
+    `rate limits raised for the bench: ${Object.entries(result.raisedLimits).map(([k, v]) => `${k}=${v}`).join(', ')}; any non-2xx fails its row`,
+    '',
+    pad([header, ...lines]),
+    '',
+    `target process (companions + stand-ins + engine host) RSS ${(result.memoryBefore.rss / MiB).toFixed(0)} MiB before, ${(result.memoryAfter.rss / MiB).toFixed(0)} MiB after; heap ${(result.memoryBefore.heapUsed / MiB).toFixed(1)} → ${(result.memoryAfter.heapUsed / MiB).toFixed(1)} MiB`,
+    ...result.rows
+      .filter((r) => r.id.startsWith('4'))
+      .map((r) => `row ${r.id} Rocket.Chat calls per request: ${Object.entries(r.rocketChatCallsPerRequest).map(([path, n]) => `${path} ×${n}`).join(', ') || 'none'}`),
+    '',
+    ...verdicts(result).map((v) => `${v.pass ? 'PASS' : 'MISS'}  ${v.target}: ${v.measured}`),
+  ].join('\n');
+}

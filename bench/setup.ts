@@ -1,0 +1,116 @@
+/**
+ * Brings up the measured processes and the state each row needs, the way a browser would get
+ * it: real logins over HTTP, cookies read from Set-Cookie.
+ */
+import { generateKeyPairSync } from 'node:crypto';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { startChild, type Child } from './ipc';
+import { logIn, openLoginPage, send, loginRequest } from './http';
+import type { StandInReady } from './stand-in-process';
+import type { TargetReady, TargetSettings } from './target';
+
+const ROOT = join(__dirname, '..');
+
+/**
+ * The companion's limits would answer 429 long before a benchmark is done; they are raised
+ * here, on purpose, and the output says so. Lockout stays on (only successful logins are sent).
+ */
+export const RAISED_LIMITS = { API_RATE_LIMIT_PER_MINUTE: '1000000', LOGIN_RATE_LIMIT_PER_MINUTE: '100000' };
+
+export interface Setup {
+  target: Child<TargetReady>;
+  standIn: Child<StandInReady>;
+  /** Row 2: the session cookie of one real login, its Rocket.Chat token held. */
+  heldSession: string;
+  /** Row 3: a real session of the twin companion without a token (see issueLessSession). */
+  fetchSession: string;
+  /** Row 5: the login form's request, reusable. */
+  loginForm: { headers: Record<string, string>; body: string };
+  credentialBody: string;
+  close(): Promise<void>;
+}
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+/** The engine runs the packaged zip; packaging takes ~20 s, so the bench asks rather than repackages. */
+export function checkAppPackage(): void {
+  const dist = join(ROOT, 'dist');
+  const zip = existsSync(dist) ? readdirSync(dist).find((name) => name.endsWith('.zip')) : undefined;
+  if (!zip) throw new Error('no packaged App in dist/: run `npm run package:app` first');
+  if (newestMtime(join(ROOT, 'app')) > statSync(join(dist, zip)).mtimeMs) {
+    console.warn(`warning: app/ changed after dist/${zip} was built; row 4 measures the older App (npm run package:app)`);
+  }
+}
+
+/**
+ * Row 3 needs a logged-in session that holds no Rocket.Chat token, so that every API call must
+ * fetch one. The product makes exactly that state itself: when the App refuses at login time,
+ * the site login still stands and the session is written without a token ("the API URL retries
+ * with it later"). So: one real login while the stand-in answers 502, then heal the stand-in.
+ * The companion re-writes the cookie after each fetch, but the load generator keeps sending the
+ * token-less one, so every request fetches — which the bench checks by counting the stand-in's logins.
+ */
+async function issueLessSession(ready: TargetReady, standIn: Child<StandInReady>): Promise<string> {
+  await standIn.call('fail', 502);
+  const session = await logIn(ready.twinUrl, ready.user, 503);
+  await standIn.call('fail', null);
+  return session;
+}
+
+export async function setUp(options: { profileDir?: string } = {}): Promise<Setup> {
+  checkAppPackage();
+  const twinKey = generateKeyPairSync('ed25519');
+  const twinIssuer = 'bench-twin-companion';
+  const twinAudience = 'bench-app-stand-in';
+  const publicPem = twinKey.publicKey.export({ type: 'spki', format: 'pem' }).toString();
+  const standIn = await startChild<StandInReady>(join(__dirname, 'stand-in-process.ts'), {
+    args: [Buffer.from(publicPem).toString('base64'), twinIssuer, twinAudience],
+  });
+  const settings: TargetSettings = {
+    twinPrivateKey: twinKey.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    twinIssuer,
+    twinAudience,
+    standInLoginUrl: `${standIn.ready.url}login`,
+    companionEnv: RAISED_LIMITS,
+  };
+  let target: Child<TargetReady>;
+  try {
+    const profileFlags = options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : [];
+    target = await startChild<TargetReady>(join(__dirname, 'target.ts'), {
+      nodeFlags: ['--expose-gc', ...profileFlags],
+      // NODE_ENV=production: @fastify/view caches compiled templates, as deployed.
+      env: { BENCH_TARGET: JSON.stringify(settings), NODE_ENV: 'production' },
+    });
+  } catch (error) {
+    await standIn.stop();
+    throw error;
+  }
+  const ready = target.ready;
+  const close = async () => {
+    await target.stop();
+    await standIn.stop();
+  };
+  try {
+    const heldSession = await logIn(ready.companionUrl, ready.user);
+    const api = { method: 'POST', headers: { cookie: heldSession, origin: ready.rocketChatUrl } };
+    const first = await send(`${ready.companionUrl}/api/session`, api);
+    if (first.status !== 200) throw new Error(`POST /api/session with the held session: ${first.status}`);
+    // Row 1 answers byte for byte what row 2 answers.
+    await target.call('bareBody', JSON.parse(first.body));
+
+    const fetchSession = await issueLessSession(ready, standIn);
+    const form = await openLoginPage(ready.companionUrl);
+    return { target, standIn, heldSession, fetchSession, loginForm: loginRequest(ready.companionUrl, form, ready.user), credentialBody: first.body, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}

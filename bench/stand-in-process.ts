@@ -1,0 +1,39 @@
+/**
+ * The App stand-in (test/support/app-stand-in.ts) in a process of its own, for row 3. In
+ * production the App runs elsewhere; here a separate process at least keeps its records and
+ * its jti cache out of the companion's memory figures.
+ * argv: <base64 SPKI PEM public key> <issuer> <audience>
+ */
+import { createPublicKey } from 'node:crypto';
+import { startAppStandIn } from '../test/support/app-stand-in';
+import { serveParent } from './ipc';
+
+export interface StandInReady {
+  url: string;
+}
+
+async function main(): Promise<void> {
+  const [pemBase64, issuer, audience] = process.argv.slice(2);
+  const key = createPublicKey(Buffer.from(pemBase64, 'base64').toString('utf8'));
+  const standIn = await startAppStandIn({ key, issuer, audience });
+  let logins = 0;
+  serveParent({ url: standIn.url } satisfies StandInReady, {
+    /** A number makes every call fail with it (to log in without getting a token); null heals. */
+    fail: (status) => {
+      standIn.failWith = typeof status === 'number' ? status : undefined;
+      return null;
+    },
+    /** Logins answered so far; the records themselves are dropped so the stand-in stays bounded. */
+    logins: () => {
+      logins += standIn.logins.length;
+      standIn.logins.length = 0;
+      standIn.tokens.length = 0;
+      return logins;
+    },
+  }, () => standIn.close());
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

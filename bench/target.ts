@@ -1,0 +1,215 @@
+/**
+ * The measured side, in its own process (forked by bench/harness.ts): the whole product from
+ * startStack (Rocket.Chat stand-in, our App in the real Apps-Engine, the companion), a bare
+ * Fastify route (row 1) and a twin companion whose App is the stand-in process (row 3).
+ * Reads its settings from BENCH_TARGET (JSON, see TargetSettings).
+ */
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
+import { findSourceMap } from 'node:module';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Fastify from 'fastify';
+import { buildApp } from '../service/app';
+import { loadConfig } from '../service/config';
+import { CredentialReply } from '../service/schemas/api-session';
+import { createFileUserStore } from '../service/users/file-store';
+import { hashPassword } from '../service/users/password';
+import { packageTestApp, TEST_APP_ID } from '../test/support/engine';
+import { startStack } from '../test/support/stack';
+import { serveParent } from './ipc';
+
+export interface TargetSettings {
+  /** PKCS#8 PEM of the twin companion's key; the stand-in holds the public half. */
+  twinPrivateKey: string;
+  twinIssuer: string;
+  twinAudience: string;
+  standInLoginUrl: string;
+  /** Companion env the bench overrides (the raised rate limits). */
+  companionEnv: Record<string, string>;
+}
+
+export interface TargetReady {
+  rocketChatUrl: string;
+  companionUrl: string;
+  twinUrl: string;
+  bareUrl: string;
+  appId: string;
+  testAppId: string;
+  user: { username: string; password: string; email: string; name: string };
+  /** What row 4 needs to sign assertions the App accepts, as the companion would. */
+  assertion: { privateKey: string; issuer: string; audience: string };
+}
+
+export interface MemorySample {
+  rss: number;
+  heapUsed: number;
+}
+
+/** PUBLIC_URL must name the port before the app is built (its CSRF check compares Origin with it). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+interface Profile {
+  nodes: { callFrame: { url: string; lineNumber: number; columnNumber: number } }[];
+}
+
+/**
+ * tsx runs esbuild's output, whose positions say little (whole modules sit on line 2); the
+ * source maps it registers give the TypeScript line, which is what the findings cite.
+ */
+function toSourceLines(profile: Profile): void {
+  for (const { callFrame } of profile.nodes) {
+    if (!callFrame.url.startsWith('file://') || callFrame.url.includes('/node_modules/')) continue;
+    const entry = findSourceMap(callFrame.url)?.findEntry(callFrame.lineNumber, callFrame.columnNumber);
+    if (entry && 'originalLine' in entry) callFrame.lineNumber = entry.originalLine;
+  }
+}
+
+async function listenBare(body: { current: unknown }) {
+  // The ceiling: no logger, no plugins, but a response schema like the real route's.
+  const bare = Fastify({ logger: false });
+  bare.post('/bare', { schema: { response: { 200: CredentialReply } } }, async () => body.current);
+  await bare.listen({ port: 0, host: '127.0.0.1' });
+  return bare;
+}
+
+async function main(): Promise<void> {
+  const settings = JSON.parse(process.env.BENCH_TARGET ?? '{}') as TargetSettings;
+  // The stack's key and config stay inside the companion's encapsulated plugins, so the bench
+  // brings its own key (companion env + App setting, both documented overrides) and knows it.
+  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+  const privatePem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  const stack = await startStack({
+    companionEnv: { ...settings.companionEnv, ASSERTION_PRIVATE_KEY: privatePem },
+    appSettings: { assertion_public_keys: publicKey.export({ type: 'spki', format: 'pem' }).toString() },
+  });
+  const testAppId = await stack.engine.install(await packageTestApp());
+  if (testAppId !== TEST_APP_ID) throw new Error(`test App installed as ${testAppId}`);
+
+  const bareBody = { current: { loginToken: 'x'.repeat(43) } as unknown };
+  const bare = await listenBare(bareBody);
+
+  // The twin is configured as startStack configures its companion, except for its App (the
+  // stand-in process) and its key; its users file holds the same site user.
+  const dataDir = mkdtempSync(join(tmpdir(), 'iframe-bridge-bench-'));
+  const usersFile = join(dataDir, 'users.json');
+  const store = createFileUserStore(usersFile);
+  const { user } = stack;
+  await store.add({
+    sub: `site-${user.username}`,
+    username: user.username,
+    email: user.email,
+    email_verified: true,
+    name: user.name,
+    passwordHash: await hashPassword(user.password),
+    disabled: false,
+    createdAt: new Date().toISOString(),
+  });
+  await store.close();
+  const twinPort = await freePort();
+  const twinConfig = loadConfig({
+    ROCKETCHAT_URL: stack.rocketChat.url,
+    PUBLIC_URL: `http://localhost:${twinPort}`,
+    PORT: String(twinPort),
+    HOST: '127.0.0.1',
+    TOKEN_MODE: 'app',
+    APP_LOGIN_URL: settings.standInLoginUrl,
+    ASSERTION_PRIVATE_KEY: settings.twinPrivateKey,
+    ASSERTION_ISSUER: settings.twinIssuer,
+    ASSERTION_AUDIENCE: settings.twinAudience,
+    SESSION_SECRET: randomBytes(32).toString('hex'),
+    IDENTITY_SOURCE: 'local',
+    LOCAL_USERS_FILE: usersFile,
+    LOG_LEVEL: 'silent',
+    ...settings.companionEnv,
+  });
+  const twin = await buildApp({ config: twinConfig });
+  await twin.listen({ port: twinPort, host: '127.0.0.1' });
+
+  const inspector = new Session();
+  inspector.connect();
+  // The callback API: @types/node 20.8 has no types for node:inspector/promises.
+  const post = <T = unknown>(method: string, params?: object) =>
+    new Promise<T>((resolve, reject) => inspector.post(method, params ?? {}, (error, result) => (error ? reject(error) : resolve(result as T))));
+
+  const ready: TargetReady = {
+    rocketChatUrl: stack.rocketChat.url,
+    companionUrl: stack.companionUrl,
+    twinUrl: `http://localhost:${twinPort}`,
+    bareUrl: `http://127.0.0.1:${(bare.server.address() as AddressInfo).port}/bare`,
+    appId: stack.engine.appId,
+    testAppId,
+    user: stack.user,
+    assertion: {
+      // As startStack sets them: iss = the companion's URL, aud = Rocket.Chat's.
+      privateKey: privatePem,
+      issuer: stack.companionUrl,
+      audience: stack.rocketChat.url,
+    },
+  };
+
+  serveParent(
+    ready,
+    {
+      bareBody: (body) => {
+        bareBody.current = body;
+        return null;
+      },
+      /** After a full GC: what the process keeps, not what it has not collected yet. */
+      memory: (): MemorySample => {
+        global.gc?.();
+        const { rss, heapUsed } = process.memoryUsage();
+        return { rss, heapUsed };
+      },
+      /**
+       * The stand-ins' own request records would otherwise read as companion memory growth.
+       * Returns the Rocket.Chat REST calls since the last time, by path (what an App login costs).
+       */
+      housekeeping: (): Record<string, number> => {
+        const calls: Record<string, number> = {};
+        for (const { method, path } of stack.rocketChat.requests) {
+          const key = `${method} ${path.replace(/^\/api\/apps\/public\/[^/]+\//, '/api/apps/public/<app>/')}`;
+          calls[key] = (calls[key] ?? 0) + 1;
+        }
+        stack.rocketChat.requests.length = 0;
+        stack.engine.clearLogs();
+        return calls;
+      },
+      profileStart: async () => {
+        await post('Profiler.enable');
+        await post('Profiler.setSamplingInterval', { interval: 250 });
+        await post('Profiler.start');
+        return null;
+      },
+      profileStop: async (file) => {
+        const { profile } = await post<{ profile: Profile }>('Profiler.stop');
+        toSourceLines(profile);
+        writeFileSync(String(file), JSON.stringify(profile));
+        return null;
+      },
+    },
+    async () => {
+      inspector.disconnect();
+      await twin.close();
+      await bare.close();
+      await stack.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  );
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,26 @@
+/**
+ * The bench harness end to end in its smallest form: structure only, never timings (a
+ * benchmark is a script, not a timed test — DESIGN.md). Needs the packaged App in dist/,
+ * which `npm test` builds first.
+ */
+import { runBench } from '../../bench/harness';
+import { ROWS } from '../../bench/rows';
+import { formatTable, verdicts } from '../../bench/report';
+
+describe('bench harness, quickest mode', () => {
+  it('measures every row in each pass with no non-2xx answer, and reports them', async () => {
+    // Any non-2xx (a 429 from the rate limits, a 401 from a lost session) makes runBench throw.
+    const result = await runBench({ seconds: 1, connections: 4, passes: 2, loopConcurrency: 2, maxLoopRequests: 20 });
+
+    expect(result.rows.map((row) => row.id)).toEqual(ROWS.map((row) => row.id));
+    for (const row of result.rows) {
+      expect(row.passes).toHaveLength(2);
+      expect(row.memory).toHaveLength(2);
+      for (const pass of row.passes) expect(pass.requests).toBeGreaterThan(0);
+    }
+    expect(result.rows.filter((row) => row.baseline).every((row) => typeof row.ratio === 'number')).toBe(true);
+    expect(result.raisedLimits).toHaveProperty('API_RATE_LIMIT_PER_MINUTE');
+    expect(verdicts(result).map((v) => v.target)).toHaveLength(6);
+    expect(formatTable(result)).toContain('POST /api/session, token held');
+  }, 120_000);
+});
