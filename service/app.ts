@@ -20,6 +20,7 @@ import metrics from './plugins/metrics';
 import securityHeaders from './plugins/security-headers';
 import session from './plugins/session';
 import apiSession from './routes/api-session';
+import backchannel from './routes/backchannel';
 import health from './routes/health';
 import login from './routes/login';
 import logout from './routes/logout';
@@ -53,6 +54,7 @@ export const app: FastifyPluginAsync<AppOptions> = async (fastify, options) => {
   await fastify.register(apiSession);
   await fastify.register(login);
   await fastify.register(logout);
+  await fastify.register(backchannel);
 };
 
 export interface BuildOptions extends AppOptions {

@@ -33,6 +33,9 @@ export const EnvSchema = Type.Object({
   ASSERTION_SECRET: Text('HS256 shared secret, at least 32 bytes'),
   ASSERTION_KEY_ID: Text('kid header of the assertions'),
   ASSERTION_LIFETIME_SECONDS: Int(5, DEFAULT_MAX_LIFETIME_SECONDS, 30, 'Lifetime of each assertion'),
+  BACKCHANNEL_SECRET: Text('HS256 secret of back-channel logout tokens, at least 32 bytes; unset turns POST /backchannel/logout off'),
+  BACKCHANNEL_ISSUER: Text("iss of the App's logout tokens (default: ASSERTION_AUDIENCE, the App's assertion_audience)"),
+  BACKCHANNEL_SITE_ISSUER: Text("iss of the site backend's logout tokens; those also end the user's Rocket.Chat logins"),
   SESSION_SECRET: Type.String({ description: 'Secret the session cookie key is derived from, at least 32 characters' }),
   SESSION_TTL_SECONDS: Int(60, 31_536_000, 28_800, 'Lifetime of a session'),
   COOKIE_PARTITIONED: Type.Optional(Bool),
@@ -86,6 +89,8 @@ export interface Config {
   tokenMode: 'app' | 'mongo';
   app?: { loginUrl: string; logoutUrl: string; statusUrl: string; timeoutMs: number };
   assertion: { issuer: string; audience: string; lifetimeSeconds: number; key?: AssertionKey };
+  /** Back-channel logout (issue 8); absent when BACKCHANNEL_SECRET is unset. */
+  backchannel?: { secret: Uint8Array; appIssuer: string; siteIssuer?: string; audience: string };
   session: { secret: string; ttlSeconds: number; sameSite: 'none' | 'lax'; partitioned: boolean };
   identitySource: 'local' | 'forward' | 'jwt-cookie';
   localUsersFile: string;
@@ -199,6 +204,17 @@ function pickKnown(source: NodeJS.ProcessEnv): Record<string, unknown> {
   return picked;
 }
 
+/**
+ * The App signs logout tokens with iss = its assertion_audience (our ASSERTION_AUDIENCE) and
+ * aud = its assertion_issuer (our ASSERTION_ISSUER). The site's backend uses its own iss, which
+ * is how the route tells the two apart: only the site's logouts are passed on to the App.
+ */
+function backchannelConfig(env: Env, secret: Uint8Array | undefined, audience: string, issuer: string): Config['backchannel'] {
+  if (!secret) return undefined;
+  const appIssuer = env.BACKCHANNEL_ISSUER ?? audience;
+  return { secret, appIssuer, siteIssuer: env.BACKCHANNEL_SITE_ISSUER, audience: issuer };
+}
+
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const raw = Value.Convert(EnvSchema, Value.Default(EnvSchema, pickKnown(source))) as Record<string, unknown>;
   const problems = schemaProblems(raw);
@@ -297,6 +313,14 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     }
   }
 
+  const backchannelSecret = env.BACKCHANNEL_SECRET === undefined ? undefined : new TextEncoder().encode(env.BACKCHANNEL_SECRET);
+  if (backchannelSecret && backchannelSecret.length < SECRET_MIN_BYTES) problems.push(`BACKCHANNEL_SECRET must be at least ${SECRET_MIN_BYTES} bytes`);
+  // Equal issuers would make every App logout look like the site's and call the App back.
+  if (has('BACKCHANNEL_SITE_ISSUER') && env.BACKCHANNEL_SITE_ISSUER === (env.BACKCHANNEL_ISSUER ?? env.ASSERTION_AUDIENCE ?? rocketChat?.origin)) {
+    problems.push("BACKCHANNEL_SITE_ISSUER must differ from the App's issuer (BACKCHANNEL_ISSUER, default ASSERTION_AUDIENCE)");
+  }
+  if (!backchannelSecret && (has('BACKCHANNEL_ISSUER') || has('BACKCHANNEL_SITE_ISSUER'))) problems.push('BACKCHANNEL_SECRET is required when BACKCHANNEL_ISSUER or BACKCHANNEL_SITE_ISSUER is set');
+
   if (problems.length > 0 || !rocketChat || !publicUrl) throw new ConfigError(problems);
 
   const rocketChatOrigin = rocketChat.origin;
@@ -318,6 +342,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       lifetimeSeconds: env.ASSERTION_LIFETIME_SECONDS,
       key,
     },
+    backchannel: backchannelConfig(env, backchannelSecret, env.ASSERTION_AUDIENCE ?? rocketChatOrigin, env.ASSERTION_ISSUER ?? publicUrl.origin),
     session: {
       secret: env.SESSION_SECRET,
       ttlSeconds: env.SESSION_TTL_SECONDS,

@@ -49,7 +49,8 @@ export default fp(
         if (!value || value.length > 8192) return undefined;
         const session = await codec.decode(value);
         if (!session || session.exp <= now()) return undefined;
-        if (await fastify.deps.revocations.isRevoked(session.sid)) return undefined;
+        // By id (a logout from this browser) or by user (a back-channel logout, which knows no cookies).
+        if (await fastify.deps.revocations.isRevoked(session.sid, { sub: session.user.sub, iat: session.iat })) return undefined;
         return session;
       },
       start(user) {

@@ -1,20 +1,27 @@
 /**
- * Ended session ids shared by every replica (sessions themselves are stateless cookies).
- * Each entry carries its session's own expiry and a TTL index removes it afterwards, so the
- * collection holds at most the sessions logged out within one session lifetime.
+ * Ended sessions, ended subjects and used back-channel ids, shared by every replica (sessions
+ * themselves are stateless cookies). One collection, three kinds of `_id` that cannot collide
+ * (a session id is base64url, which has no `:`): `<sid>`, `sub:<sub>`, `jti:<id>`. Each entry
+ * carries its own expiry and one TTL index removes it afterwards, so the collection holds at
+ * most what ended within one session lifetime — and a request costs one query.
  */
-import type { Collection, Db } from 'mongodb';
+import { MongoServerError, type Collection, type Db, type Filter } from 'mongodb';
 import type { RevocationList } from './types';
 
 export const REVOKED_COLLECTION = 'iframe_bridge_revoked';
 
-interface RevokedSession {
+interface RevokedEntry {
   _id: string;
   expiresAt: Date;
+  /** Subject entries only: sessions made before this are ended. */
+  before?: Date;
 }
 
+const subjectKey = (sub: string) => `sub:${sub}`;
+const usedKey = (id: string) => `jti:${id}`;
+
 export function createMongoRevocationList(db: Db): RevocationList {
-  const revoked: Collection<RevokedSession> = db.collection<RevokedSession>(REVOKED_COLLECTION);
+  const revoked: Collection<RevokedEntry> = db.collection<RevokedEntry>(REVOKED_COLLECTION);
   let indexes: Promise<void> | undefined;
 
   function ensureIndexes(): Promise<void> {
@@ -37,12 +44,38 @@ export function createMongoRevocationList(db: Db): RevocationList {
       await revoked.updateOne({ _id: sid }, { $max: { expiresAt } }, { upsert: true });
     },
 
-    async isRevoked(sid) {
+    async revokeSubject(sub, beforeEpochSeconds, untilEpochSeconds) {
+      await ensureIndexes();
+      // $max on both: two logouts racing on two replicas keep the later bounds, whatever the order.
+      await revoked.updateOne(
+        { _id: subjectKey(sub) },
+        { $max: { before: new Date(beforeEpochSeconds * 1000), expiresAt: new Date(untilEpochSeconds * 1000) } },
+        { upsert: true },
+      );
+    },
+
+    async isRevoked(sid, stamp) {
       await ensureIndexes();
       // The TTL monitor runs about once a minute: an expired entry may still be there, and an
       // expired session is refused anyway, so only a live entry counts.
-      const entry = await revoked.findOne({ _id: sid, expiresAt: { $gt: new Date() } }, { projection: { _id: 1 } });
+      const live = { $gt: new Date() };
+      const filter: Filter<RevokedEntry> = stamp
+        ? { $or: [{ _id: sid }, { _id: subjectKey(stamp.sub), before: { $gt: new Date(stamp.iat * 1000) } }], expiresAt: live }
+        : { _id: sid, expiresAt: live };
+      const entry = await revoked.findOne(filter, { projection: { _id: 1 } });
       return entry !== null;
+    },
+
+    async firstUse(id, untilEpochSeconds) {
+      await ensureIndexes();
+      try {
+        // The unique `_id` decides atomically across replicas: the second insert of an id fails.
+        await revoked.insertOne({ _id: usedKey(id), expiresAt: new Date(Math.max(untilEpochSeconds, Math.floor(Date.now() / 1000) + 1) * 1000) });
+        return true;
+      } catch (error) {
+        if (error instanceof MongoServerError && error.code === 11000) return false;
+        throw error;
+      }
     },
 
     // The MongoClient belongs to whoever called connectMongo.

@@ -1,10 +1,29 @@
 /**
  * Sessions are stateless (an encrypted cookie), so logging out needs a shared list of
- * ended session ids: every replica checks it. Entries expire with the session they end.
+ * ended sessions: every replica checks it. Entries expire with the sessions they end.
  */
+export interface SessionStamp {
+  /** The session's user at the site. */
+  sub: string;
+  /** When the session was made (seconds since the epoch). */
+  iat: number;
+}
+
 export interface RevocationList {
   /** Ends session `sid` until `untilEpochSeconds` (the session's own expiry). */
   revoke(sid: string, untilEpochSeconds: number): Promise<void>;
-  isRevoked(sid: string): Promise<boolean>;
+  /**
+   * Ends every session of `sub` made before `beforeEpochSeconds` (a back-channel logout knows
+   * the user, not their cookies). Kept until `untilEpochSeconds`: by then every such session
+   * has expired on its own. Repeating it keeps the later of each bound.
+   */
+  revokeSubject(sub: string, beforeEpochSeconds: number, untilEpochSeconds: number): Promise<void>;
+  /** Ended by id, or — when `stamp` is given — by a subject-level revocation newer than it. */
+  isRevoked(sid: string, stamp?: SessionStamp): Promise<boolean>;
+  /**
+   * Single-use ids (back-channel `jti`s): true the first time `id` is seen, false after,
+   * until `untilEpochSeconds`. Shared like the rest, so a replay to another replica fails too.
+   */
+  firstUse(id: string, untilEpochSeconds: number): Promise<boolean>;
   close(): Promise<void>;
 }

@@ -51,6 +51,46 @@ describe(`MongoDB session revocation list — ${WIRE_LEVEL}`, () => {
     expect(h.fake.docs('iframe_bridge_revoked')[0].expiresAt.getTime()).toBe((now() + 100) * 1000);
   });
 
+  test('revokeSubject upserts {_id: "sub:<sub>"} with $max on before and expiresAt; sessions made before it end', async () => {
+    const at = now();
+    await list.revokeSubject('alice', at, at + 3600);
+    const [update] = h.updates('iframe_bridge_revoked');
+    expect(update.q).toEqual({ _id: 'sub:alice' });
+    expect(update.u).toEqual({ $max: { before: new Date(at * 1000), expiresAt: new Date((at + 3600) * 1000) } });
+    expect(update.upsert).toBe(true);
+    expect(await list.isRevoked('s1', { sub: 'alice', iat: at - 1 })).toBe(true);
+    expect(await list.isRevoked('s1', { sub: 'alice', iat: at })).toBe(false);
+    expect(await list.isRevoked('s1', { sub: 'bob', iat: at - 1 })).toBe(false);
+    await list.revokeSubject('alice', at - 100, at + 10);
+    expect(h.fake.docs('iframe_bridge_revoked')).toHaveLength(1);
+    expect(await list.isRevoked('s1', { sub: 'alice', iat: at - 1 })).toBe(true);
+  });
+
+  test('with a session stamp, one query asks for the id or a newer subject entry, live only', async () => {
+    await list.isRevoked('s1', { sub: 'alice', iat: 1000 });
+    const find = h.sent('iframe_bridge_revoked', 'find')[0];
+    expect(find.body.filter.$or).toEqual([{ _id: 's1' }, { _id: 'sub:alice', before: { $gt: new Date(1000 * 1000) } }]);
+    expect(find.body.filter.expiresAt.$gt).toBeInstanceOf(Date);
+    await list.revoke('s1', now() + 60);
+    expect(await list.isRevoked('s1', { sub: 'alice', iat: 1000 })).toBe(true);
+  });
+
+  test('firstUse inserts {_id: "jti:<id>", expiresAt}: the unique _id refuses a second use, on any replica', async () => {
+    const other = createMongoRevocationList(h.db);
+    const until = now() + 60;
+    expect(await list.firstUse('j1', until)).toBe(true);
+    expect(await other.firstUse('j1', until)).toBe(false);
+    expect(await list.firstUse('j2', until)).toBe(true);
+    const inserts = h.sent('iframe_bridge_revoked', 'insert');
+    expect(inserts[0].body.documents).toEqual([{ _id: 'jti:j1', expiresAt: new Date(until * 1000) }]);
+  });
+
+  test('firstUse passes on errors other than a duplicate key (fail closed)', async () => {
+    await list.isRevoked('s1');
+    h.server.handle((command) => (command.name === 'insert' ? { ok: 0, code: 8000, errmsg: 'boom' } : h.fake.handler(command)));
+    await expect(list.firstUse('j1', now() + 60)).rejects.toThrow();
+  });
+
   test('a database that does not answer is an error for the caller to fail closed on, never "not revoked"', async () => {
     await list.isRevoked('s1');
     h.server.handle((command) => {

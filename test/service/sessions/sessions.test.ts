@@ -36,6 +36,33 @@ describe('memory revocation list', () => {
   });
 });
 
+describe('memory revocation list: subjects and single-use ids', () => {
+  test('a subject revocation ends sessions made before it, not after, and expires', async () => {
+    let now = 1000;
+    const list = createMemoryRevocationList({ now: () => now });
+    await list.revokeSubject('alice', 1000, 1500);
+    expect(await list.isRevoked('s1', { sub: 'alice', iat: 999 })).toBe(true);
+    expect(await list.isRevoked('s1', { sub: 'alice', iat: 1000 })).toBe(false);
+    expect(await list.isRevoked('s1', { sub: 'bob', iat: 999 })).toBe(false);
+    expect(await list.isRevoked('s1')).toBe(false);
+    // An earlier, shorter repeat keeps the later bounds.
+    await list.revokeSubject('alice', 900, 1200);
+    expect(await list.isRevoked('s1', { sub: 'alice', iat: 950 })).toBe(true);
+    now = 1500;
+    expect(await list.isRevoked('s1', { sub: 'alice', iat: 999 })).toBe(false);
+  });
+
+  test('firstUse is true once per id until it expires', async () => {
+    let now = 1000;
+    const list = createMemoryRevocationList({ now: () => now });
+    expect(await list.firstUse('j1', 1060)).toBe(true);
+    expect(await list.firstUse('j1', 1060)).toBe(false);
+    expect(await list.firstUse('j2', 1060)).toBe(true);
+    now = 1061;
+    expect(await list.firstUse('j1', 1120)).toBe(true);
+  });
+});
+
 describe('lockout', () => {
   test('locks after the threshold, doubles, caps, and always expires', () => {
     let now = 0;
