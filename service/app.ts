@@ -16,6 +16,7 @@ import configPlugin from './plugins/config';
 import csrf from './plugins/csrf';
 import dependencies from './plugins/dependencies';
 import errorHandler from './plugins/error-handler';
+import i18n from './plugins/i18n';
 import metrics from './plugins/metrics';
 import securityHeaders from './plugins/security-headers';
 import session from './plugins/session';
@@ -39,6 +40,7 @@ export const app: FastifyPluginAsync<AppOptions> = async (fastify, options) => {
   await fastify.register(metrics, { processMetrics: options.processMetrics });
   await fastify.register(dependencies, { deps: options.deps });
   await fastify.register(securityHeaders);
+  await fastify.register(i18n);
   await fastify.register(formbody, { bodyLimit: 16 * 1024 });
   await fastify.register(rateLimit, { global: false });
   await fastify.register(view, {

@@ -7,6 +7,8 @@ import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { DEFAULT_MAX_LIFETIME_SECONDS, type Algorithm } from '../app/contract/claims';
+import { shippedLanguages } from './i18n/catalogue';
+import { loadOverrides, type Overrides } from './i18n/overrides';
 import type { SiteUser } from './identity/types';
 
 const Bool = Type.Union([Type.Literal('true'), Type.Literal('false')]);
@@ -63,8 +65,10 @@ export const EnvSchema = Type.Object({
   LOCKOUT_MAX_SECONDS: Int(1, 86_400, 900, 'Longest lockout'),
   BRANDING_TITLE: Type.String({ default: 'Sign in to chat', maxLength: 120 }),
   BRANDING_LOGO_URL: Text('https URL of a logo shown on the login page'),
-  BRANDING_PRIMARY_COLOR: Type.String({ default: '#1d74f5' }),
+  BRANDING_PRIMARY_COLOR: Type.String({ default: '#156ff5' }),
   BRANDING_TEXT: Type.String({ default: '', maxLength: 1000 }),
+  DEFAULT_LANGUAGE: Type.String({ default: 'en', description: 'Language of the pages when neither lang= nor Accept-Language names a known one' }),
+  MESSAGES_DIR: Text('Directory of <lang>.json files whose strings replace the shipped ones'),
 });
 export type Env = Static<typeof EnvSchema>;
 
@@ -100,6 +104,7 @@ export interface Config {
   jwtCookie?: { cookieName: string; jwksUrl?: string; key?: string; issuer: string; audience: string; algorithms: string[]; fieldMap: FieldMap };
   limits: { loginPerMinute: number; apiPerMinute: number; lockoutThreshold: number; lockoutBaseSeconds: number; lockoutMaxSeconds: number };
   branding: { title: string; logoUrl?: string; primaryColor: string; text: string };
+  i18n: { defaultLanguage: string; overrides: Overrides };
 }
 
 export class ConfigError extends Error {
@@ -226,7 +231,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const publicUrl = parseUrl(env.PUBLIC_URL);
   if (has('PUBLIC_URL') && !publicUrl) problems.push('PUBLIC_URL must be an http(s) URL such as https://auth.example.com');
   if (has('SESSION_SECRET') && env.SESSION_SECRET.length < 32) problems.push('SESSION_SECRET must be at least 32 characters');
-  if (!COLOR_PATTERN.test(env.BRANDING_PRIMARY_COLOR)) problems.push('BRANDING_PRIMARY_COLOR must be a colour like #1d74f5');
+  if (!COLOR_PATTERN.test(env.BRANDING_PRIMARY_COLOR)) problems.push('BRANDING_PRIMARY_COLOR must be a colour like #156ff5');
+  const messages = loadOverrides(env.MESSAGES_DIR);
+  problems.push(...messages.problems);
+  const languages = new Set([...shippedLanguages(), ...Object.keys(messages.overrides)]);
+  if (!languages.has(env.DEFAULT_LANGUAGE)) problems.push(`DEFAULT_LANGUAGE must be one of ${[...languages].sort().join(', ')}`);
   const logo = parseUrl(env.BRANDING_LOGO_URL);
   if (has('BRANDING_LOGO_URL') && (!logo || logo.protocol !== 'https:')) problems.push('BRANDING_LOGO_URL must be an https URL');
   if (has('SITE_LOGIN_URL') && !parseUrl(env.SITE_LOGIN_URL)) problems.push('SITE_LOGIN_URL must be an http(s) URL');
@@ -363,5 +372,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       lockoutMaxSeconds: env.LOCKOUT_MAX_SECONDS,
     },
     branding: { title: env.BRANDING_TITLE, logoUrl: logo?.toString(), primaryColor: env.BRANDING_PRIMARY_COLOR, text: env.BRANDING_TEXT },
+    i18n: { defaultLanguage: env.DEFAULT_LANGUAGE, overrides: messages.overrides },
   };
 }

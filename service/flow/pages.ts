@@ -1,33 +1,80 @@
-/** The pages of the Iframe URL, with branding and the query kept through the flow. */
+/**
+ * The pages of the Iframe URL, with branding and the query kept through the flow. Every
+ * string a person reads comes from the catalogues (service/i18n) in the page's language;
+ * routes name messages by key, never by English text.
+ */
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { LANGUAGE_TAG } from '../i18n/catalogue';
+import { THEMES, themeCss, type ThemeName } from '../theme/palette';
 import type { RocketChatCredential } from '../tokens/types';
 
 export interface PageQuery {
   client?: string;
   lang?: string;
+  theme?: ThemeName;
 }
 
 export function queryString(query: PageQuery): string {
   const params = new URLSearchParams();
   if (query.client) params.set('client', query.client);
   if (query.lang) params.set('lang', query.lang);
+  if (query.theme) params.set('theme', query.theme);
   const text = params.toString();
   return text ? `?${text}` : '';
 }
 
-function common(fastify: FastifyInstance, reply: FastifyReply, query: PageQuery) {
-  reply.header('cache-control', 'no-store').type('text/html; charset=utf-8');
-  return { branding: fastify.config.branding, nonce: reply.pageNonce, lang: query.lang ?? 'en', query: queryString(query) };
+/** The page parameters of a request no schema has checked yet (a rate-limited one): valid ones only. */
+export function pageQueryFrom(raw: unknown): PageQuery {
+  const query = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
+  const pick = (name: string, valid: (value: string) => boolean) => (typeof query[name] === 'string' && valid(query[name] as string) ? (query[name] as string) : undefined);
+  return {
+    client: pick('client', (value) => /^[a-z]{1,16}$/.test(value)),
+    lang: pick('lang', (value) => LANGUAGE_TAG.test(value)),
+    theme: pick('theme', (value) => (THEMES as readonly string[]).includes(value)) as ThemeName | undefined,
+  };
 }
 
-export const GENERIC_LOGIN_ERROR = 'Sign-in failed. Check your username and password and try again.';
-
-export function renderLogin(fastify: FastifyInstance, reply: FastifyReply, options: { query: PageQuery; csrf: string; username?: string; error?: string }): Promise<string> {
-  return reply.viewAsync('login.hbs', { ...common(fastify, reply, options.query), csrf: options.csrf, username: options.username, error: options.error });
+export function common(fastify: FastifyInstance, reply: FastifyReply, query: PageQuery) {
+  const lang = fastify.i18n.choose(query.lang, reply.request.headers['accept-language']);
+  // The language may come from Accept-Language: caches must not hand one user's page to another.
+  reply.header('cache-control', 'no-store').header('vary', 'Accept-Language').header('content-language', lang).type('text/html; charset=utf-8');
+  const { branding } = fastify.config;
+  return {
+    branding,
+    nonce: reply.pageNonce,
+    lang,
+    // ltr is the default: only right-to-left languages need the attribute.
+    rtl: fastify.i18n.dir(lang) === 'rtl',
+    m: fastify.i18n.messages(lang),
+    theme: query.theme,
+    themeCss: themeCss(branding.primaryColor),
+    query: queryString(query),
+  };
 }
 
-export function renderMessage(fastify: FastifyInstance, reply: FastifyReply, options: { query: PageQuery; heading: string; text: string; link?: { href: string; label: string } }): Promise<string> {
-  return reply.viewAsync('message.hbs', { ...common(fastify, reply, options.query), ...options });
+/** Why the form is shown again; keys of `errors.*` in the catalogues. */
+export type LoginError = 'generic' | 'formExpired' | 'siteFirst';
+/** A locked account gets this one too: from outside, every failed login looks the same. */
+export const GENERIC_LOGIN_ERROR: LoginError = 'generic';
+
+export function renderLogin(fastify: FastifyInstance, reply: FastifyReply, options: { query: PageQuery; csrf: string; username?: string; error?: LoginError }): Promise<string> {
+  const base = common(fastify, reply, options.query);
+  const error = options.error ? fastify.i18n.t(base.lang, `errors.${options.error}`) : undefined;
+  return reply.viewAsync('login.hbs', { ...base, csrf: options.csrf, username: options.username, error });
+}
+
+/** The one-message pages; keys of `pages.*` in the catalogues (heading, text, link). */
+export type MessagePage = 'unavailable' | 'refused' | 'signInFirst' | 'tooManyAttempts';
+
+export function renderMessage(
+  fastify: FastifyInstance,
+  reply: FastifyReply,
+  options: { query: PageQuery; page: MessagePage; href?: string; count?: number },
+): Promise<string> {
+  const base = common(fastify, reply, options.query);
+  const t = (key: string) => fastify.i18n.t(base.lang, `pages.${options.page}.${key}`, options.count === undefined ? undefined : { count: options.count });
+  const link = options.href ? { href: options.href, label: t('link') } : undefined;
+  return reply.viewAsync('message.hbs', { ...base, heading: t('heading'), text: t('text'), link });
 }
 
 /**
@@ -41,6 +88,8 @@ export function renderDone(fastify: FastifyInstance, reply: FastifyReply, option
   return reply.viewAsync('done.hbs', {
     ...common(fastify, reply, options.query),
     mode: loginToken === undefined ? 'mongo' : 'app',
+    // The mobile app cannot use services.iframe.token (ROCKETCHAT.md §1b): say so at top level.
+    mobileNotice: loginToken === undefined,
     loginToken,
     rocketChatOrigin,
     rocketChatUrl,

@@ -1,6 +1,6 @@
 import type { FastifyError } from 'fastify';
 import fp from 'fastify-plugin';
-import { renderMessage } from '../flow/pages';
+import { pageQueryFrom, renderMessage } from '../flow/pages';
 
 /**
  * One error handler: 5xx details are logged, never sent; 4xx say only what class of
@@ -17,7 +17,8 @@ export default fp(
       request.log.info({ code: error.code, status }, 'request refused');
       // The login page lives in Rocket.Chat's iframe: a person reads this answer, not a program.
       if (status === 429 && request.routeOptions.url === '/login') {
-        return renderMessage(fastify, reply, { query: {}, heading: 'Too many attempts', text: 'Please wait a minute, then try again.' }).then((html) => reply.code(429).send(html));
+        const minutes = Math.max(1, Math.ceil(Number(reply.getHeader('retry-after') ?? 60) / 60));
+        return renderMessage(fastify, reply, { query: pageQueryFrom(request.query), page: 'tooManyAttempts', count: minutes }).then((html) => reply.code(429).send(html));
       }
       const error400 = error.validation ? 'bad_request' : status === 429 ? 'too_many_requests' : 'request_refused';
       return reply.code(status).type('application/json').send(JSON.stringify({ error: error400 }));

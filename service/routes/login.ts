@@ -5,7 +5,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { obtainCredential } from '../flow/credential';
-import { GENERIC_LOGIN_ERROR, renderDone, renderLogin, renderMessage, type PageQuery } from '../flow/pages';
+import { GENERIC_LOGIN_ERROR, renderDone, renderLogin, renderMessage, type LoginError, type PageQuery } from '../flow/pages';
 import { resolveSession } from '../flow/site-session';
 import { LoginPageSchema, LoginSubmitSchema } from '../schemas/pages';
 import type { Session } from '../sessions/cookie-codec';
@@ -17,7 +17,7 @@ const login: FastifyPluginAsyncTypebox = async (fastify) => {
   const { identity } = fastify.deps;
 
   const unavailable = async (reply: FastifyReply, query: PageQuery) =>
-    reply.code(503).send(await renderMessage(fastify, reply, { query, heading: 'Chat is unavailable', text: 'Signing in to chat is not possible right now. Please try again in a moment.' }));
+    reply.code(503).send(await renderMessage(fastify, reply, { query, page: 'unavailable' }));
 
   /** Signed in at the site: get a fresh credential and hand it to Rocket.Chat. */
   async function deliver(request: FastifyRequest, reply: FastifyReply, query: PageQuery, session: Session) {
@@ -27,9 +27,7 @@ const login: FastifyPluginAsyncTypebox = async (fastify) => {
       await fastify.sessions.write(reply, session);
       fastify.metrics.login(obtained.kind);
       if (obtained.kind === 'unavailable') return unavailable(reply, query);
-      return reply.code(403).send(
-        await renderMessage(fastify, reply, { query, heading: 'Chat access refused', text: 'You are signed in, but your account may not use this chat. Please contact the administrator.' }),
-      );
+      return reply.code(403).send(await renderMessage(fastify, reply, { query, page: 'refused' }));
     }
     await fastify.sessions.write(reply, obtained.session);
     return reply.code(200).send(await renderDone(fastify, reply, { query, credential: obtained.credential, csrf: fastify.csrf.token(request, reply) }));
@@ -50,14 +48,7 @@ const login: FastifyPluginAsyncTypebox = async (fastify) => {
     }
     if (resolved.changed) fastify.sessions.clear(reply);
     if (!identity.verifyPassword) {
-      return reply.code(401).send(
-        await renderMessage(fastify, reply, {
-          query,
-          heading: 'Please sign in',
-          text: 'Sign in to the site first, then come back to chat.',
-          link: siteLoginUrl ? { href: siteLoginUrl, label: 'Go to sign-in' } : undefined,
-        }),
-      );
+      return reply.code(401).send(await renderMessage(fastify, reply, { query, page: 'signInFirst', href: siteLoginUrl }));
     }
     return reply.code(200).send(await renderLogin(fastify, reply, { query, csrf: fastify.csrf.token(request, reply) }));
   });
@@ -68,15 +59,15 @@ const login: FastifyPluginAsyncTypebox = async (fastify) => {
     async (request, reply) => {
       const query = request.query;
       const { username, password, _csrf } = request.body;
-      const refuse = async (status: 401 | 403, error: string, keepUsername = true) =>
+      const refuse = async (status: 401 | 403, error: LoginError, keepUsername = true) =>
         reply.code(status).send(await renderLogin(fastify, reply, { query, csrf: fastify.csrf.token(request, reply), username: keepUsername ? username : undefined, error }));
 
       if (!fastify.csrf.verify(request, _csrf)) {
         fastify.metrics.login('csrf');
         request.log.warn({ origin: request.headers.origin }, 'login form refused: CSRF check failed');
-        return refuse(403, 'Your sign-in form expired. Please try again.', false);
+        return refuse(403, 'formExpired', false);
       }
-      if (!identity.verifyPassword) return refuse(403, 'Sign in to the site first, then come back to chat.', false);
+      if (!identity.verifyPassword) return refuse(403, 'siteFirst', false);
 
       const login = username.trim();
       if (lockout.retryAfter(login) > 0) {

@@ -4,6 +4,8 @@ import { Type } from '@sinclair/typebox';
 export const PageQuery = Type.Object({
   client: Type.Optional(Type.String({ pattern: '^[a-z]{1,16}$' })),
   lang: Type.Optional(Type.String({ pattern: '^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$' })),
+  /** Matches the page to the workspace's theme; without it the browser's preferences decide. */
+  theme: Type.Optional(Type.Union([Type.Literal('light'), Type.Literal('dark'), Type.Literal('high-contrast')])),
 });
 
 export const LoginForm = Type.Object({
