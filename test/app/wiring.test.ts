@@ -151,3 +151,18 @@ test('status probe: one healthz call per few seconds, short timeout', async () =
   expect(await probe.reachable(http, companion.url)).toBe(false);
   expect(await probe.reachable(http, await deadUrl())).toBe(false);
 });
+
+test('the backup lives in the hidden App setting: written as JSON, read back by a fresh process', async () => {
+  const { SettingBackup } = await import('../../app/lib/companion/settingBackup');
+  const stored: Record<string, unknown> = {};
+  const reader = { getValueById: async (id: string) => stored[id] } as never;
+  const writer = { updateValue: async (id: string, value: unknown) => void (stored[id] = value) } as never;
+  const first = new SettingBackup(reader, writer);
+  expect(await first.load()).toBeUndefined();
+  await first.save(PREVIOUS);
+  expect(JSON.parse(stored.iframe_settings_backup as string)).toEqual(PREVIOUS);
+  expect(await new SettingBackup(reader, writer).load()).toEqual(PREVIOUS); // after a restart
+  await first.clear();
+  expect(stored.iframe_settings_backup).toBe('');
+  expect(await first.load()).toBeUndefined();
+});
