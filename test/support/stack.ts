@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { Document } from 'bson';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../service/app';
-import { loadConfig } from '../../service/config';
+import { loadConfig, type Config } from '../../service/config';
 import { connectMongo } from '../../service/mongo';
 import { createFileUserStore } from '../../service/users/file-store';
 import { createMongoUserStore } from '../../service/users/mongo-store';
@@ -21,7 +21,7 @@ import type { UserStore } from '../../service/users/types';
 import { startEngine, type EngineHost } from './engine';
 import { createFakeDatabase } from './mongo/fake-database';
 import { startWireServer, type WireServer } from './mongo/wire-server';
-import { startRocketChat, type RocketChatStandIn, type StoredUser } from './rocketchat';
+import { startRocketChat, type RocketChatOptions, type RocketChatStandIn, type StoredUser } from './rocketchat';
 
 export interface StackUser {
   username: string;
@@ -36,7 +36,9 @@ export interface StackOptions {
    * through the MongoDB driver into a wire-protocol stand-in whose `users` collection is the
    * Rocket.Chat stand-in's own, so Rocket.Chat's iframe login handler sees what was written.
    */
-  tokenMode?: 'app' | 'mongo';
+  tokenMode?: 'app' | 'mongo' | 'password';
+  /** Stand-in options (password mode: `registration`, `rateLimit`). */
+  rocketChatOptions?: Pick<RocketChatOptions, 'registration' | 'rateLimit'>;
   /** Fixed ports (the demo); random free ports otherwise. */
   rocketChatPort?: number;
   companionPort?: number;
@@ -57,6 +59,8 @@ export interface Stack {
   engine: EngineHost;
   companion: FastifyInstance;
   companionUrl: string;
+  /** The companion's validated configuration (what `npm run doctor` reads from the same environment). */
+  companionConfig: Config;
   /** A site user of the companion's `local` source, with no Rocket.Chat account yet. */
   user: StackUser;
   addSiteUser(user: StackUser): Promise<void>;
@@ -91,6 +95,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     port: options.rocketChatPort,
     createToken: { mode: '8.x', secret: CREATE_TOKEN_SECRET },
     usersCollection: users,
+    ...options.rocketChatOptions,
   });
   const { publicKey, privateKey } = generateKeyPairSync('ed25519');
   // The companion is on `localhost`, Rocket.Chat on `127.0.0.1`: two sites, as in a cross-site deployment.
@@ -168,6 +173,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     engine,
     companion,
     companionUrl,
+    companionConfig: config,
     user,
     addSiteUser,
     async close() {
