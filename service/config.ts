@@ -24,7 +24,7 @@ export const EnvSchema = Type.Object({
   HOST: Type.String({ default: '0.0.0.0', description: 'Address to listen on' }),
   TRUST_PROXY: Type.String({ default: 'false', description: 'Fastify trustProxy: true, false, a hop count or a list of addresses' }),
   LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)), { default: 'info' }),
-  TOKEN_MODE: Type.Union([Type.Literal('app'), Type.Literal('mongo')], { default: 'app' }),
+  TOKEN_MODE: Type.Union([Type.Literal('app'), Type.Literal('mongo'), Type.Literal('password')], { default: 'app' }),
   APP_LOGIN_URL: Text("Full URL of the App's login endpoint"),
   APP_LOGOUT_URL: Text("Full URL of the App's logout endpoint (default: APP_LOGIN_URL ending in /logout)"),
   APP_STATUS_URL: Text("Full URL of the App's status endpoint (default: APP_LOGIN_URL ending in /status)"),
@@ -38,10 +38,15 @@ export const EnvSchema = Type.Object({
   BACKCHANNEL_SECRET: Text('HS256 secret of back-channel logout tokens, at least 32 bytes; unset turns POST /backchannel/logout off'),
   BACKCHANNEL_ISSUER: Text("iss of the App's logout tokens (default: ASSERTION_AUDIENCE, the App's assertion_audience)"),
   BACKCHANNEL_SITE_ISSUER: Text("iss of the site backend's logout tokens; those also end the user's Rocket.Chat logins"),
+  ROCKETCHAT_REST_URL: Text("Base URL the companion calls Rocket.Chat's REST API on in password mode (default: ROCKETCHAT_URL)"),
+  ROCKETCHAT_TIMEOUT_MS: Int(100, 60000, 5000, 'Timeout of each REST call to Rocket.Chat in password mode'),
+  PASSWORD_MODE_REGISTER: Type.Union([Type.Literal('off'), Type.Literal('register')], { default: 'off' }),
+  PASSWORD_MODE_RECHECK_SECONDS: Int(0, 86_400, 300, 'Age of a held token after which the API URL asks /api/v1/me before handing it out'),
+  PASSWORD_MODE_ACCOUNT_LOGINS_PER_MINUTE: Int(1, 9, 5, "Calls to Rocket.Chat's login per account per minute (below its 10 per IP)"),
   SESSION_SECRET: Type.String({ description: 'Secret the session cookie key is derived from, at least 32 characters' }),
   SESSION_TTL_SECONDS: Int(60, 31_536_000, 28_800, 'Lifetime of a session'),
   COOKIE_PARTITIONED: Type.Optional(Bool),
-  IDENTITY_SOURCE: Type.Union([Type.Literal('local'), Type.Literal('forward'), Type.Literal('jwt-cookie')], { default: 'local' }),
+  IDENTITY_SOURCE: Type.Union([Type.Literal('local'), Type.Literal('forward'), Type.Literal('jwt-cookie'), Type.Literal('rocketchat')], { default: 'local' }),
   LOCAL_USERS_FILE: Type.String({ default: './data/users.json' }),
   SITE_LOGIN_URL: Text('Where the login page sends users when the site itself logs them in (forward, jwt-cookie)'),
   MONGODB_URL: Text("Rocket.Chat's MongoDB (token mode mongo) and the store of local users and logouts"),
@@ -90,14 +95,15 @@ export interface Config {
   host: string;
   trustProxy: TrustProxy;
   logLevel: string;
-  tokenMode: 'app' | 'mongo';
+  tokenMode: 'app' | 'mongo' | 'password';
   app?: { loginUrl: string; logoutUrl: string; statusUrl: string; timeoutMs: number };
   assertion: { issuer: string; audience: string; lifetimeSeconds: number; key?: AssertionKey };
   /** Back-channel logout (issue 8); absent when BACKCHANNEL_SECRET is unset. */
   backchannel?: { secret: Uint8Array; appIssuer: string; siteIssuer?: string; audience: string };
   session: { secret: string; ttlSeconds: number; sameSite: 'none' | 'lax'; partitioned: boolean };
-  identitySource: 'local' | 'forward' | 'jwt-cookie';
+  identitySource: 'local' | 'forward' | 'jwt-cookie' | 'rocketchat';
   localUsersFile: string;
+  password?: { restUrl: string; timeoutMs: number; register: boolean; recheckSeconds: number; accountLoginsPerMinute: number };
   siteLoginUrl?: string;
   mongo?: { url: string; autoCreateUsers: boolean; defaultRoles: string[] };
   forward?: { url: string; timeoutMs: number; cacheSeconds: number; fieldMap: FieldMap };
@@ -330,6 +336,24 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   }
   if (!backchannelSecret && (has('BACKCHANNEL_ISSUER') || has('BACKCHANNEL_SITE_ISSUER'))) problems.push('BACKCHANNEL_SECRET is required when BACKCHANNEL_ISSUER or BACKCHANNEL_SITE_ISSUER is set');
 
+  let password: Config['password'];
+  const restUrl = parseUrl(env.ROCKETCHAT_REST_URL) ?? rocketChat;
+  if (has('ROCKETCHAT_REST_URL') && !parseUrl(env.ROCKETCHAT_REST_URL)) problems.push('ROCKETCHAT_REST_URL must be an http(s) URL');
+  // Password mode needs the password itself: only the form-based sources have one.
+  if (env.TOKEN_MODE === 'password' && env.IDENTITY_SOURCE !== 'local' && env.IDENTITY_SOURCE !== 'rocketchat') {
+    problems.push('IDENTITY_SOURCE must be local or rocketchat when TOKEN_MODE=password (the user types the password on our form)');
+  }
+  if (env.IDENTITY_SOURCE === 'rocketchat' && env.TOKEN_MODE !== 'password') problems.push('IDENTITY_SOURCE=rocketchat needs TOKEN_MODE=password');
+  if (env.TOKEN_MODE === 'password' && restUrl) {
+    password = {
+      restUrl: restUrl.toString().replace(/\/$/, ''),
+      timeoutMs: env.ROCKETCHAT_TIMEOUT_MS,
+      register: env.PASSWORD_MODE_REGISTER === 'register',
+      recheckSeconds: env.PASSWORD_MODE_RECHECK_SECONDS,
+      accountLoginsPerMinute: env.PASSWORD_MODE_ACCOUNT_LOGINS_PER_MINUTE,
+    };
+  }
+
   if (problems.length > 0 || !rocketChat || !publicUrl) throw new ConfigError(problems);
 
   const rocketChatOrigin = rocketChat.origin;
@@ -360,6 +384,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     },
     identitySource: env.IDENTITY_SOURCE,
     localUsersFile: env.LOCAL_USERS_FILE,
+    password,
     siteLoginUrl: env.SITE_LOGIN_URL,
     mongo,
     forward,
