@@ -10,6 +10,7 @@ import type { IdentitySource } from './identity/types';
 import { createMemoryRevocationList } from './sessions/memory-revocation';
 import type { RevocationList } from './sessions/types';
 import { createAppTokenIssuer } from './tokens/app';
+import type { PasswordLogin } from './tokens/password';
 import type { TokenIssuer } from './tokens/types';
 import { createFileUserStore } from './users/file-store';
 import type { UserStore } from './users/types';
@@ -18,6 +19,8 @@ export interface Dependencies {
   identity: IdentitySource;
   issuer: TokenIssuer;
   revocations: RevocationList;
+  /** TOKEN_MODE=password only: the interactive login on our form (tokens/password.ts). */
+  passwordLogin?: PasswordLogin;
 }
 
 /** Types only: the modules themselves are loaded when the configuration selects them. */
@@ -51,7 +54,29 @@ export function createUserStore(config: Pick<Config, 'localUsersFile'>, mongo: C
   return createFileUserStore(config.localUsersFile);
 }
 
-function createIdentity(config: Config, mongo: Connection | undefined): IdentitySource {
+/** Password mode's parts share one REST client; loaded only in that mode. */
+interface PasswordMode {
+  issuer: TokenIssuer;
+  login: PasswordLogin;
+}
+
+function createPasswordMode(config: Config): PasswordMode | undefined {
+  if (config.tokenMode !== 'password' || !config.password) return undefined;
+  const { createRocketChatRest } = load<typeof import('./tokens/rocketchat-rest')>('./tokens/rocketchat-rest');
+  const { createPasswordLogin } = load<typeof import('./tokens/password')>('./tokens/password');
+  const { createPasswordTokenIssuer } = load<typeof import('./tokens/password-issuer')>('./tokens/password-issuer');
+  const rest = createRocketChatRest(config.password);
+  return {
+    issuer: createPasswordTokenIssuer(rest, config.password),
+    login: createPasswordLogin({ rest, register: config.password.register, accountLoginsPerMinute: config.password.accountLoginsPerMinute }),
+  };
+}
+
+function createIdentity(config: Config, mongo: Connection | undefined, password: PasswordMode | undefined): IdentitySource {
+  if (config.identitySource === 'rocketchat' && password) {
+    const { createRocketChatIdentity } = load<typeof import('./identity/rocketchat')>('./identity/rocketchat');
+    return createRocketChatIdentity(() => password.issuer.ready());
+  }
   if (config.identitySource === 'forward' && config.forward) {
     const { createForwardIdentity } = load<typeof import('./identity/forward')>('./identity/forward');
     return createForwardIdentity(config.forward);
@@ -63,7 +88,8 @@ function createIdentity(config: Config, mongo: Connection | undefined): Identity
   return createLocalIdentity(createUserStore(config, mongo));
 }
 
-function createIssuer(config: Config, mongo: Connection | undefined): TokenIssuer {
+function createIssuer(config: Config, mongo: Connection | undefined, password: PasswordMode | undefined): TokenIssuer {
+  if (password) return password.issuer;
   if (config.tokenMode === 'mongo' && mongo && config.mongo) {
     return load<MongoModules['issuer']>('./tokens/mongo').createMongoTokenIssuer({
       db: mongo.db,
@@ -78,8 +104,9 @@ function createIssuer(config: Config, mongo: Connection | undefined): TokenIssue
 /** Everything the configuration selects, plus one `close` for all of it. */
 export async function createDependencies(config: Config): Promise<Dependencies & { close(): Promise<void> }> {
   const mongo = await connectConfiguredMongo(config);
-  const identity = createIdentity(config, mongo);
-  const issuer = createIssuer(config, mongo);
+  const password = createPasswordMode(config);
+  const identity = createIdentity(config, mongo, password);
+  const issuer = createIssuer(config, mongo, password);
   const revocations = mongo
     ? load<MongoModules['revocations']>('./sessions/mongo-revocation').createMongoRevocationList(mongo.db)
     : createMemoryRevocationList();
@@ -87,6 +114,7 @@ export async function createDependencies(config: Config): Promise<Dependencies &
     identity,
     issuer,
     revocations,
+    ...(password ? { passwordLogin: password.login } : {}),
     async close() {
       await Promise.allSettled([identity.close(), issuer.close(), revocations.close()]);
       await mongo?.close();

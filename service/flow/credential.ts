@@ -12,8 +12,11 @@ export type Obtained = { ok: true; credential: RocketChatCredential; session: Se
  */
 export async function obtainCredential(fastify: FastifyInstance, log: FastifyBaseLogger, session: Session, reuse: boolean): Promise<Obtained> {
   if (reuse && session.credential) {
-    fastify.metrics.credential('held', 'ok');
-    return { ok: true, credential: session.credential, session };
+    const held = await recheckHeld(fastify, log, session);
+    if (held) {
+      fastify.metrics.credential('held', 'ok');
+      return { ok: true, credential: session.credential, session: held };
+    }
   }
   try {
     const credential = await fastify.deps.issuer.issue(session.user);
@@ -25,5 +28,29 @@ export async function obtainCredential(fastify: FastifyInstance, log: FastifyBas
     // The reason is a short machine code from the App or the issuer: safe to log, useful to operators.
     log.warn({ kind: error.kind, reason: error.reason, sub: session.user.sub }, 'no Rocket.Chat credential');
     return { ok: false, kind: error.kind };
+  }
+}
+
+/**
+ * Password mode: a held token Rocket.Chat may have revoked since (logout elsewhere, expiry,
+ * admin) is confirmed with `/api/v1/me` once it is older than PASSWORD_MODE_RECHECK_SECONDS.
+ * `undefined`: Rocket.Chat refused it, so it is dropped. Rocket.Chat unreachable: the held
+ * token is handed out anyway (the client's own login will tell).
+ */
+async function recheckHeld(fastify: FastifyInstance, log: FastifyBaseLogger, session: Session): Promise<Session | undefined> {
+  const { issuer } = fastify.deps;
+  if (!issuer.recheck) return session;
+  try {
+    const rocketChat = await issuer.recheck(session);
+    if (!rocketChat) {
+      fastify.metrics.credential('held', 'denied');
+      log.info({ sub: session.user.sub }, 'Rocket.Chat no longer accepts the held token');
+      return undefined;
+    }
+    return rocketChat === session.rocketChat ? session : { ...session, rocketChat };
+  } catch (error) {
+    if (!(error instanceof TokenError)) throw error;
+    log.warn({ kind: error.kind, reason: error.reason, sub: session.user.sub }, 'could not check the held token');
+    return session;
   }
 }

@@ -22,7 +22,8 @@ export interface RequestCredentials {
  * read the site's existing session from the request.
  */
 export interface IdentitySource {
-  readonly kind: 'local' | 'forward' | 'jwt-cookie';
+  /** `rocketchat` (password mode): Rocket.Chat is the directory, its login is the check (identity/rocketchat.ts). */
+  readonly kind: 'local' | 'forward' | 'jwt-cookie' | 'rocketchat';
   /** The site's own session, for sources that read one; `undefined` means nobody. */
   fromRequest?(credentials: RequestCredentials): Promise<SiteUser | undefined>;
   /** A username (or email) and password from the login form; `undefined` means refused. */

@@ -20,6 +20,7 @@ export default fp<{ deps?: Partial<Dependencies> }>(
       identity: given.identity ?? (built as Dependencies).identity,
       issuer: given.issuer ?? (built as Dependencies).issuer,
       revocations: given.revocations ?? (built as Dependencies).revocations,
+      passwordLogin: given.passwordLogin ?? built?.passwordLogin,
     };
     fastify.decorate('deps', deps);
     // What we built we close; what a caller handed in stays theirs to close.

@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
-export type LoginOutcome = 'success' | 'bad_credentials' | 'locked' | 'csrf' | 'denied' | 'unavailable' | 'session';
+export type LoginOutcome = 'success' | 'bad_credentials' | 'locked' | 'csrf' | 'denied' | 'unavailable' | 'session' | 'two_factor' | 'rate_limited';
 
 declare module 'fastify' {
   interface FastifyInstance {

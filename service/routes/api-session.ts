@@ -42,7 +42,11 @@ const apiSession: FastifyPluginAsyncTypebox = async (fastify) => {
       return reply.code(401).send();
     }
     const obtained = await obtainCredential(fastify, request.log, session, true);
-    if (!obtained.ok) return reply.code(obtained.kind === 'denied' ? 401 : 503).send();
+    if (!obtained.ok) {
+      // Password mode: the held token was refused and nothing can replace it without the password.
+      if (obtained.kind === 'denied' && fastify.deps.issuer.mode === 'password') fastify.sessions.clear(reply);
+      return reply.code(obtained.kind === 'denied' ? 401 : 503).send();
+    }
     if (obtained.session !== session || resolved.changed) await fastify.sessions.write(reply, obtained.session);
     return reply.code(200).send(obtained.credential);
   };

@@ -10,11 +10,14 @@ import { resolveSession } from '../flow/site-session';
 import { LoginPageSchema, LoginSubmitSchema } from '../schemas/pages';
 import type { Session } from '../sessions/cookie-codec';
 import { Lockout } from '../sessions/lockout';
+import { deliverHeld, passwordCodeRoute, submitPassword } from './password-login';
 
 const login: FastifyPluginAsyncTypebox = async (fastify) => {
   const { limits, siteLoginUrl } = fastify.config;
   const lockout = new Lockout({ threshold: limits.lockoutThreshold, baseSeconds: limits.lockoutBaseSeconds, maxSeconds: limits.lockoutMaxSeconds });
-  const { identity } = fastify.deps;
+  const { identity, passwordLogin } = fastify.deps;
+  // TOKEN_MODE=password: the form's password goes to Rocket.Chat, and a second factor to /login/code.
+  if (passwordLogin) await fastify.register(passwordCodeRoute(lockout));
 
   const unavailable = async (reply: FastifyReply, query: PageQuery) =>
     reply.code(503).send(await renderMessage(fastify, reply, { query, page: 'unavailable' }));
@@ -42,12 +45,17 @@ const login: FastifyPluginAsyncTypebox = async (fastify) => {
       request.log.error({ err: error }, 'identity source failed');
       return unavailable(reply, query);
     }
-    if (resolved.session) {
+    if (resolved.session && passwordLogin) {
+      // No password here to log in again: the held token, if Rocket.Chat still takes it, or the form.
+      const delivered = await deliverHeld(fastify, request, reply, query, resolved.session);
+      if (delivered) return delivered;
+      fastify.sessions.clear(reply);
+    } else if (resolved.session) {
       fastify.metrics.login('session');
       return deliver(request, reply, query, resolved.session);
     }
     if (resolved.changed) fastify.sessions.clear(reply);
-    if (!identity.verifyPassword) {
+    if (!identity.verifyPassword && identity.kind !== 'rocketchat') {
       return reply.code(401).send(await renderMessage(fastify, reply, { query, page: 'signInFirst', href: siteLoginUrl }));
     }
     return reply.code(200).send(await renderLogin(fastify, reply, { query, csrf: fastify.csrf.token(request, reply) }));
@@ -67,6 +75,7 @@ const login: FastifyPluginAsyncTypebox = async (fastify) => {
         request.log.warn({ origin: request.headers.origin }, 'login form refused: CSRF check failed');
         return refuse(403, 'formExpired', false);
       }
+      if (passwordLogin) return submitPassword(fastify, request, reply, { query, username, password, csrf: _csrf, lockout, passwordLogin });
       if (!identity.verifyPassword) return refuse(403, 'siteFirst', false);
 
       const login = username.trim();

@@ -27,7 +27,7 @@ const logout: FastifyPluginAsyncTypebox = async (fastify) => {
     if (session) {
       await fastify.deps.revocations.revoke(session.sid, session.exp);
       try {
-        await fastify.deps.issuer.revoke(session.user);
+        await fastify.deps.issuer.revoke(session.user, session);
       } catch (error) {
         // The site session is over regardless; Rocket.Chat tokens then expire on their own.
         request.log.warn({ err: error, sub: session.user.sub }, 'could not revoke Rocket.Chat logins');

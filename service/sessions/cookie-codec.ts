@@ -5,13 +5,15 @@
 import { hkdfSync, randomBytes } from 'node:crypto';
 import { EncryptJWT, jwtDecrypt } from 'jose';
 import type { SiteUser } from '../identity/types';
-import type { RocketChatCredential } from '../tokens/types';
+import type { RocketChatCredential, RocketChatLogin } from '../tokens/types';
 
 export interface Session {
   sid: string;
   user: SiteUser;
   /** The Rocket.Chat credential last issued for this session: the API URL's fast path. */
   credential?: RocketChatCredential;
+  /** Password mode: the Rocket.Chat user the held token belongs to, needed to check and end it. */
+  rocketChat?: RocketChatLogin;
   iat: number;
   exp: number;
 }

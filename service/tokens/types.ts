@@ -3,15 +3,34 @@ import type { SiteUser } from '../identity/types';
 /** The API URL's reply body: exactly one of the two (ROCKETCHAT.md §1). */
 export type RocketChatCredential = { loginToken: string } | { token: string };
 
+/** Password mode's Rocket.Chat login as a session holds it: whose token, and when Rocket.Chat last confirmed it. */
+export interface RocketChatLogin {
+  userId: string;
+  /** Epoch seconds. */
+  checkedAt: number;
+}
+
+/** What a session holds that an issuer may need (password mode logs out with the user's own token). */
+export interface HeldLogin {
+  credential?: RocketChatCredential;
+  rocketChat?: RocketChatLogin;
+}
+
 /**
  * How the companion gets a Rocket.Chat credential for a user, chosen once at start by `TOKEN_MODE`.
- * `app`: a signed assertion to the App's `login` endpoint; `mongo`: `services.iframe.token` in Rocket.Chat's database.
+ * `app`: a signed assertion to the App's `login` endpoint; `mongo`: `services.iframe.token` in Rocket.Chat's database;
+ * `password`: the user's own password on our form (tokens/password.ts) — `issue` then always says `denied`.
  */
 export interface TokenIssuer {
-  readonly mode: 'app' | 'mongo';
+  readonly mode: 'app' | 'mongo' | 'password';
   issue(user: SiteUser): Promise<RocketChatCredential>;
-  /** Ends the user's Rocket.Chat logins (App `logout`, or unsetting the iframe token). */
-  revoke(user: SiteUser): Promise<void>;
+  /** Ends the user's Rocket.Chat logins (App `logout`, unsetting the iframe token, or `/api/v1/logout` with `held`). */
+  revoke(user: SiteUser, held?: HeldLogin): Promise<void>;
+  /**
+   * Password mode: may the held token still be handed out? The login again (maybe with a
+   * fresh `checkedAt`), or `undefined` when Rocket.Chat no longer accepts it.
+   */
+  recheck?(held: HeldLogin): Promise<RocketChatLogin | undefined>;
   ready(): Promise<boolean>;
   close(): Promise<void>;
 }

@@ -1,0 +1,177 @@
+/**
+ * TOKEN_MODE=password on the Iframe URL: the login form's password goes to Rocket.Chat's own
+ * `login` (tokens/password.ts); a second factor is asked for on `POST /login/code`; the done
+ * page is App mode's (`login-with-token`). routes/login.ts hands its form over to
+ * `submitPassword` in this mode; the code form is this file's own route.
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { common, GENERIC_LOGIN_ERROR, renderDone, renderLogin, renderMessage, type PageQuery } from '../flow/pages';
+import { CodeSubmitSchema } from '../schemas/password';
+import type { Session } from '../sessions/cookie-codec';
+import type { Lockout } from '../sessions/lockout';
+import type { PasswordLogin, PasswordStep } from '../tokens/password';
+import { TokenError } from '../tokens/types';
+
+type Refusal = Extract<PasswordStep, { kind: 'refused' }>['reason'];
+
+/** Status and catalogue key (service/i18n) of each refusal. */
+const REFUSALS: Record<Refusal, { status: 401 | 403; key: string }> = {
+  bad_credentials: { status: 401, key: 'errors.generic' },
+  password_mismatch: { status: 401, key: 'password.errors.mismatch' },
+  registration_disabled: { status: 403, key: 'password.errors.registrationDisabled' },
+  registration_failed: { status: 403, key: 'password.errors.registrationFailed' },
+  inactive: { status: 403, key: 'password.errors.inactive' },
+  code_attempts: { status: 401, key: 'password.errors.codeAttempts' },
+  expired: { status: 401, key: 'password.errors.expired' },
+};
+
+/** Refusals that count towards the account's lockout: somebody may be guessing. */
+const GUESSES: readonly Refusal[] = ['bad_credentials', 'password_mismatch', 'code_attempts'];
+
+interface StepContext {
+  query: PageQuery;
+  /** The login as typed, for the lockout and to refill the form. */
+  login?: string;
+  lockout: Lockout;
+}
+
+/** The login form with a message of this mode (routes/login.ts's renderLogin knows only its own). */
+function renderForm(fastify: FastifyInstance, reply: FastifyReply, options: { query: PageQuery; csrf: string; username?: string; key: string; count?: number }) {
+  const base = common(fastify, reply, options.query);
+  const error = fastify.i18n.t(base.lang, options.key, options.count === undefined ? undefined : { count: options.count });
+  return reply.viewAsync('login.hbs', { ...base, csrf: options.csrf, username: options.username, error });
+}
+
+function renderTwoFactor(fastify: FastifyInstance, reply: FastifyReply, step: Extract<PasswordStep, { kind: 'two-factor' }>, query: PageQuery, csrf: string) {
+  const base = common(fastify, reply, query);
+  const t = (key: string, values?: Record<string, string | number>) => fastify.i18n.t(base.lang, `password.code.${key}`, values);
+  const where = step.method === 'totp' ? t('totp') : step.emailSentTo ? t('sentTo', { email: step.emailSentTo }) : t('sentToAccount');
+  return reply.viewAsync('two-factor.hbs', {
+    ...base,
+    where,
+    codeLabel: step.method === 'totp' ? t('labelTotp') : t('labelEmail'),
+    error: step.invalid ? t('invalid', { count: step.attemptsLeft }) : undefined,
+    csrf,
+    pendingId: step.pendingId,
+  });
+}
+
+/** One answer page per step of the login; the password never reaches a page, a cookie or a log. */
+async function answerStep(fastify: FastifyInstance, request: FastifyRequest, reply: FastifyReply, step: PasswordStep, context: StepContext) {
+  const { query, login, lockout } = context;
+  const csrf = fastify.csrf.token(request, reply);
+  if (step.kind === 'done') {
+    if (login) lockout.succeed(login);
+    fastify.metrics.login('success');
+    request.log.info({ sub: step.user.sub }, 'signed in to Rocket.Chat with the password');
+    const session: Session = { ...fastify.sessions.start(step.user), credential: step.credential, rocketChat: step.rocketChat };
+    await fastify.sessions.write(reply, session);
+    return reply.code(200).send(await renderDone(fastify, reply, { query, credential: step.credential, csrf }));
+  }
+  if (step.kind === 'two-factor') {
+    fastify.metrics.login('two_factor');
+    request.log.info({ method: step.method, invalid: step.invalid }, 'Rocket.Chat asks for a second factor');
+    return reply.code(step.invalid ? 401 : 200).send(await renderTwoFactor(fastify, reply, step, query, csrf));
+  }
+  if (step.kind === 'rate-limited') {
+    fastify.metrics.login('rate_limited');
+    request.log.warn({ by: step.by, retryAfterSeconds: step.retryAfterSeconds }, 'password login rate-limited');
+    reply.header('retry-after', String(step.retryAfterSeconds));
+    return reply.code(429).send(await renderForm(fastify, reply, { query, csrf, username: login, key: 'password.errors.rateLimited', count: step.retryAfterSeconds }));
+  }
+  if (login && GUESSES.includes(step.reason)) lockout.fail(login);
+  fastify.metrics.login(step.reason === 'bad_credentials' || step.reason === 'password_mismatch' ? 'bad_credentials' : 'denied');
+  request.log.info({ reason: step.reason }, 'password login refused');
+  const refusal = REFUSALS[step.reason];
+  return reply.code(refusal.status).send(await renderForm(fastify, reply, { query, csrf, username: login, key: refusal.key }));
+}
+
+async function unavailable(fastify: FastifyInstance, request: FastifyRequest, reply: FastifyReply, query: PageQuery, error: unknown) {
+  if (!(error instanceof TokenError)) throw error;
+  fastify.metrics.login('unavailable');
+  request.log.warn({ kind: error.kind, reason: error.reason }, 'Rocket.Chat login failed');
+  return reply.code(503).send(await renderMessage(fastify, reply, { query, page: 'unavailable' }));
+}
+
+/** The login form's POST in password mode, after the CSRF check (routes/login.ts). */
+export async function submitPassword(
+  fastify: FastifyInstance,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  form: { query: PageQuery; username: string; password: string; csrf: string; lockout: Lockout; passwordLogin: PasswordLogin },
+) {
+  const { query, lockout, passwordLogin } = form;
+  const login = form.username.trim();
+  if (lockout.retryAfter(login) > 0) {
+    fastify.metrics.login('locked');
+    request.log.warn('login refused: account temporarily locked');
+    return reply.code(401).send(await renderLogin(fastify, reply, { query, csrf: fastify.csrf.token(request, reply), username: login, error: GENERIC_LOGIN_ERROR }));
+  }
+  const { identity } = fastify.deps;
+  // `local`: the site's own password check first, so only site users ever reach Rocket.Chat.
+  let siteUser;
+  if (identity.verifyPassword) {
+    siteUser = await identity.verifyPassword(login, form.password);
+    if (!siteUser) {
+      lockout.fail(login);
+      fastify.metrics.login('bad_credentials');
+      return reply.code(401).send(await renderLogin(fastify, reply, { query, csrf: fastify.csrf.token(request, reply), username: login, error: GENERIC_LOGIN_ERROR }));
+    }
+  }
+  try {
+    const step = await passwordLogin.start(login, form.password, form.csrf, siteUser);
+    return await answerStep(fastify, request, reply, step, { query, login, lockout });
+  } catch (error) {
+    return unavailable(fastify, request, reply, query, error);
+  }
+}
+
+/**
+ * GET /login with a password-mode session: the page is shown because Rocket.Chat did not take
+ * what the API URL gave (or never asked), so the held token is checked now, whatever its age.
+ * `undefined`: nothing usable is held; the caller shows the form.
+ */
+export async function deliverHeld(fastify: FastifyInstance, request: FastifyRequest, reply: FastifyReply, query: PageQuery, session: Session) {
+  const { issuer } = fastify.deps;
+  if (!session.credential || !session.rocketChat || !issuer.recheck) return undefined;
+  let rocketChat;
+  try {
+    rocketChat = await issuer.recheck({ credential: session.credential, rocketChat: { ...session.rocketChat, checkedAt: 0 } });
+  } catch (error) {
+    return unavailable(fastify, request, reply, query, error);
+  }
+  if (!rocketChat) {
+    request.log.info({ sub: session.user.sub }, 'Rocket.Chat no longer accepts the held token');
+    return undefined;
+  }
+  fastify.metrics.login('session');
+  await fastify.sessions.write(reply, { ...session, rocketChat });
+  return reply.code(200).send(await renderDone(fastify, reply, { query, credential: session.credential, csrf: fastify.csrf.token(request, reply) }));
+}
+
+export function passwordCodeRoute(lockout: Lockout): FastifyPluginAsyncTypebox {
+  return async (fastify) => {
+    const { passwordLogin } = fastify.deps;
+    if (!passwordLogin) return;
+    fastify.post(
+      '/login/code',
+      { schema: CodeSubmitSchema, config: { rateLimit: { max: fastify.config.limits.loginPerMinute, timeWindow: '1 minute' } } },
+      async (request, reply) => {
+        const { query } = request;
+        const { pendingId, code, _csrf } = request.body;
+        if (!fastify.csrf.verify(request, _csrf)) {
+          fastify.metrics.login('csrf');
+          request.log.warn({ origin: request.headers.origin }, 'code form refused: CSRF check failed');
+          return reply.code(403).send(await renderLogin(fastify, reply, { query, csrf: fastify.csrf.token(request, reply), error: 'formExpired' }));
+        }
+        try {
+          const step = await passwordLogin.complete(pendingId, code, _csrf);
+          return await answerStep(fastify, request, reply, step, { query, lockout });
+        } catch (error) {
+          return unavailable(fastify, request, reply, query, error);
+        }
+      },
+    );
+  };
+}

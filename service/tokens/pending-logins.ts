@@ -1,0 +1,106 @@
+/**
+ * Password logins waiting for a two-factor code. Rocket.Chat wants the password again with
+ * the code, so it is kept here — in this process's memory only, for a few minutes, bounded —
+ * under a random id that the code form carries, and bound to the browser's CSRF token so a
+ * leaked id alone is useless. Taking an entry out removes it: the password never outlives
+ * the code step. (One replica holds it: a load balancer needs sticky sessions for the code
+ * step, or the user just signs in again.)
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { SiteUser } from '../identity/types';
+
+export interface PendingLogin {
+  login: string;
+  password: string;
+  method: 'email' | 'totp' | 'password';
+  /** Masked address the code went to (email method). */
+  emailSentTo?: string;
+  /** Wrong codes so far. */
+  attempts: number;
+  /** The site user vouched for by the identity source (local), if any. */
+  siteUser?: SiteUser;
+}
+
+interface Entry {
+  pending: PendingLogin;
+  binding: Uint8Array;
+  expiresAt: number;
+}
+
+const digest = (value: string) => new Uint8Array(createHash('sha256').update(value).digest());
+
+export class PendingLogins {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(
+    private readonly ttlMs = 180_000,
+    private readonly maxEntries = 10_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Keeps `pending` under a new id, bound to `binding` (the form's CSRF token). */
+  put(pending: PendingLogin, binding: string): string {
+    this.sweep();
+    const id = randomBytes(24).toString('base64url');
+    this.entries.set(id, { pending, binding: digest(binding), expiresAt: this.now() + this.ttlMs });
+    // Oldest first out: a flood of half-done logins cannot grow memory without bound.
+    for (const key of this.entries.keys()) {
+      if (this.entries.size <= this.maxEntries) break;
+      this.entries.delete(key);
+    }
+    return id;
+  }
+
+  /** Removes and returns the entry; `undefined` when unknown, expired or bound to another form. */
+  take(id: string, binding: string): PendingLogin | undefined {
+    const entry = this.entries.get(id);
+    if (!entry) return undefined;
+    this.entries.delete(id);
+    if (entry.expiresAt <= this.now()) return undefined;
+    const given = digest(binding);
+    return timingSafeEqual(given, entry.binding) ? entry.pending : undefined;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  private sweep(): void {
+    const now = this.now();
+    for (const [key, entry] of this.entries) if (entry.expiresAt <= now) this.entries.delete(key);
+  }
+}
+
+/**
+ * Calls to Rocket.Chat's login per account in a sliding minute. Rocket.Chat counts per IP,
+ * and all users reach it from the companion's IP; this keeps one account (or someone trying
+ * passwords on it) from spending the whole shared budget.
+ */
+export class AccountBudget {
+  private readonly calls = new Map<string, number[]>();
+
+  constructor(
+    private readonly perMinute: number,
+    private readonly maxEntries = 50_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Takes one call from `account`'s budget; returns seconds to wait instead when it is spent. */
+  take(account: string): number {
+    const key = account.trim().toLowerCase();
+    const now = this.now();
+    const recent = (this.calls.get(key) ?? []).filter((at) => now - at < 60_000);
+    if (recent.length >= this.perMinute) {
+      this.calls.set(key, recent);
+      return Math.max(1, Math.ceil((recent[0] + 60_000 - now) / 1000));
+    }
+    recent.push(now);
+    this.calls.delete(key);
+    this.calls.set(key, recent);
+    for (const first of this.calls.keys()) {
+      if (this.calls.size <= this.maxEntries) break;
+      this.calls.delete(first);
+    }
+    return 0;
+  }
+}
