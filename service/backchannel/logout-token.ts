@@ -50,11 +50,13 @@ function profileOf(payload: JWTPayload, sub: string): SiteUser | undefined {
   return { sub, username, email, email_verified: verified === true, name: isShortString(name, 120) ? name : username };
 }
 
-function checkPayload(payload: JWTPayload): LogoutCheck {
+function checkPayload(payload: JWTPayload, now: number): LogoutCheck {
   const { iss, sub, jti, iat, exp } = payload;
   if (typeof iss !== 'string' || !isShortString(sub, 320) || !isShortString(jti, 256)) return fail('missing_claim');
   if (typeof iat !== 'number' || typeof exp !== 'number') return fail('missing_claim');
   if (exp <= iat || exp - iat > BACKCHANNEL_MAX_LIFETIME_SECONDS) return fail('lifetime_too_long');
+  // jose checks iat only against a maximum age. A token dated ahead is pre-signed or from a skewed clock: refuse it, as the App refuses such assertions.
+  if (iat > now + DEFAULT_CLOCK_SKEW_SECONDS) return fail('issued_in_future');
   const events = (payload as { events?: unknown }).events;
   if (typeof events !== 'object' || events === null || Array.isArray(events)) return fail('missing_events');
   const event = (events as Record<string, unknown>)[BACKCHANNEL_LOGOUT_EVENT];
@@ -88,5 +90,5 @@ export async function verifyLogoutToken(token: string, rules: LogoutTokenRules):
   } catch (error) {
     return fail(reasonOf(error));
   }
-  return checkPayload(payload);
+  return checkPayload(payload, rules.now());
 }

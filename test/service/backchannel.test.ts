@@ -119,6 +119,7 @@ describe('POST /backchannel/logout', () => {
     ['wrong audience', { claims: { aud: RC_ORIGIN } }],
     ['expired', { claims: { iat: now() - 300, exp: now() - 240 } }],
     ['lifetime over 60 s', { claims: { exp: now() + 3600 } }],
+    ['an iat in the future', { claims: { iat: now() + 600, exp: now() + 630 } }],
     ['no events', { omit: ['events'] }],
     ['events without the logout event', { claims: { events: { 'http://example.com/other': {} } } }],
     ['no jti', { omit: ['jti'] }],
