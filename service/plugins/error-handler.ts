@@ -16,7 +16,7 @@ export default fp(
       }
       request.log.info({ code: error.code, status }, 'request refused');
       // The login page lives in Rocket.Chat's iframe: a person reads this answer, not a program.
-      if (status === 429 && request.routeOptions.url === '/login') {
+      if (status === 429 && (request.routeOptions.url === '/login' || request.routeOptions.url === '/login-code')) {
         const minutes = Math.max(1, Math.ceil(Number(reply.getHeader('retry-after') ?? 60) / 60));
         return renderMessage(fastify, reply, { query: pageQueryFrom(request.query), page: 'tooManyAttempts', count: minutes }).then((html) => reply.code(429).send(html));
       }

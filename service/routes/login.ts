@@ -16,7 +16,7 @@ const login: FastifyPluginAsyncTypebox = async (fastify) => {
   const { limits, siteLoginUrl } = fastify.config;
   const lockout = new Lockout({ threshold: limits.lockoutThreshold, baseSeconds: limits.lockoutBaseSeconds, maxSeconds: limits.lockoutMaxSeconds });
   const { identity, passwordLogin } = fastify.deps;
-  // TOKEN_MODE=password: the form's password goes to Rocket.Chat, and a second factor to /login/code.
+  // TOKEN_MODE=password: the form's password goes to Rocket.Chat, and a second factor to /login-code.
   if (passwordLogin) await fastify.register(passwordCodeRoute(lockout));
 
   const unavailable = async (reply: FastifyReply, query: PageQuery) =>

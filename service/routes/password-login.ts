@@ -1,6 +1,6 @@
 /**
  * TOKEN_MODE=password on the Iframe URL: the login form's password goes to Rocket.Chat's own
- * `login` (tokens/password.ts); a second factor is asked for on `POST /login/code`; the done
+ * `login` (tokens/password.ts); a second factor is asked for on `POST /login-code`; the done
  * page is App mode's (`login-with-token`). routes/login.ts hands its form over to
  * `submitPassword` in this mode; the code form is this file's own route.
  */
@@ -155,7 +155,9 @@ export function passwordCodeRoute(lockout: Lockout): FastifyPluginAsyncTypebox {
     const { passwordLogin } = fastify.deps;
     if (!passwordLogin) return;
     fastify.post(
-      '/login/code',
+      // A sibling of /login, not /login/code: the pages use relative URLs (login-code, logout, login)
+      // so a companion under a path prefix works, and those must resolve the same from either page.
+      '/login-code',
       { schema: CodeSubmitSchema, config: { rateLimit: { max: fastify.config.limits.loginPerMinute, timeWindow: '1 minute' } } },
       async (request, reply) => {
         const { query } = request;

@@ -63,7 +63,7 @@ test('emailed code: the page says where it went (masked), keeps client/lang/them
   expect(page.body).toContain('al***@example.com');
   expect(page.body).not.toContain('alice@example.com');
   expect(page.body).toContain('autocomplete="one-time-code"');
-  expect(page.body).toContain('action="login/code?client&#x3D;electron&amp;lang&#x3D;en&amp;theme&#x3D;dark"');
+  expect(page.body).toContain('action="login-code?client&#x3D;electron&amp;lang&#x3D;en&amp;theme&#x3D;dark"');
   expect(page.body).not.toContain(PASSWORD);
   expect(h.rc.mail).toHaveLength(1);
   expect(h.rc.mail[0].to).toBe('alice@example.com');
@@ -101,6 +101,10 @@ test('wrong codes: totp-invalid asks again with the attempts left, then the logi
   expect(second.statusCode).toBe(401);
   expect(second.body).toContain('That code is not right. 2 attempts left.');
   expect(pendingFrom(second.body)).not.toBe(pendingFrom(first.body));
+  // Relative form actions must reach the code route from either page (the bug: /login/login/code).
+  const action = (html: string) => /<form method="post" action="([^"]+)"/.exec(html)?.[1] ?? '';
+  expect(new URL(action(first.body), `${PUBLIC_ORIGIN}/login`).pathname).toBe('/login-code');
+  expect(new URL(action(second.body), `${PUBLIC_ORIGIN}/login-code`).pathname).toBe('/login-code');
   // The next code still works after a wrong one.
   const third = await submitCode(h.app, jar, second.body, wrongTotp());
   expect(third.body).toContain('1 attempt left.');
@@ -123,7 +127,7 @@ test('a pending login is bound to the browser that started it (its CSRF cookie)'
   // Another browser with its own valid CSRF pair but someone else's pending id.
   const stolen = await h.app.inject({
     method: 'POST',
-    url: '/login/code',
+    url: '/login-code',
     headers: { cookie: other.header(), origin: PUBLIC_ORIGIN, 'content-type': 'application/x-www-form-urlencoded' },
     payload: new URLSearchParams({ pendingId: pendingFrom(page.body), code: totpCode(TOTP_SECRET), _csrf: csrfFrom(otherPage.body) }).toString(),
   });
@@ -205,4 +209,14 @@ test('Rocket.Chat down: the form answers 503, not a failed login', async () => {
   const response = await login(h.app, cookieJar(), 'alice', PASSWORD);
   expect(response.statusCode).toBe(503);
   expect(response.body).toContain('Chat is unavailable');
+});
+
+test('the code form is rate-limited per IP like the login form, with a readable page', async () => {
+  h = await startPasswordHarness({ env: { LOGIN_RATE_LIMIT_PER_MINUTE: '2' } });
+  const post = () => h.app.inject({ method: 'POST', url: '/login-code?lang=en', headers: { origin: PUBLIC_ORIGIN, 'content-type': 'application/x-www-form-urlencoded' }, payload: 'pendingId=x&code=1&_csrf=y' });
+  await post();
+  await post();
+  const limited = await post();
+  expect(limited.statusCode).toBe(429);
+  expect(limited.headers['content-type']).toContain('text/html');
 });

@@ -39,11 +39,11 @@ export const loginTokenFrom = (html: string): string | undefined => /data-login-
 
 export type Jar = ReturnType<typeof cookieJar>;
 
-/** POST /login/code as the page's own form would. */
+/** POST /login-code as the page's own form would. */
 export async function submitCode(app: FastifyInstance, jar: Jar, page: string, code: string, query = '') {
   const response = await app.inject({
     method: 'POST',
-    url: `/login/code${query}`,
+    url: `/login-code${query}`,
     headers: { cookie: jar.header(), origin: PUBLIC_ORIGIN, 'content-type': 'application/x-www-form-urlencoded' },
     payload: new URLSearchParams({ pendingId: pendingFrom(page), code, _csrf: csrfFrom(page) }).toString(),
   });
