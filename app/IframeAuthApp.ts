@@ -19,7 +19,7 @@ import { IframeWiring, WiringState } from './lib/companion/wiring';
 import { LoadedConfig, loadConfig } from './lib/config';
 import { LoginStats } from './lib/stats';
 import { ReplayCache } from './lib/store/replayCache';
-import { SettingId, settings } from './settings';
+import { settings } from './settings';
 
 export default class IframeAuthApp extends App implements IPostUserLoggedOut {
   public readonly replay = new ReplayCache();
@@ -59,17 +59,14 @@ export default class IframeAuthApp extends App implements IPostUserLoggedOut {
   }
 
   public override async onSettingUpdated(setting: ISetting, modify: IConfigurationModify, read: IRead, http: IHttp): Promise<void> {
-    if (!this.values) await this.reload(read.getEnvironmentReader().getSettings());
-    else {
+    if (this.values) {
       this.values.set(setting.id, setting.value ?? setting.packageValue);
       this.apply();
+    } else {
+      await this.reload(read.getEnvironmentReader().getSettings());
     }
     const { operations } = (await this.configuration(read)).config;
-    const switched = setting.id === SettingId.ManageIframeSettings;
-    if (!switched && !(setting.id === SettingId.CompanionUrl && operations.manageIframeSettings)) return;
-    const context = { read, http, serverSettings: modify.serverSettings, backup: this.backupStore(), log: this.getLogger() };
-    if (operations.manageIframeSettings) await this.wiring.enable(operations.companionUrl, context);
-    else await this.wiring.disable(context);
+    await this.wiring.settingChanged(setting.id, operations, () => ({ read, http, serverSettings: modify.serverSettings, backup: this.backupStore(), log: this.getLogger() }));
   }
 
   public async executePostUserLoggedOut(user: IUser, read: IRead, http: IHttp, persistence: IPersistence, _modify: IModify): Promise<void> {

@@ -166,3 +166,16 @@ test('the backup lives in the hidden App setting: written as JSON, read back by 
   expect(stored.iframe_settings_backup).toBe('');
   expect(await first.load()).toBeUndefined();
 });
+
+test('which setting changes move the wiring: the switch, and companion_url only while on', async () => {
+  const { context: ctx, writes } = rocketChat();
+  const context = () => ctx;
+  const wiring = new IframeWiring();
+  const ops = (manage: boolean, url = companion.url) => ({ companionUrl: url, logoutPropagation: true, manageIframeSettings: manage });
+  expect(await wiring.settingChanged('auto_create_users', ops(true), context)).toBeUndefined();
+  expect(await wiring.settingChanged('companion_url', ops(false), context)).toBeUndefined();
+  expect(writes).toEqual([]);
+  expect(await wiring.settingChanged('manage_iframe_settings', ops(true), context)).toMatchObject({ state: 'wired' });
+  expect(await wiring.settingChanged('companion_url', ops(true, 'http://127.0.0.1:9'), context)).toMatchObject({ state: 'failed' });
+  expect(await wiring.settingChanged('manage_iframe_settings', ops(false), context)).toMatchObject({ state: 'restored' });
+});

@@ -5,6 +5,8 @@
  */
 import type { IHttp, IRead, IServerSettingsModify } from '@rocket.chat/apps-engine/definition/accessors';
 import type { ISetting } from '@rocket.chat/apps-engine/definition/settings';
+import { SettingId } from '../../settings';
+import type { OperationsConfig } from '../config';
 import type { LogSink } from '../rocketchat/client';
 import { checkCompanion } from './check';
 import { originOf } from './http';
@@ -56,6 +58,13 @@ export class IframeWiring {
   /** After a restart the memory is empty: a saved backup means the settings are ours. */
   async recall(backup: BackupStore): Promise<void> {
     if (this.current.state === 'off' && (await backup.load())) this.current = { state: 'wired' };
+  }
+
+  /** For the App's onSettingUpdated: the switch turns the wiring on or off; a new companion_url re-wires while on. */
+  async settingChanged(id: string, operations: OperationsConfig, makeContext: () => WiringContext): Promise<WiringState | undefined> {
+    if (id !== SettingId.ManageIframeSettings && !(id === SettingId.CompanionUrl && operations.manageIframeSettings)) return undefined;
+    const context = makeContext(); // only now: most setting changes never touch the wiring
+    return operations.manageIframeSettings ? this.enable(operations.companionUrl, context) : this.disable(context);
   }
 
   async enable(companionUrl: string, context: WiringContext): Promise<WiringState> {
