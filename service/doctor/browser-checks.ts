@@ -157,3 +157,21 @@ export const frameAncestorsCheck: Check = async (context) => {
   if (frameOptions) return fail(title, `X-Frame-Options: ${frameOptions} is also sent; older browsers then refuse the iframe`, fix);
   return pass(title, `frame-ancestors ${origin}`);
 };
+
+/** Only that the route is there and refuses what is not a valid token; a real logout token would end someone's sessions. */
+export const backchannelCheck: Check = async (context) => {
+  const title = 'Back-channel logout endpoint';
+  if (!context.config.backchannel) return { title, outcome: 'SKIP', detail: 'BACKCHANNEL_SECRET is not set: Rocket.Chat logouts do not end site sessions' };
+  const url = companionUrl(context.config, 'backchannel/logout');
+  let answer;
+  try {
+    answer = await context.fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ logout_token: 'doctor-probe' }) });
+  } catch (error) {
+    return fail(title, `${url}: ${describeFailure(error)}`, 'fix "Companion reachable" first');
+  }
+  const body = parseJson(answer.text) as { error?: unknown } | undefined;
+  if (answer.status === 401 && body?.error === 'invalid_token') return pass(title, `${url} refuses an invalid token with 401`);
+  if (answer.status === 403) return warn(title, `${url} answered 403 to this host`, 'fine if your proxy lets only the App and your site reach it; run the doctor from one of those to check it');
+  if (answer.status === 404) return fail(title, `${url} answered 404`, 'the companion serving PUBLIC_URL has no BACKCHANNEL_SECRET (or the proxy does not pass the path)');
+  return fail(title, `${url} answered ${answer.status} to an invalid token`, 'PUBLIC_URL does not reach this companion\'s back-channel route; check the proxy');
+};

@@ -1,7 +1,7 @@
 /** Runs every check in the order an operator fixes things, and prints one line per check. */
 import type { Config } from '../config';
 import { appStatusCheck, assertionRoundTripCheck } from './app-checks';
-import { cookieCheck, corsCredentialedCheck, corsForeignCheck, corsPreflightCheck, frameAncestorsCheck } from './browser-checks';
+import { backchannelCheck, cookieCheck, corsCredentialedCheck, corsForeignCheck, corsPreflightCheck, frameAncestorsCheck } from './browser-checks';
 import { clockSkewCheck, companionReachableCheck, httpsCheck, iframeSettingsCheck, rocketChatReachableCheck } from './deployment-checks';
 import { createFetcher, type Fetcher, type ProbeAnswer } from './probe';
 import type { Check, CheckResult, DoctorContext } from './types';
@@ -18,6 +18,7 @@ export const CHECKS: Check[] = [
   frameAncestorsCheck,
   appStatusCheck,
   assertionRoundTripCheck,
+  backchannelCheck,
   clockSkewCheck,
 ];
 

@@ -58,7 +58,7 @@ describe('npm run doctor', () => {
   let config: Config;
 
   beforeAll(async () => {
-    stack = await startStack({ companionEnv: { COOKIE_PARTITIONED: 'true' } });
+    stack = await startStack({ companionEnv: { COOKIE_PARTITIONED: 'true', BACKCHANNEL_SECRET: 'backchannel-secret-of-at-least-32-bytes!' } });
     config = stack.companionConfig;
   });
   afterAll(async () => {
@@ -69,7 +69,7 @@ describe('npm run doctor', () => {
     const results = await runDoctor(config);
     const report = formatResults(results);
     expect(results.filter((r) => r.outcome !== 'PASS').map((r) => [r.title, r.outcome])).toEqual([['HTTPS on both URLs', 'WARN']]);
-    expect(results).toHaveLength(12);
+    expect(results).toHaveLength(13);
     expect(failed(results)).toBe(false);
     expect(report).toMatch(/^PASS {2}The App verifies our assertions/m);
     // Nothing the probes sent created a Rocket.Chat user.
@@ -82,10 +82,11 @@ describe('npm run doctor', () => {
       env: { PATH: process.env.PATH ?? '', ...env },
       timeout: 60_000,
     });
-    expect(stdout.split('\n').filter((line) => /^(PASS|WARN|FAIL|SKIP) /.test(line))).toHaveLength(12);
+    expect(stdout.split('\n').filter((line) => /^(PASS|WARN|FAIL|SKIP) /.test(line))).toHaveLength(13);
     expect(stdout).toContain('0 failed');
     expect(stdout).not.toContain(config.env.SESSION_SECRET);
     expect(stdout).not.toContain('PRIVATE KEY');
+    expect(stdout).not.toContain('backchannel-secret');
   });
 
   test('the CLI exits 1 on a failure and 2 on invalid configuration', async () => {
@@ -134,6 +135,7 @@ describe('npm run doctor', () => {
       expectFail(results, /Cookie attributes for a cross-site/, /sid lacks Secure.*SameSite=\(unset, Lax\)/);
       expectFail(results, /Clocks/, /12\d s|11\d s/);
       expectFail(results, /CORS preflight/, /Content-Type is not an allowed header/);
+      expectFail(results, /Back-channel/, /answered 200 to an invalid token/);
     } finally {
       await closeServer(fake.server);
     }
@@ -175,5 +177,20 @@ describe('npm run doctor', () => {
   test('an assertion lifetime over what the App allows', async () => {
     const results = await runDoctor({ ...config, assertion: { ...config.assertion, lifetimeSeconds: 120 } });
     expectFail(results, /verifies our assertions/, /lifetime_too_long/);
+  });
+});
+
+describe('npm run doctor, back-channel not served', () => {
+  test('BACKCHANNEL_SECRET set for the doctor but the companion answering 404 fails; unset is a SKIP', async () => {
+    const stack = await startStack();
+    try {
+      const config = stack.companionConfig;
+      const skipped = await runDoctor(config);
+      expect(skipped.find((r) => /Back-channel/.test(r.title))).toMatchObject({ outcome: 'SKIP' });
+      const results = await runDoctor({ ...config, backchannel: { secret: new Uint8Array(32), appIssuer: 'a', audience: 'b' } });
+      expectFail(results, /Back-channel/, /answered 404/);
+    } finally {
+      await stack.close();
+    }
   });
 });
