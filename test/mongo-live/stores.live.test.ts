@@ -53,4 +53,17 @@ describe(liveName('MongoDB local user store and session revocation list'), () =>
     const ttl = (await scratch.db.collection(REVOKED_COLLECTION).indexes()).find((i) => i.name === 'expiresAt_ttl');
     expect(ttl).toMatchObject({ key: { expiresAt: 1 }, expireAfterSeconds: 0 });
   });
+
+  liveTest('revocation list: subject revocation and single-use ids (back-channel logout)', async () => {
+    const list = createMongoRevocationList(scratch.db);
+    const other = createMongoRevocationList(scratch.db);
+    const now = Math.floor(Date.now() / 1000);
+    await list.revokeSubject('alice', now, now + 3600);
+    await other.revokeSubject('alice', now - 100, now + 60);
+    expect(await other.isRevoked('s9', { sub: 'alice', iat: now - 1 })).toBe(true);
+    expect(await other.isRevoked('s9', { sub: 'alice', iat: now })).toBe(false);
+    expect(await other.isRevoked('s9', { sub: 'bob', iat: now - 1 })).toBe(false);
+    expect(await list.firstUse('jti-1', now + 60)).toBe(true);
+    expect(await other.firstUse('jti-1', now + 60)).toBe(false);
+  });
 });
