@@ -23,6 +23,10 @@ export function createLocalIdentity(store: UserStore): IdentitySource {
       };
       return siteUser;
     },
+    async accountKey(login) {
+      const user = login.length > 0 && login.length <= 320 ? await store.find(login) : undefined;
+      return user ? `account:${user.sub}` : undefined;
+    },
     ready: () => store.ready(),
     close: () => store.close(),
   };

@@ -28,6 +28,11 @@ export interface IdentitySource {
   fromRequest?(credentials: RequestCredentials): Promise<SiteUser | undefined>;
   /** A username (or email) and password from the login form; `undefined` means refused. */
   verifyPassword?(login: string, password: string): Promise<SiteUser | undefined>;
+  /**
+   * One key per account for whatever the user typed (username or email, any case), so the
+   * lockout counts every spelling of an account together; `undefined` for nobody known.
+   */
+  accountKey?(login: string): Promise<string | undefined>;
   /** Whether what the source depends on answers (for /readyz). */
   ready(): Promise<boolean>;
   close(): Promise<void>;

@@ -79,18 +79,20 @@ const login: FastifyPluginAsyncTypebox = async (fastify) => {
       if (!identity.verifyPassword) return refuse(403, 'siteFirst', false);
 
       const login = username.trim();
-      if (lockout.retryAfter(login) > 0) {
+      // Locked per account, not per spelling: the username and the email share one counter.
+      const lockKey = (await identity.accountKey?.(login)) ?? login;
+      if (lockout.retryAfter(lockKey) > 0) {
         fastify.metrics.login('locked');
         request.log.warn('login refused: account temporarily locked');
         return refuse(401, GENERIC_LOGIN_ERROR);
       }
       const user = await identity.verifyPassword(login, password);
       if (!user) {
-        lockout.fail(login);
+        lockout.fail(lockKey);
         fastify.metrics.login('bad_credentials');
         return refuse(401, GENERIC_LOGIN_ERROR);
       }
-      lockout.succeed(login);
+      lockout.succeed(lockKey);
       fastify.metrics.login('success');
       request.log.info({ sub: user.sub }, 'signed in');
       return deliver(request, reply, query, fastify.sessions.start(user));

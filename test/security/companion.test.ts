@@ -177,6 +177,19 @@ describe('brute force', () => {
     }
   });
 
+  test('the username and the email of one account share one lockout (no extra guesses by switching spelling)', async () => {
+    const locked = await startHarness({ store, env: { LOCKOUT_THRESHOLD: '3', LOCKOUT_BASE_SECONDS: '60', LOCKOUT_MAX_SECONDS: '600', LOG_LEVEL: 'silent' } });
+    try {
+      for (const spelling of ['alice', 'alice@example.com', 'ALICE@example.com']) expect((await login(locked.app, cookieJar(), spelling, 'wrong')).statusCode).toBe(401);
+      for (const spelling of ['alice', 'alice@example.com', 'Alice@Example.com']) expect((await login(locked.app, cookieJar(), spelling, PASSWORD)).statusCode).toBe(401);
+      expect(locked.standIn.logins).toHaveLength(0);
+      // Other accounts, and logins naming nobody, keep their own counters.
+      expect((await login(locked.app, cookieJar(), 'nobody@example.com', 'x')).statusCode).toBe(401);
+    } finally {
+      await locked.close();
+    }
+  });
+
   test('the per-IP rate limit is not bypassed by X-Forwarded-For (trustProxy off), and other IPs are unaffected', async () => {
     const limited = await startHarness({ store, env: { LOGIN_RATE_LIMIT_PER_MINUTE: '3', LOG_LEVEL: 'silent' } });
     try {
