@@ -51,7 +51,7 @@ test('connections dropped mid-command: 503 or a retried success, never a crash o
   try {
     const response = await login(h.app, cookieJar(), 'alice', PASSWORD);
     expect([200, 503]).toContain(response.statusCode);
-    expect(response.body).not.toMatch(/Mongo|ECONN|stack|at .*\.ts/);
+    expect(response.body).not.toMatch(/Mongo|ECONN|"stack"|\bat \S+ \(|\.ts:\d+/);
   } finally {
     wire.server.handle((command) => wire.fake.handler(command));
   }
@@ -66,7 +66,7 @@ test('database unreachable: login page 503, API URL 503 with an empty body, both
   const page = await login(h.app, cookieJar(), 'alice', PASSWORD);
   expect(Date.now() - started).toBeLessThan(BUDGET_MS);
   expect(page.statusCode).toBe(503);
-  expect(page.body).not.toMatch(/Mongo|ECONN|127\.0\.0\.1|stack/);
+  expect(page.body).not.toMatch(/Mongo|ECONN|127\.0\.0\.1|"stack"/);
   started = Date.now();
   const api = await apiSession(jar.header());
   expect(Date.now() - started).toBeLessThan(BUDGET_MS);
