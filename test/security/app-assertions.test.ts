@@ -213,6 +213,20 @@ test('the same attacks against logout: none revokes anything (401 for every inva
   console.log(`App logout attacks refused: ${refused}`);
 });
 
+test('logout with a valid assertion naming someone else\'s username (or a look-alike) revokes nobody', async () => {
+  // A wrong revocation would change the holders' login tokens (counted) or their records (compared).
+  const victim = rc.findUser({ username: 'victim' })!;
+  const tokensBefore = { victim: rc.resumeTokenCount(victim._id), admin: rc.resumeTokenCount(rc.admin.userId) };
+  const before = JSON.stringify(rc.users());
+  for (const attack of attacks.filter((a) => a.status === 403)) {
+    const bridge = makeBridge(rc, keys, settingsFor(attack, keys));
+    const reply = await bridge.logout({ assertion: await attack.make(keys) });
+    expect({ name: attack.name, status: reply.status }).toEqual({ name: attack.name, status: 200 });
+  }
+  expect({ victim: rc.resumeTokenCount(victim._id), admin: rc.resumeTokenCount(rc.admin.userId) }).toEqual(tokensBefore);
+  expect(JSON.stringify(rc.users())).toBe(before);
+});
+
 describe('replay', () => {
   test('a spent jti stays spent: the same token, the token with whitespace, and the claims re-signed', async () => {
     const bridge = makeBridge(rc, keys);
