@@ -35,6 +35,8 @@ export interface StackOptions {
    * `app` (default): assertions to the App. `mongo`: the companion writes `services.iframe.token`
    * through the MongoDB driver into a wire-protocol stand-in whose `users` collection is the
    * Rocket.Chat stand-in's own, so Rocket.Chat's iframe login handler sees what was written.
+   * `password`: the companion logs in through the stand-in's /api/v1/login with the user's own
+   * password; give the site user a Rocket.Chat account with the same password (`rocketChat.createUser`).
    */
   tokenMode?: 'app' | 'mongo' | 'password';
   /** Stand-in options (password mode: `registration`, `rateLimit`). */
