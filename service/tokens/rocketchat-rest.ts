@@ -33,6 +33,8 @@ export interface RocketChatUserSummary {
 export function retryAfterSeconds(headers: Headers, body: Record<string, unknown>, now = Date.now()): number {
   const reset = Number(headers.get('x-ratelimit-reset'));
   if (Number.isFinite(reset) && reset > now) return Math.max(1, Math.ceil((reset - now) / 1000));
+  // A proxy in front may rewrite it the common way, in epoch seconds.
+  if (Number.isFinite(reset) && reset > now / 1000 && reset < now / 1000 + 86_400) return Math.max(1, Math.ceil(reset - now / 1000));
   const retryAfter = Number(headers.get('retry-after'));
   if (Number.isFinite(retryAfter) && retryAfter > 0) return Math.ceil(retryAfter);
   const said = typeof body.error === 'string' ? /wait (\d+) seconds/i.exec(body.error) : null;

@@ -55,6 +55,7 @@ test('maskEmail keeps enough to recognise one’s own address', () => {
 test('retryAfterSeconds: x-ratelimit-reset (epoch ms), then Retry-After, then the body, then 60', () => {
   const now = 1_700_000_000_000;
   expect(retryAfterSeconds(new Headers({ 'x-ratelimit-reset': String(now + 41_500) }), {}, now)).toBe(42);
+  expect(retryAfterSeconds(new Headers({ 'x-ratelimit-reset': String(now / 1000 + 30) }), {}, now)).toBe(30);
   expect(retryAfterSeconds(new Headers({ 'retry-after': '7' }), {}, now)).toBe(7);
   expect(retryAfterSeconds(new Headers(), { error: 'Error, too many requests. Please slow down. You must wait 23 seconds before trying this endpoint again. [error-too-many-requests]' }, now)).toBe(23);
   expect(retryAfterSeconds(new Headers(), {}, now)).toBe(60);
