@@ -3,7 +3,7 @@
  * process's memory after a full GC at the end of each row, and reduces each row to the median
  * of its passes. `profile` instead runs rows 2 and 3 once each under the V8 CPU profiler.
  */
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { Measurement } from './measure';
 import { ROWS, type RowOptions } from './rows';
@@ -39,6 +39,8 @@ export interface BenchResult {
   date: string;
   node: string;
   cpus: number;
+  /** 1-minute load average at the start and the end: other work on the machine skews every row. */
+  loadAverage: { before: number; after: number };
   options: { seconds: number; connections: number; passes: number; loopConcurrency: number; maxLoopRequests: number };
   raisedLimits: Record<string, string>;
   memoryBefore: MemorySample;
@@ -71,6 +73,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   const log = options.log ?? (() => undefined);
   const rows = ROWS.filter((row) => !options.only || options.only.includes(row.id));
   log(`starting: Rocket.Chat stand-in, App in the Apps-Engine, companions (rate limits raised: ${Object.entries(RAISED_LIMITS).map(([k, v]) => `${k}=${v}`).join(', ')})`);
+  const loadBefore = loadavg()[0];
   const setup = await setUp({ profileDir: options.profileDir });
   const results = new Map(rows.map((row) => [row.id, { passes: [] as Measurement[], memory: [] as MemorySample[], calls: {} as Record<string, number> }]));
   const profiles: string[] = [];
@@ -121,6 +124,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       date: new Date().toISOString(),
       node: process.version,
       cpus: cpus().length,
+      loadAverage: { before: loadBefore, after: loadavg()[0] },
       options: { seconds: options.seconds, connections: options.connections, passes: options.passes, loopConcurrency: options.loopConcurrency, maxLoopRequests: options.maxLoopRequests },
       raisedLimits: RAISED_LIMITS,
       memoryBefore,

@@ -69,7 +69,7 @@ export function formatTable(result: BenchResult): string {
   ]);
   const o = result.options;
   return [
-    `iframe auth bridge bench — ${result.date}, Node ${result.node}, ${result.cpus} CPUs, loopback`,
+    `iframe auth bridge bench — ${result.date}, Node ${result.node}, ${result.cpus} CPUs, loopback, load average ${result.loadAverage.before.toFixed(1)} → ${result.loadAverage.after.toFixed(1)}`,
     `${o.seconds} s a row (loop rows ${Math.max(1, o.seconds / 2)} s), ${o.passes} passes, medians shown; loops: concurrency ${o.loopConcurrency}, at most ${o.maxLoopRequests} requests`,
     `rate limits raised for the bench: ${Object.entries(result.raisedLimits).map(([k, v]) => `${k}=${v}`).join(', ')}; any non-2xx fails its row`,
     '',
