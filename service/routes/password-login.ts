@@ -31,8 +31,10 @@ const GUESSES: readonly Refusal[] = ['bad_credentials', 'password_mismatch', 'co
 
 interface StepContext {
   query: PageQuery;
-  /** The login as typed, for the lockout and to refill the form. */
+  /** The login as typed, to refill the form. */
   login?: string;
+  /** What the lockout counts: the account, whichever spelling (username or email) was typed. */
+  lockKey?: string;
   lockout: Lockout;
 }
 
@@ -59,10 +61,10 @@ function renderTwoFactor(fastify: FastifyInstance, reply: FastifyReply, step: Ex
 
 /** One answer page per step of the login; the password never reaches a page, a cookie or a log. */
 async function answerStep(fastify: FastifyInstance, request: FastifyRequest, reply: FastifyReply, step: PasswordStep, context: StepContext) {
-  const { query, login, lockout } = context;
+  const { query, login, lockKey, lockout } = context;
   const csrf = fastify.csrf.token(request, reply);
   if (step.kind === 'done') {
-    if (login) lockout.succeed(login);
+    if (lockKey) lockout.succeed(lockKey);
     fastify.metrics.login('success');
     request.log.info({ sub: step.user.sub }, 'signed in to Rocket.Chat with the password');
     const session: Session = { ...fastify.sessions.start(step.user), credential: step.credential, rocketChat: step.rocketChat };
@@ -80,7 +82,7 @@ async function answerStep(fastify: FastifyInstance, request: FastifyRequest, rep
     reply.header('retry-after', String(step.retryAfterSeconds));
     return reply.code(429).send(await renderForm(fastify, reply, { query, csrf, username: login, key: 'password.errors.rateLimited', count: step.retryAfterSeconds }));
   }
-  if (login && GUESSES.includes(step.reason)) lockout.fail(login);
+  if (lockKey && GUESSES.includes(step.reason)) lockout.fail(lockKey);
   fastify.metrics.login(step.reason === 'bad_credentials' || step.reason === 'password_mismatch' ? 'bad_credentials' : 'denied');
   request.log.info({ reason: step.reason }, 'password login refused');
   const refusal = REFUSALS[step.reason];
@@ -103,25 +105,26 @@ export async function submitPassword(
 ) {
   const { query, lockout, passwordLogin } = form;
   const login = form.username.trim();
-  if (lockout.retryAfter(login) > 0) {
+  const { identity } = fastify.deps;
+  const lockKey = (await identity.accountKey?.(login)) ?? login.toLowerCase();
+  if (lockout.retryAfter(lockKey) > 0) {
     fastify.metrics.login('locked');
     request.log.warn('login refused: account temporarily locked');
     return reply.code(401).send(await renderLogin(fastify, reply, { query, csrf: fastify.csrf.token(request, reply), username: login, error: GENERIC_LOGIN_ERROR }));
   }
-  const { identity } = fastify.deps;
   // `local`: the site's own password check first, so only site users ever reach Rocket.Chat.
   let siteUser;
   if (identity.verifyPassword) {
     siteUser = await identity.verifyPassword(login, form.password);
     if (!siteUser) {
-      lockout.fail(login);
+      lockout.fail(lockKey);
       fastify.metrics.login('bad_credentials');
       return reply.code(401).send(await renderLogin(fastify, reply, { query, csrf: fastify.csrf.token(request, reply), username: login, error: GENERIC_LOGIN_ERROR }));
     }
   }
   try {
     const step = await passwordLogin.start(login, form.password, form.csrf, siteUser);
-    return await answerStep(fastify, request, reply, step, { query, login, lockout });
+    return await answerStep(fastify, request, reply, step, { query, login, lockKey, lockout });
   } catch (error) {
     return unavailable(fastify, request, reply, query, error);
   }

@@ -220,3 +220,12 @@ test('the code form is rate-limited per IP like the login form, with a readable 
   expect(limited.statusCode).toBe(429);
   expect(limited.headers['content-type']).toContain('text/html');
 });
+
+test('the lockout counts the account, not the spelling: failures as "alice" lock "alice@example.com" too', async () => {
+  h = await startPasswordHarness({ env: { LOCKOUT_THRESHOLD: '2' } });
+  rcAlice(h.rc);
+  for (let i = 0; i < 2; i += 1) await login(h.app, cookieJar(), 'alice', 'wrong');
+  const locked = await login(h.app, cookieJar(), 'alice@example.com', PASSWORD);
+  expect(locked.statusCode).toBe(401);
+  expect(h.rc.requests.filter((r) => r.path === '/api/v1/login')).toHaveLength(0);
+});
