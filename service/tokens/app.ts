@@ -1,9 +1,10 @@
 /**
  * TOKEN_MODE=app: a signed assertion goes to the App's `login` endpoint, which answers
- * with a Rocket.Chat resume token. Node's fetch keeps connections alive between calls.
+ * with a Rocket.Chat resume token, over keep-alive connections.
  */
 import type { LoginReply, StatusReply } from '../../app/contract/replies';
 import type { AssertionKey } from '../config';
+import { JsonRequestError, requestJson } from '../http/json-client';
 import { createAssertionSigner } from './assertion';
 import { TokenError, type TokenIssuer } from './types';
 
@@ -39,30 +40,15 @@ function isLoginReply(body: unknown): body is LoginReply {
 export function createAppTokenIssuer(options: AppTokenIssuerOptions): TokenIssuer {
   const signer = createAssertionSigner(options);
 
-  async function call(url: string, init: { method: 'GET' | 'POST'; body?: unknown }): Promise<AppAnswer> {
-    let response: Response;
+  const urls = { login: new URL(options.loginUrl), logout: new URL(options.logoutUrl), status: new URL(options.statusUrl) };
+
+  async function call(url: URL, method: 'GET' | 'POST', body?: unknown): Promise<AppAnswer> {
     try {
-      response = await fetch(url, {
-        method: init.method,
-        headers: init.body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
-        body: init.body === undefined ? undefined : JSON.stringify(init.body),
-        signal: AbortSignal.timeout(options.timeoutMs),
-        redirect: 'error',
-      });
+      return await requestJson(url, method, options.timeoutMs, body);
     } catch (error) {
-      // By name, not instanceof: the DOMException may come from another realm.
-      const name = typeof error === 'object' && error !== null ? (error as { name?: unknown }).name : undefined;
-      const timedOut = name === 'TimeoutError' || name === 'AbortError';
+      const timedOut = error instanceof JsonRequestError && error.kind === 'timeout';
       throw new TokenError('unavailable', timedOut ? 'app_timeout' : 'app_unreachable');
     }
-    const text = await response.text().catch(() => '');
-    let body: unknown;
-    try {
-      body = text ? JSON.parse(text) : undefined;
-    } catch {
-      body = undefined;
-    }
-    return { status: response.status, body };
   }
 
   function failure(answer: AppAnswer): TokenError {
@@ -73,18 +59,18 @@ export function createAppTokenIssuer(options: AppTokenIssuerOptions): TokenIssue
   return {
     mode: 'app',
     async issue(user) {
-      const answer = await call(options.loginUrl, { method: 'POST', body: { assertion: await signer.sign(user) } });
+      const answer = await call(urls.login, 'POST', { assertion: await signer.sign(user) });
       if (answer.status !== 200) throw failure(answer);
       if (!isLoginReply(answer.body)) throw new TokenError('unavailable', 'app_bad_reply');
       return { loginToken: answer.body.loginToken };
     },
     async revoke(user) {
-      const answer = await call(options.logoutUrl, { method: 'POST', body: { assertion: await signer.sign(user) } });
+      const answer = await call(urls.logout, 'POST', { assertion: await signer.sign(user) });
       if (answer.status !== 200) throw failure(answer);
     },
     async ready() {
       try {
-        const answer = await call(options.statusUrl, { method: 'GET' });
+        const answer = await call(urls.status, 'GET');
         return answer.status === 200 && (answer.body as StatusReply | undefined)?.configured === true;
       } catch {
         return false;
