@@ -33,8 +33,22 @@ export function newSessionId(): string {
   return randomBytes(18).toString('base64url');
 }
 
+/**
+ * Decrypting the cookie was the largest single cost of the API URL's fast path. The same cookie
+ * string always decrypts to the same session (authenticated encryption), so decoded sessions are
+ * kept by their exact cookie value — bounded, oldest out first. Expiry and revocation are still
+ * checked on every use; cached sessions are frozen so no caller can change them.
+ */
+const DECODED_CACHE_SIZE = 10_000;
+
 export function createSessionCodec(secret: string): SessionCodec {
   const key = deriveKey(secret, 'session cookie v1');
+  const decoded = new Map<string, Session>();
+  const remember = (value: string, session: Session): Session => {
+    if (decoded.size >= DECODED_CACHE_SIZE) decoded.delete(decoded.keys().next().value as string);
+    decoded.set(value, Object.freeze(session));
+    return session;
+  };
   return {
     async encode(session) {
       const { iat, exp, ...rest } = session;
@@ -45,11 +59,17 @@ export function createSessionCodec(secret: string): SessionCodec {
         .encrypt(key);
     },
     async decode(value) {
+      const known = decoded.get(value);
+      if (known) {
+        if (known.exp > Date.now() / 1000) return known;
+        decoded.delete(value);
+        return undefined;
+      }
       try {
         const { payload } = await jwtDecrypt(value, key, { keyManagementAlgorithms: ['dir'], contentEncryptionAlgorithms: ['A256GCM'] });
         if (typeof payload.sid !== 'string' || typeof payload.user !== 'object' || payload.user === null) return undefined;
         if (typeof payload.iat !== 'number' || typeof payload.exp !== 'number') return undefined;
-        return payload as unknown as Session;
+        return remember(value, payload as unknown as Session);
       } catch {
         return undefined;
       }

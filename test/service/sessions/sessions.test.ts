@@ -19,6 +19,25 @@ describe('session cookie codec', () => {
   });
 });
 
+describe('session cookie codec: decoded sessions kept by cookie value', () => {
+  test('a cached session is frozen, still expires, and a tampered copy of a cached cookie is refused', async () => {
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+    try {
+      const codec = createSessionCodec('x'.repeat(32));
+      const now = Math.floor(Date.now() / 1000);
+      const value = await codec.encode({ sid: 'sid2', user, iat: now, exp: now + 60 });
+      const first = await codec.decode(value);
+      expect(await codec.decode(value)).toBe(first);
+      expect(Object.isFrozen(first)).toBe(true);
+      expect(await codec.decode(value.slice(0, -2) + (value.endsWith('AA') ? 'AB' : 'AA'))).toBeUndefined();
+      jest.setSystemTime(Date.now() + 61_000);
+      expect(await codec.decode(value)).toBeUndefined();
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+});
+
 describe('memory revocation list', () => {
   test('revoked until the session would have expired, then forgotten; bounded', async () => {
     let now = 1000;
