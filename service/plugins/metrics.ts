@@ -33,11 +33,22 @@ export default fp<{ processMetrics?: boolean }>(
       credential: (source: 'held' | 'issued', outcome: 'ok' | 'denied' | 'unavailable') => credentials.inc({ source, outcome }),
     });
 
-    fastify.addHook('onResponse', async (request, reply) => {
+    // prom-client hashes label objects on every call; the series are few (route pattern ×
+    // method × status), so keep each one's children instead. A callback hook: no promise per request.
+    const series = new Map<string, { count: Counter.Internal; time: Histogram.Internal<string> }>();
+    fastify.addHook('onResponse', (request, reply, done) => {
       // The route pattern, not the URL: unbounded label values would explode the series.
-      const labels = { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) };
-      requests.inc(labels);
-      latency.observe(labels, reply.elapsedTime / 1000);
+      const route = request.routeOptions.url ?? 'unmatched';
+      const key = `${request.method} ${route} ${reply.statusCode}`;
+      let children = series.get(key);
+      if (!children) {
+        const labels = { method: request.method, route, status: String(reply.statusCode) };
+        children = { count: requests.labels(labels), time: latency.labels(labels) };
+        series.set(key, children);
+      }
+      children.count.inc();
+      children.time.observe(reply.elapsedTime / 1000);
+      done();
     });
   },
   { name: 'metrics' },
