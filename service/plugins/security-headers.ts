@@ -25,25 +25,30 @@ export default fp(
     });
     const images = ["'self'", 'data:', ...(branding.logoUrl ? [new URL(branding.logoUrl).origin] : [])].join(' ');
 
-    fastify.decorateReply('pageNonce', '');
-    fastify.addHook('onRequest', async (_request, reply) => {
-      reply.pageNonce = randomBytes(16).toString('base64url');
+    // Made when a page first asks for it: JSON answers (the API URL's hot path) need none.
+    const nonces = new WeakMap<object, string>();
+    fastify.decorateReply('pageNonce', {
+      getter(this: object) {
+        let nonce = nonces.get(this);
+        if (!nonce) nonces.set(this, (nonce = randomBytes(16).toString('base64url')));
+        return nonce;
+      },
     });
-    fastify.addHook('onSend', async (_request, reply, payload) => {
+    const otherPolicy = `default-src 'none'; frame-ancestors ${rocketChatOrigin}`;
+    const pagePolicy = (nonce: string) =>
+      [
+        "default-src 'none'",
+        `script-src 'nonce-${nonce}'`,
+        `style-src 'nonce-${nonce}'`,
+        `img-src ${images}`,
+        "form-action 'self'",
+        "base-uri 'none'",
+        `frame-ancestors ${rocketChatOrigin}`,
+      ].join('; ');
+    fastify.addHook('onSend', (_request, reply, payload, done) => {
       const type = String(reply.getHeader('content-type') ?? '');
-      const policy = type.startsWith('text/html')
-        ? [
-            "default-src 'none'",
-            `script-src 'nonce-${reply.pageNonce}'`,
-            `style-src 'nonce-${reply.pageNonce}'`,
-            `img-src ${images}`,
-            "form-action 'self'",
-            "base-uri 'none'",
-            `frame-ancestors ${rocketChatOrigin}`,
-          ]
-        : ["default-src 'none'", `frame-ancestors ${rocketChatOrigin}`];
-      reply.header('content-security-policy', policy.join('; '));
-      return payload;
+      reply.header('content-security-policy', type.startsWith('text/html') ? pagePolicy(reply.pageNonce) : otherPolicy);
+      done(null, payload);
     });
   },
   { name: 'security-headers', dependencies: ['config'] },
