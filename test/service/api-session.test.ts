@@ -117,3 +117,20 @@ describe('POST|GET /api/session', () => {
     }
   });
 });
+
+describe('the API URL rate limit', () => {
+  test('answers 429 with Retry-After once the per-IP limit bites, and sends no limit headers before', async () => {
+    const limited = await startHarness({ store, env: { API_RATE_LIMIT_PER_MINUTE: '2', LOG_LEVEL: 'silent' } });
+    try {
+      const call = () => limited.app.inject({ method: 'POST', url: '/api/session', headers: { origin: RC_ORIGIN } });
+      const under = [await call(), await call()];
+      expect(under.map((r) => r.statusCode)).toEqual([401, 401]);
+      for (const response of under) expect(response.headers['x-ratelimit-remaining']).toBeUndefined();
+      const over = await call();
+      expect(over.statusCode).toBe(429);
+      expect(Number(over.headers['retry-after'])).toBeGreaterThan(0);
+    } finally {
+      await limited.close();
+    }
+  });
+});
