@@ -5,6 +5,9 @@
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { LANGUAGE_TAG } from '../i18n/catalogue';
+
+/** BRANDING_TITLE's default (config.ts): when it is left alone, the catalogue's login.title is shown. */
+const DEFAULT_TITLE = 'Sign in to chat';
 import { THEMES, themeCss, type ThemeName } from '../theme/palette';
 import type { RocketChatCredential } from '../tokens/types';
 
@@ -39,13 +42,16 @@ export function common(fastify: FastifyInstance, reply: FastifyReply, query: Pag
   // The language may come from Accept-Language: caches must not hand one user's page to another.
   reply.header('cache-control', 'no-store').header('vary', 'Accept-Language').header('content-language', lang).type('text/html; charset=utf-8');
   const { branding } = fastify.config;
+  const m = fastify.i18n.messages(lang);
+  // The default title is ours to translate; a title the operator chose is shown as written.
+  const title = branding.title === DEFAULT_TITLE ? String((m.login as Record<string, string>).title) : branding.title;
   return {
-    branding,
+    branding: { ...branding, title },
     nonce: reply.pageNonce,
     lang,
     // ltr is the default: only right-to-left languages need the attribute.
     rtl: fastify.i18n.dir(lang) === 'rtl',
-    m: fastify.i18n.messages(lang),
+    m,
     theme: query.theme,
     themeCss: themeCss(branding.primaryColor),
     query: queryString(query),

@@ -44,6 +44,7 @@ test.each(SAMPLES)('lang=%s renders the form in that language', async (lang, sub
 test('Arabic is right-to-left and the layout uses logical properties only, so it mirrors', async () => {
   const html = (await get('/login?lang=ar')).body;
   expect(html).toContain('<html lang="ar" dir="rtl">');
+  expect(html).toContain('<h1>تسجيل الدخول إلى الدردشة</h1>'); // the default title is translated
   expect(html).toContain('<label for="username">اسم المستخدم أو البريد الإلكتروني</label>');
   const css = /<style[^>]*>([\s\S]*?)<\/style>/.exec(html)?.[1] ?? '';
   expect(css).not.toMatch(/(margin|padding|border)-(left|right)|\b(left|right)\s*:|text-align:\s*(left|right)|float:/);
