@@ -25,6 +25,7 @@ import backchannel from './routes/backchannel';
 import health from './routes/health';
 import login from './routes/login';
 import logout from './routes/logout';
+import socialLogin from './routes/social-login';
 
 export interface AppOptions {
   config: Config;
@@ -55,6 +56,7 @@ export const app: FastifyPluginAsync<AppOptions> = async (fastify, options) => {
   await fastify.register(health);
   await fastify.register(apiSession);
   await fastify.register(login);
+  await fastify.register(socialLogin);
   await fastify.register(logout);
   await fastify.register(backchannel);
 };

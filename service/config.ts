@@ -10,6 +10,8 @@ import { DEFAULT_MAX_LIFETIME_SECONDS, type Algorithm } from '../app/contract/cl
 import { shippedLanguages } from './i18n/catalogue';
 import { loadOverrides, type Overrides } from './i18n/overrides';
 import type { SiteUser } from './identity/types';
+import { socialConfig } from './social/config';
+import type { SocialConfig } from './social/types';
 
 const Bool = Type.Union([Type.Literal('true'), Type.Literal('false')]);
 const Int = (minimum: number, maximum: number, fallback: number, description: string) =>
@@ -74,6 +76,20 @@ export const EnvSchema = Type.Object({
   BRANDING_TEXT: Type.String({ default: '', maxLength: 1000 }),
   DEFAULT_LANGUAGE: Type.String({ default: 'en', description: 'Language of the pages when neither lang= nor Accept-Language names a known one' }),
   MESSAGES_DIR: Text('Directory of <lang>.json files whose strings replace the shipped ones'),
+  SOCIAL_PROVIDERS: Type.String({ default: '', description: 'Comma list of facebook, google, twitter; empty turns social sign-in off' }),
+  SOCIAL_REPLY_TIMEOUT_MS: Int(500, 120_000, 5000, "How long the login page waits for Rocket.Chat's reply to call-*-login"),
+  SOCIAL_VERIFY_TIMEOUT_MS: Int(100, 60_000, 5000, "Timeout of each call to a provider's verification endpoint"),
+  SOCIAL_AUTO_CREATE: Type.Optional(Bool),
+  SOCIAL_LINKS_FILE: Text('File of provider account → local user links (default: social-links.json beside LOCAL_USERS_FILE)'),
+  FACEBOOK_APP_ID: Text('Facebook app id'),
+  FACEBOOK_APP_SECRET: Text('Facebook app secret (the app token is id|secret)'),
+  FACEBOOK_DEBUG_TOKEN_URL: Type.String({ default: 'https://graph.facebook.com/debug_token' }),
+  FACEBOOK_ME_URL: Type.String({ default: 'https://graph.facebook.com/me' }),
+  GOOGLE_CLIENT_ID: Text('Google OAuth client id the tokens must be issued to'),
+  GOOGLE_TOKENINFO_URL: Type.String({ default: 'https://oauth2.googleapis.com/tokeninfo' }),
+  TWITTER_CONSUMER_KEY: Text('Twitter consumer (API) key'),
+  TWITTER_CONSUMER_SECRET: Text('Twitter consumer (API) secret'),
+  TWITTER_VERIFY_CREDENTIALS_URL: Type.String({ default: 'https://api.twitter.com/1.1/account/verify_credentials.json?include_email=true' }),
 });
 export type Env = Static<typeof EnvSchema>;
 
@@ -111,6 +127,8 @@ export interface Config {
   limits: { loginPerMinute: number; apiPerMinute: number; lockoutThreshold: number; lockoutBaseSeconds: number; lockoutMaxSeconds: number };
   branding: { title: string; logoUrl?: string; primaryColor: string; text: string };
   i18n: { defaultLanguage: string; overrides: Overrides };
+  /** Social sign-in (issue 7); absent when SOCIAL_PROVIDERS is empty. */
+  social?: SocialConfig;
 }
 
 export class ConfigError extends Error {
@@ -354,6 +372,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     };
   }
 
+  const social = socialConfig(env, problems);
+
   if (problems.length > 0 || !rocketChat || !publicUrl) throw new ConfigError(problems);
 
   const rocketChatOrigin = rocketChat.origin;
@@ -398,5 +418,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     },
     branding: { title: env.BRANDING_TITLE, logoUrl: logo?.toString(), primaryColor: env.BRANDING_PRIMARY_COLOR, text: env.BRANDING_TEXT },
     i18n: { defaultLanguage: env.DEFAULT_LANGUAGE, overrides: messages.overrides },
+    social,
   };
 }

@@ -10,6 +10,7 @@ import type { IdentitySource } from './identity/types';
 import { createMemoryRevocationList } from './sessions/memory-revocation';
 import type { RevocationList } from './sessions/types';
 import { createAppTokenIssuer } from './tokens/app';
+import type { SocialLogin } from './social';
 import type { PasswordLogin } from './tokens/password';
 import type { TokenIssuer } from './tokens/types';
 import { createFileUserStore } from './users/file-store';
@@ -21,6 +22,8 @@ export interface Dependencies {
   revocations: RevocationList;
   /** TOKEN_MODE=password only: the interactive login on our form (tokens/password.ts). */
   passwordLogin?: PasswordLogin;
+  /** SOCIAL_PROVIDERS set: provider replies verified and mapped to local users (social/). */
+  social?: SocialLogin;
 }
 
 /** Types only: the modules themselves are loaded when the configuration selects them. */
@@ -115,6 +118,8 @@ export async function createDependencies(config: Config): Promise<Dependencies &
     issuer,
     revocations,
     ...(password ? { passwordLogin: password.login } : {}),
+    // Its own handle on the same users (the file store re-reads on change; MongoDB is shared).
+    ...(config.social ? { social: load<typeof import('./social')>('./social').createSocialLogin(config.social, createUserStore(config, mongo)) } : {}),
     async close() {
       await Promise.allSettled([identity.close(), issuer.close(), revocations.close()]);
       await mongo?.close();

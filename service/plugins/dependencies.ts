@@ -21,6 +21,7 @@ export default fp<{ deps?: Partial<Dependencies> }>(
       issuer: given.issuer ?? (built as Dependencies).issuer,
       revocations: given.revocations ?? (built as Dependencies).revocations,
       passwordLogin: given.passwordLogin ?? built?.passwordLogin,
+      social: given.social ?? built?.social,
     };
     fastify.decorate('deps', deps);
     // What we built we close; what a caller handed in stays theirs to close.
