@@ -18,11 +18,13 @@ import { SettingBackup } from './lib/companion/settingBackup';
 import { IframeWiring, WiringState } from './lib/companion/wiring';
 import { LoadedConfig, loadConfig } from './lib/config';
 import { LoginStats } from './lib/stats';
+import { LinkCache } from './lib/store/linkCache';
 import { ReplayCache } from './lib/store/replayCache';
 import { settings } from './settings';
 
 export default class IframeAuthApp extends App implements IPostUserLoggedOut {
   public readonly replay = new ReplayCache();
+  public readonly links = new LinkCache();
   public readonly stats = new LoginStats();
   public readonly probe = new CompanionProbe();
   private readonly wiring = new IframeWiring();

@@ -1,14 +1,16 @@
-/** What the endpoints need from the App: its current configuration, its replay cache, its log, what status reports. */
+/** What the endpoints need from the App: its current configuration, its replay cache and link cache, its log, what status reports. */
 import type { ILogger, IRead } from '@rocket.chat/apps-engine/definition/accessors';
 import type { LoadedConfig } from '../lib/config';
 import type { CompanionProbe } from '../lib/companion/probe';
 import type { WiringState } from '../lib/companion/wiring';
 import type { LoginStats } from '../lib/stats';
+import type { LinkCache } from '../lib/store/linkCache';
 import type { ReplayCache } from '../lib/store/replayCache';
 
 export interface BridgeHost {
   configuration(read: IRead): Promise<LoadedConfig>;
   readonly replay: ReplayCache;
+  readonly links: LinkCache;
   readonly log: ILogger;
   readonly version: string;
   readonly stats: LoginStats;

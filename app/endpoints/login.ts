@@ -20,7 +20,7 @@ export class LoginEndpoint extends ApiEndpoint {
       const config = requireConfigured(await this.host.configuration(read));
       const storage = { read: read.getPersistenceReader(), write: persistence };
       const context = { read, http, storage, log: this.host.log, now: Math.floor(Date.now() / 1000) };
-      const loggedIn = await login(assertion, config, this.host.replay, context);
+      const loggedIn = await login(assertion, config, this.host, context);
       this.host.stats.recordLogin();
       return reply(200, loggedIn);
     } catch (error) {

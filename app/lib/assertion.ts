@@ -22,10 +22,15 @@ export function verifyAssertion(token: string, config: VerificationConfig, now: 
   return checked.claims;
 }
 
-/** Verifies and then spends the assertion: a second use of its `jti` is refused. */
-export async function acceptAssertion(token: string, config: VerificationConfig, replay: ReplayCache, storage: Storage, now: number): Promise<AssertionClaims> {
-  const claims = verifyAssertion(token, config, now);
+/** Spends verified claims' `jti`: a second use is refused. */
+export async function spendJti(claims: AssertionClaims, config: VerificationConfig, replay: ReplayCache, storage: Storage, now: number): Promise<void> {
   const firstUse = await replay.claim(storage, claims.iss, claims.jti, claims.exp + config.clockSkewSeconds, now);
   if (!firstUse) throw new InvalidAssertion('replayed', 'jti');
+}
+
+/** Verifies and then spends the assertion. */
+export async function acceptAssertion(token: string, config: VerificationConfig, replay: ReplayCache, storage: Storage, now: number): Promise<AssertionClaims> {
+  const claims = verifyAssertion(token, config, now);
+  await spendJti(claims, config, replay, storage, now);
   return claims;
 }

@@ -3,15 +3,17 @@
  * endpoints only parse the request and turn the outcome into a reply.
  */
 import type { IHttp, IRead } from '@rocket.chat/apps-engine/definition/accessors';
+import type { AssertionClaims } from '../contract/claims';
 import type { LoginReply } from '../contract/replies';
 import { SettingId } from '../settings';
-import { acceptAssertion } from './assertion';
-import type { BridgeConfig, LoadedConfig } from './config';
+import { acceptAssertion, spendJti, verifyAssertion } from './assertion';
+import type { BridgeConfig, LoadedConfig, ProvisioningConfig } from './config';
 import { NotConfigured } from './errors';
-import { Provisioner } from './provisioning';
+import { checkPolicy, Provisioner } from './provisioning';
 import { LogSink, RocketChatClient } from './rocketchat/client';
 import { UsersApi } from './rocketchat/users';
 import { IdentityLinks } from './store/identityLinks';
+import type { LinkCache } from './store/linkCache';
 import type { Storage } from './store/records';
 import { ReplayCache } from './store/replayCache';
 
@@ -22,6 +24,15 @@ export interface RequestContext {
   log: LogSink;
   /** Seconds since the epoch. */
   now: number;
+}
+
+function passesPolicy(claims: AssertionClaims, policy: ProvisioningConfig): boolean {
+  try {
+    checkPolicy(claims, policy);
+    return true;
+  } catch {
+    return false; // provision() throws the same refusal once the jti is spent
+  }
 }
 
 export function requireConfigured(loaded: LoadedConfig): BridgeConfig {
@@ -42,22 +53,36 @@ export async function restBaseUrl(config: BridgeConfig, read: IRead): Promise<st
   return siteUrl.replace(/\/+$/, '');
 }
 
-async function services(config: BridgeConfig, context: RequestContext) {
+async function services(config: BridgeConfig, context: RequestContext, linkCache?: LinkCache) {
   const client = new RocketChatClient(
     context.http,
     { baseUrl: await restBaseUrl(config, context.read), adminUserId: config.access.adminUserId, adminToken: config.access.adminToken, timeoutMs: config.access.timeoutMs },
     context.log,
   );
   const users = new UsersApi(client);
-  const links = new IdentityLinks(context.storage, config.verification.issuer);
+  const links = new IdentityLinks(context.storage, config.verification.issuer, linkCache);
   return { users, provisioner: new Provisioner(users, links, config.provisioning) };
 }
 
-export async function login(assertion: string, config: BridgeConfig, replay: ReplayCache, context: RequestContext): Promise<LoginReply> {
+/** The App's process-wide state a login uses: single-use jti, and links remembered. */
+export interface LoginMemory {
+  replay: ReplayCache;
+  links: LinkCache;
+}
+
+export async function login(assertion: string, config: BridgeConfig, memory: LoginMemory, context: RequestContext): Promise<LoginReply> {
   // Services first: a missing REST URL is a 503 that must not spend the assertion's jti.
-  const { users, provisioner } = await services(config, context);
-  const claims = await acceptAssertion(assertion, config.verification, replay, context.storage, context.now);
-  const { user, created } = await provisioner.provision(claims);
+  const { users, provisioner } = await services(config, context, memory.links);
+  const claims = verifyAssertion(assertion, config.verification, context.now);
+  // Each engine call is a round trip to Rocket.Chat: the linked user is looked up (reads
+  // only) while the jti is spent. A policy refusal looks nothing up, as before.
+  const spending = spendJti(claims, config.verification, memory.replay, context.storage, context.now);
+  const looking = passesPolicy(claims, config.provisioning) ? provisioner.lookupLinked(claims.sub) : Promise.resolve(undefined);
+  const [spent, looked] = await Promise.allSettled([spending, looking]);
+  // A replay is refused as a replay even when the lookup failed too.
+  if (spent.status === 'rejected') throw spent.reason;
+  if (looked.status === 'rejected') throw looked.reason;
+  const { user, created } = await provisioner.provision(claims, looked.value);
   const loginToken = await users.createToken(user._id, config.access.createTokenSecret);
   return { loginToken, userId: user._id, username: user.username, created };
 }

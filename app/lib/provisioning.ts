@@ -13,7 +13,13 @@ import type { ProvisioningConfig } from './config';
 import { ProvisioningDenied, RocketChatUnavailable } from './errors';
 import { RocketChatRefused } from './rocketchat/client';
 import { ProfileChange, RocketChatUser, UsersApi } from './rocketchat/users';
-import { IdentityLinks } from './store/identityLinks';
+import { FoundLink, IdentityLinks } from './store/identityLinks';
+
+/** What a read-only lookup found for a site user: its link and, if Rocket.Chat knows them, the user. */
+export interface LinkedLookup {
+  link?: FoundLink;
+  user?: RocketChatUser;
+}
 
 export interface ProvisionedUser {
   user: RocketChatUser;
@@ -75,9 +81,10 @@ export function throwawayPassword(): string {
 export class Provisioner {
   constructor(private readonly users: UsersApi, private readonly links: IdentityLinks, private readonly policy: ProvisioningConfig) {}
 
-  async provision(claims: AssertionClaims): Promise<ProvisionedUser> {
+  /** `looked`: what `lookupLinked` found while the jti was being spent, if login ran it. */
+  async provision(claims: AssertionClaims, looked?: LinkedLookup): Promise<ProvisionedUser> {
     checkPolicy(claims, this.policy);
-    const found = await this.findExisting(claims);
+    const found = await this.findExisting(claims, looked);
     return found ? this.existing(found, claims) : this.createFor(claims);
   }
 
@@ -86,13 +93,15 @@ export class Provisioner {
     return this.findExisting(claims);
   }
 
-  private async findExisting(claims: AssertionClaims): Promise<RocketChatUser | undefined> {
-    const linkedId = await this.links.userIdOf(claims.sub);
-    if (linkedId) {
-      const linked = await this.users.info({ userId: linkedId });
-      if (linked) return linked;
-      await this.links.unlink(claims.sub); // deleted in Rocket.Chat: start over
-    }
+  /** Reads only (a link, users.info), so it may run before the assertion's jti is spent. */
+  async lookupLinked(sub: string, fresh = false): Promise<LinkedLookup> {
+    const link = await this.links.find(sub, fresh);
+    return link ? { link, user: await this.users.info({ userId: link.userId }) } : {};
+  }
+
+  private async findExisting(claims: AssertionClaims, looked?: LinkedLookup): Promise<RocketChatUser | undefined> {
+    const linked = await this.linkedUser(claims.sub, looked ?? (await this.lookupLinked(claims.sub)));
+    if (linked) return linked;
     const repaired = await this.adoptPending(claims);
     if (repaired) return repaired;
 
@@ -103,6 +112,21 @@ export class Provisioner {
       const byEmail = await this.users.findByEmail(claims.email);
       if (byEmail && (await this.links.siteOf(byEmail._id)) === undefined) return this.adopt(claims, byEmail);
     }
+    return undefined;
+  }
+
+  /**
+   * The linked user. A link from memory whose user Rocket.Chat does not know may be stale
+   * (another instance re-linked): persistence is asked before the link is dropped.
+   */
+  private async linkedUser(sub: string, looked: LinkedLookup): Promise<RocketChatUser | undefined> {
+    const { link, user } = looked.link?.cached && !looked.user ? await this.lookupLinked(sub, true) : looked;
+    if (!link) return undefined;
+    if (user) {
+      if (!link.hasSub) await this.links.link(sub, user._id); // once per old link: learn its sub
+      return user;
+    }
+    await this.links.unlink(sub); // deleted in Rocket.Chat: start over
     return undefined;
   }
 

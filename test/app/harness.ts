@@ -13,6 +13,7 @@ import { StatusEndpoint } from '../../app/endpoints/status';
 import { CompanionProbe } from '../../app/lib/companion/probe';
 import { loadConfig } from '../../app/lib/config';
 import { LoginStats } from '../../app/lib/stats';
+import { LinkCache } from '../../app/lib/store/linkCache';
 import { ReplayCache } from '../../app/lib/store/replayCache';
 import { SettingId } from '../../app/settings';
 import { fakeRead, FetchHttp, MemoryLogger, MemoryPersistence } from '../support/app/accessors';
@@ -47,6 +48,7 @@ export function makeBridge(rc: RocketChatStandIn | undefined, keys: TestKeys, ov
     // Re-read on every call, so a test may change `settings` between requests.
     configuration: async () => loadConfig(new Map(Object.entries(settings))),
     replay: new ReplayCache(),
+    links: new LinkCache(),
     log: logger.asLogger(),
     version: '0.1.0',
     stats,

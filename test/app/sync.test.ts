@@ -20,7 +20,7 @@ const claims: AssertionClaims = { iss: 'i', aud: 'a', sub: 's', iat: 1, exp: 2, 
 function provisionerFor(user: RocketChatUser) {
   const updates: ProfileChange[] = [];
   const users = { info: async () => user, update: async (_id: string, change: ProfileChange) => void updates.push(change) } as unknown as UsersApi;
-  const links = { userIdOf: async () => user._id } as unknown as IdentityLinks;
+  const links = { find: async () => ({ userId: user._id, cached: false, hasSub: true }) } as unknown as IdentityLinks;
   return { provisioner: new Provisioner(users, links, policy), updates };
 }
 

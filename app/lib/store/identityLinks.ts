@@ -6,6 +6,7 @@
  * A `pending` record is written before users.create, so that a user created by an
  * attempt that failed before linking is recognised and adopted by the next attempt.
  */
+import { LinkCache } from './linkCache';
 import { association, hashKey, Storage } from './records';
 
 interface Link {
@@ -21,18 +22,43 @@ interface Pending {
   email: string;
 }
 
+/** A link as found, before anything is written. */
+export interface FoundLink {
+  userId: string;
+  /** From App memory: may be stale, so a user Rocket.Chat does not know means "look again". */
+  cached: boolean;
+  /** False for a link written before issue 8, whose `sub` is learned on use. */
+  hasSub: boolean;
+}
+
 export class IdentityLinks {
-  constructor(private readonly storage: Storage, private readonly issuer: string) {}
+  /** Without the App's cache (callers that only read rarely), a private one that dies with this object. */
+  constructor(private readonly storage: Storage, private readonly issuer: string, private readonly cache: LinkCache = new LinkCache()) {}
 
   private site(sub: string): string {
     return hashKey(this.issuer, sub);
   }
 
   async userIdOf(sub: string): Promise<string | undefined> {
-    const [link] = (await this.storage.read.readByAssociation(association('site', this.site(sub)))) as Link[];
-    if (typeof link?.userId !== 'string') return undefined;
-    if (link.sub !== sub) await this.link(sub, link.userId); // once per old link: learn its sub
-    return link.userId;
+    const found = await this.find(sub);
+    if (found && !found.hasSub) await this.link(sub, found.userId); // once per old link: learn its sub
+    return found?.userId;
+  }
+
+  /** Reads only (memory, else persistence), so it may run before the assertion's jti is spent. */
+  async find(sub: string, fresh = false): Promise<FoundLink | undefined> {
+    const site = this.site(sub);
+    const cached = fresh ? undefined : this.cache.get(site);
+    if (cached !== undefined) return { userId: cached, cached: true, hasSub: true };
+    const [link] = (await this.storage.read.readByAssociation(association('site', site))) as Link[];
+    if (typeof link?.userId !== 'string') {
+      this.cache.forget(site);
+      return undefined;
+    }
+    const hasSub = link.sub === sub;
+    // Only complete links are remembered, so a cached one never needs its sub learned.
+    if (hasSub) this.cache.set(site, link.userId);
+    return { userId: link.userId, cached: false, hasSub };
   }
 
   /** The site `sub` of a Rocket.Chat user, if linked under the current issuer. */
@@ -55,13 +81,17 @@ export class IdentityLinks {
   async link(sub: string, userId: string): Promise<void> {
     const site = this.site(sub);
     await this.unlink(sub);
+    this.cache.forgetUser(userId); // before the removal, for the same reason as in unlink
     await this.storage.write.removeByAssociation(association('rc-user', userId));
     await this.storage.write.createWithAssociations({ site, userId, sub } satisfies Link, [association('site', site), association('rc-user', userId)]);
+    this.cache.set(site, userId);
     await this.clearPending(sub);
   }
 
   async unlink(sub: string): Promise<void> {
-    await this.storage.write.removeByAssociation(association('site', this.site(sub)));
+    const site = this.site(sub);
+    this.cache.forget(site); // first: a failed removal must not leave a link only memory knows
+    await this.storage.write.removeByAssociation(association('site', site));
   }
 
   async pending(sub: string): Promise<Pending | undefined> {
