@@ -8,6 +8,7 @@ import { LANGUAGE_TAG } from '../i18n/catalogue';
 
 /** BRANDING_TITLE's default (config.ts): when it is left alone, the catalogue's login.title is shown. */
 const DEFAULT_TITLE = 'Sign in to chat';
+import { socialView } from '../social/page';
 import { THEMES, themeCss, type ThemeName } from '../theme/palette';
 import type { RocketChatCredential } from '../tokens/types';
 
@@ -66,7 +67,8 @@ export const GENERIC_LOGIN_ERROR: LoginError = 'generic';
 export function renderLogin(fastify: FastifyInstance, reply: FastifyReply, options: { query: PageQuery; csrf: string; username?: string; error?: LoginError }): Promise<string> {
   const base = common(fastify, reply, options.query);
   const error = options.error ? fastify.i18n.t(base.lang, `errors.${options.error}`) : undefined;
-  return reply.viewAsync('login.hbs', { ...base, csrf: options.csrf, username: options.username, error });
+  // Social sign-in buttons (issue 7) when SOCIAL_PROVIDERS enables any.
+  return reply.viewAsync('login.hbs', { ...base, csrf: options.csrf, username: options.username, error, social: socialView(fastify, base.lang) });
 }
 
 /** The one-message pages; keys of `pages.*` in the catalogues (heading, text, link). */

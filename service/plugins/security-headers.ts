@@ -42,6 +42,8 @@ export default fp(
         `style-src 'nonce-${nonce}'`,
         `img-src ${images}`,
         "form-action 'self'",
+        // The social buttons' script posts the provider's reply to /login/social (issue 7).
+        ...(fastify.config.social ? ["connect-src 'self'"] : []),
         "base-uri 'none'",
         `frame-ancestors ${rocketChatOrigin}`,
       ].join('; ');

@@ -7,7 +7,7 @@
   'use strict';
   var TOKEN_KEY = 'Meteor.loginToken';
   var USER_KEY = 'Meteor.userId';
-  var IFRAME_SETTINGS = ['Accounts_iframe_enabled', 'Accounts_iframe_url', 'Accounts_Iframe_api_url', 'Accounts_Iframe_api_method', 'Accounts_Iframe_api_send_content_type', 'Iframe_Integration_receive_enable', 'Iframe_Integration_receive_origin'];
+  var IFRAME_SETTINGS = ['Accounts_iframe_enabled', 'Accounts_iframe_url', 'Accounts_Iframe_api_url', 'Accounts_Iframe_api_method', 'Accounts_Iframe_api_send_content_type', 'Iframe_Integration_receive_enable', 'Iframe_Integration_receive_origin', 'Test_Legacy_Social_Login'];
   var rc = (window.__rc = { events: [], user: null, settings: {} });
   var $ = function (id) { return document.querySelector('[data-testid="' + id + '"]'); };
 
@@ -166,8 +166,25 @@
       tryLogin().catch(function (err) { reply(e, err.message); });
     } else if (data.event === 'login-with-token') {
       loginWithToken(data).catch(function (err) { reply(e, err.message); });
+    } else if (/^call-(facebook|google|twitter)-login$/.test(data.event)) {
+      legacySocialLogin(e);
     }
   });
+
+  // Current clients ignore call-*-login (ROCKETCHAT.md §1). The stand-in-only setting
+  // Test_Legacy_Social_Login = {mode: 'success' | 'error' | 'never', responses: {<provider>: {...}},
+  // error} answers like the 0.x Cordova client did: to e.source, with targetOrigin e.origin.
+  function legacySocialLogin(e) {
+    var provider = e.data.event.slice('call-'.length, -'-login'.length);
+    var legacy = rc.settings.Test_Legacy_Social_Login;
+    record('social-login-asked', { origin: e.origin, provider: provider, permissions: e.data.permissions || null, answering: !!legacy });
+    if (!legacy || legacy.mode === 'never' || !e.source) return;
+    if (legacy.mode === 'error') {
+      e.source.postMessage({ event: provider + '-login-error', error: legacy.error, response: legacy.error }, e.origin);
+    } else {
+      e.source.postMessage({ event: provider + '-login-success', response: (legacy.responses || {})[provider] }, e.origin);
+    }
+  }
 
   // When Rocket.Chat itself is embedded: Iframe_Integration_receive_* (§3); here the origin IS checked.
   function externalCommand(e) {
