@@ -1,3 +1,4 @@
+import axe from 'axe-core';
 import type { Browser, BrowserContext, Frame, Page } from 'playwright-core';
 import { launchBrowser } from '../support/browser';
 import { FACEBOOK_APP, GOOGLE_CLIENT_ID, startProviderStandIn, type ProviderStandIn } from '../support/social-providers';
@@ -139,4 +140,25 @@ it("success replies from a foreign origin or from a sibling frame on Rocket.Chat
   expect(await frame.evaluate(() => (window as unknown as { seen: string[] }).seen.sort())).toEqual([`${stack.rocketChat.url.replace(/\/$/, '')} other`, 'null other']);
   expect(providers.calls.length).toBe(callsBefore);
   expect((await rcEvents(page)).some((e) => e.type === 'logged-in')).toBe(false);
+});
+
+/** The a11y suite's rules (issue 11), on the page with the social buttons, before and after an error. */
+it.each([['theme=light'], ['theme=dark'], ['theme=high-contrast'], ['lang=ar']])('axe finds no WCAG 2.2 AA violation with the buttons (%s)', async (query) => {
+  await page.setViewportSize({ width: 390, height: 800 });
+  const run = async () => {
+    await page.evaluate(axe.source);
+    const violations = await page.evaluate(() =>
+      (window as unknown as { axe: typeof axe }).axe
+        .run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] }, resultTypes: ['violations'] })
+        .then((r) => r.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)),
+    );
+    expect(violations).toEqual([]);
+  };
+  // At top level nobody can answer, so a click shows the "not supported" error at once.
+  await page.goto(`${stack.companionUrl}/login?${query}`);
+  await run();
+  await page.locator('button[data-provider="google"]').click();
+  await page.locator('#social-error').waitFor();
+  expect(await page.evaluate(() => document.activeElement?.id)).toBe('social-error');
+  await run();
 });

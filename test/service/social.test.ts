@@ -145,3 +145,27 @@ test('SOCIAL_AUTO_CREATE: a new local user, then found again by the stored link 
   await expectSignedIn(await post('facebook', { accessToken: 'fb-new-2', userID: 'fb-77' }), 'newcomer');
   expect((await store.list()).filter((u) => u.username.startsWith('newcomer'))).toHaveLength(1);
 });
+
+describe('the login page', () => {
+  test('off by default: no buttons, no script for them, no connect-src', async () => {
+    h = await startHarness({ store });
+    const page = await h.app.inject({ method: 'GET', url: '/login' });
+    expect(page.body).not.toContain('data-provider');
+    expect(String(page.headers['content-security-policy'])).not.toContain('connect-src');
+  });
+
+  test('on: a translated button per enabled provider, the exact Rocket.Chat origin, nonce-only scripts', async () => {
+    await start({ SOCIAL_PROVIDERS: 'google,twitter', SOCIAL_REPLY_TIMEOUT_MS: '1234' });
+    const page = await h.app.inject({ method: 'GET', url: '/login?lang=de' });
+    expect(page.body).toContain('data-provider="google"');
+    expect(page.body).toContain('>Weiter mit Twitter</button>');
+    expect(page.body).not.toContain('data-provider="facebook"');
+    expect(page.body).toContain('data-rc-origin="https://chat.example.com"');
+    expect(page.body).toContain('data-timeout="1234"');
+    const csp = String(page.headers['content-security-policy']);
+    expect(csp).toContain("connect-src 'self'");
+    const nonce = /'nonce-([^']+)'/.exec(csp)?.[1];
+    for (const tag of page.body.match(/<script[^>]*>/g) ?? []) expect(tag).toBe(`<script nonce="${nonce}">`);
+    expect(page.body).not.toMatch(/postMessage\([^)]*'\*'/);
+  });
+});
