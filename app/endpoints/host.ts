@@ -1,5 +1,6 @@
 /** What the endpoints need from the App: its current configuration, its replay cache and link cache, its log, what status reports. */
-import type { ILogger, IRead } from '@rocket.chat/apps-engine/definition/accessors';
+import type { IHttp, ILogger, IPersistence, IRead } from '@rocket.chat/apps-engine/definition/accessors';
+import type { RequestContext } from '../lib/bridge';
 import type { LoadedConfig } from '../lib/config';
 import type { CompanionProbe } from '../lib/companion/probe';
 import type { WiringState } from '../lib/companion/wiring';
@@ -16,4 +17,10 @@ export interface BridgeHost {
   readonly stats: LoginStats;
   readonly probe: CompanionProbe;
   wiringState(read: IRead): Promise<WiringState>;
+}
+
+/** One request's accessors, as lib/ takes them. */
+export function requestContext(host: BridgeHost, read: IRead, http: IHttp, persistence: IPersistence): RequestContext {
+  const storage = { read: read.getPersistenceReader(), write: persistence };
+  return { read, http, storage, log: host.log, now: Math.floor(Date.now() / 1000) };
 }

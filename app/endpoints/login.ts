@@ -4,7 +4,7 @@ import { ApiEndpoint, IApiEndpointInfo, IApiRequest, IApiResponse } from '@rocke
 import type { IApp } from '@rocket.chat/apps-engine/definition/IApp';
 import { APP_ENDPOINTS } from '../contract/replies';
 import { login, requireConfigured } from '../lib/bridge';
-import type { BridgeHost } from './host';
+import { requestContext, type BridgeHost } from './host';
 import { errorReply, readAssertion, rejectionKey, reply } from './replies';
 
 export class LoginEndpoint extends ApiEndpoint {
@@ -18,9 +18,7 @@ export class LoginEndpoint extends ApiEndpoint {
     try {
       const assertion = readAssertion(request);
       const config = requireConfigured(await this.host.configuration(read));
-      const storage = { read: read.getPersistenceReader(), write: persistence };
-      const context = { read, http, storage, log: this.host.log, now: Math.floor(Date.now() / 1000) };
-      const loggedIn = await login(assertion, config, this.host, context);
+      const loggedIn = await login(assertion, config, this.host, requestContext(this.host, read, http, persistence));
       this.host.stats.recordLogin();
       return reply(200, loggedIn);
     } catch (error) {

@@ -4,7 +4,7 @@ import { ApiEndpoint, IApiEndpointInfo, IApiRequest, IApiResponse } from '@rocke
 import type { IApp } from '@rocket.chat/apps-engine/definition/IApp';
 import { APP_ENDPOINTS, LogoutReply } from '../contract/replies';
 import { logout, requireConfigured } from '../lib/bridge';
-import type { BridgeHost } from './host';
+import { requestContext, type BridgeHost } from './host';
 import { errorReply, readAssertion, reply } from './replies';
 
 export class LogoutEndpoint extends ApiEndpoint {
@@ -18,8 +18,7 @@ export class LogoutEndpoint extends ApiEndpoint {
     try {
       const assertion = readAssertion(request);
       const config = requireConfigured(await this.host.configuration(read));
-      const storage = { read: read.getPersistenceReader(), write: persistence };
-      await logout(assertion, config, this.host.replay, { read, http, storage, log: this.host.log, now: Math.floor(Date.now() / 1000) });
+      await logout(assertion, config, this.host.replay, requestContext(this.host, read, http, persistence));
       const revoked: LogoutReply = { revoked: true };
       return reply(200, revoked);
     } catch (error) {
