@@ -8,7 +8,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { findSourceMap } from 'node:module';
-import { createServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify from 'fastify';
@@ -16,9 +16,8 @@ import { buildApp } from '../service/app';
 import { loadConfig } from '../service/config';
 import { CredentialReply } from '../service/schemas/api-session';
 import { createFileUserStore } from '../service/users/file-store';
-import { hashPassword } from '../service/users/password';
 import { packageTestApp, TEST_APP_ID } from '../test/support/engine';
-import { startStack } from '../test/support/stack';
+import { freePort, siteUserRecord, startStack } from '../test/support/stack';
 import { serveParent } from './ipc';
 
 export interface TargetSettings {
@@ -46,18 +45,6 @@ export interface TargetReady {
 export interface MemorySample {
   rss: number;
   heapUsed: number;
-}
-
-/** PUBLIC_URL must name the port before the app is built (its CSRF check compares Origin with it). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 interface Profile {
@@ -106,16 +93,7 @@ async function main(): Promise<void> {
   const usersFile = join(dataDir, 'users.json');
   const store = createFileUserStore(usersFile);
   const { user } = stack;
-  await store.add({
-    sub: `site-${user.username}`,
-    username: user.username,
-    email: user.email,
-    email_verified: true,
-    name: user.name,
-    passwordHash: await hashPassword(user.password),
-    disabled: false,
-    createdAt: new Date().toISOString(),
-  });
+  await store.add(await siteUserRecord(user));
   await store.close();
   const twinPort = await freePort();
   const twinConfig = loadConfig({

@@ -17,7 +17,7 @@ import { connectMongo } from '../../service/mongo';
 import { createFileUserStore } from '../../service/users/file-store';
 import { createMongoUserStore } from '../../service/users/mongo-store';
 import { hashPassword } from '../../service/users/password';
-import type { UserStore } from '../../service/users/types';
+import type { LocalUser, UserStore } from '../../service/users/types';
 import { startEngine, type EngineHost } from './engine';
 import { createFakeDatabase } from './mongo/fake-database';
 import { startWireServer, type WireServer } from './mongo/wire-server';
@@ -71,7 +71,22 @@ export interface Stack {
 
 const CREATE_TOKEN_SECRET = randomBytes(24).toString('hex');
 
-async function freePort(): Promise<number> {
+/** The stored record of a site user of the `local` source (the password hashed as the companion does). */
+export async function siteUserRecord(user: StackUser): Promise<LocalUser> {
+  return {
+    sub: `site-${user.username}`,
+    username: user.username,
+    email: user.email,
+    email_verified: true,
+    name: user.name,
+    passwordHash: await hashPassword(user.password),
+    disabled: false,
+    createdAt: new Date().toISOString(),
+  };
+}
+
+/** A free loopback port: PUBLIC_URL must name it before the companion is built (its CSRF check compares Origin with it). */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
@@ -156,16 +171,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const mongo = database ? await connectMongo(database.url('rocketchat')) : undefined;
   const store: UserStore = mongo ? createMongoUserStore(mongo.db) : createFileUserStore(usersFile);
   const addSiteUser = async (user: StackUser): Promise<void> => {
-    await store.add({
-      sub: `site-${user.username}`,
-      username: user.username,
-      email: user.email,
-      email_verified: true,
-      name: user.name,
-      passwordHash: await hashPassword(user.password),
-      disabled: false,
-      createdAt: new Date().toISOString(),
-    });
+    await store.add(await siteUserRecord(user));
   };
   const user: StackUser = { username: 'alice', password: 'correct horse battery', email: 'alice@example.com', name: 'Alice Example' };
   await addSiteUser(user);
