@@ -61,6 +61,8 @@ test(`POST /api/session, logged-in user, 3 rounds: zero errors and non-2xx; heap
   expect(growth).toBeLessThan(16 * 1024 * 1024);
 }, 30_000 + SECONDS * 5_000);
 
+const LOGIN_CONNECTIONS = 4;
+
 test('POST /login with the right password under concurrent load: zero errors and non-2xx', async () => {
   const jar = cookieJar();
   const page = await h.app.inject({ method: 'GET', url: '/login' });
@@ -70,7 +72,7 @@ test('POST /login with the right password under concurrent load: zero errors and
   const result = await autocannon({
     url: `${url}/login`,
     method: 'POST',
-    connections: 4,
+    connections: LOGIN_CONNECTIONS,
     duration: SECONDS,
     headers: { origin: PUBLIC_ORIGIN, cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' },
     body,
@@ -79,6 +81,10 @@ test('POST /login with the right password under concurrent load: zero errors and
   figures.push(`  POST /login: ${result['2xx']} × 2xx, ${result.requests.average.toFixed(1)} req/s (scrypt-bound), p99 ${result.latency.p99} ms, errors ${result.errors}, non-2xx ${result.non2xx}`);
   expect({ errors: result.errors, timeouts: result.timeouts, non2xx: result.non2xx }).toEqual({ errors: 0, timeouts: 0, non2xx: 0 });
   expect(result['2xx']).toBeGreaterThan(0);
-  // Every login got its own single-use assertion, accepted once by the App.
-  expect(h.standIn.logins.length - before).toBe(result['2xx']);
+  // Every login got its own single-use assertion, accepted once by the App. Autocannon stops
+  // counting at the deadline while up to one request per connection is still in flight: those
+  // are answered (and reach the App) but not counted.
+  const accepted = h.standIn.logins.length - before;
+  expect(accepted).toBeGreaterThanOrEqual(result['2xx']);
+  expect(accepted).toBeLessThanOrEqual(result['2xx'] + LOGIN_CONNECTIONS);
 }, 30_000 + SECONDS * 5_000);
