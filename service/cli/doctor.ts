@@ -4,11 +4,13 @@
  * 2 when the configuration itself is invalid. Prints no secret: only URLs, headers and verdicts.
  */
 import { ConfigError, loadConfig } from '../config';
+import { loadEnvFile } from '../env-file';
 import { failed, formatResults, runDoctor } from '../doctor/run';
 
 async function main(): Promise<number> {
   let config;
   try {
+    loadEnvFile();
     config = loadConfig(process.env);
   } catch (error) {
     if (error instanceof ConfigError) {

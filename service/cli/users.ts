@@ -13,6 +13,7 @@ import { EMAIL_PATTERN, ROLE_PATTERN, USERNAME_PATTERN } from '../../app/contrac
 import { connectConfiguredMongo, createUserStore } from '../dependencies';
 import { hashPassword, MIN_PASSWORD_LENGTH } from '../users/password';
 import type { UserStore } from '../users/types';
+import { loadEnvFile } from '../env-file';
 
 const USAGE = `usage:
   users add <username> --email <email> --name <name> --password <password> [--roles a,b] [--unverified]
@@ -95,6 +96,7 @@ export async function main(args: string[], env: NodeJS.ProcessEnv = process.env)
 }
 
 if (require.main === module) {
+  loadEnvFile();
   void main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });
