@@ -1,7 +1,19 @@
 /** IDENTITY_SOURCE=local: the companion's own users, checked on its login form. */
-import type { UserStore } from '../users/types';
+import type { LocalUser, UserStore } from '../users/types';
 import { hashPassword, verifyPassword } from '../users/password';
 import type { IdentitySource, SiteUser } from './types';
+
+/** What a stored local user asserts about itself: the claims, never the hash or the flags. */
+export function siteUserOf(user: LocalUser): SiteUser {
+  return {
+    sub: user.sub,
+    username: user.username,
+    email: user.email,
+    email_verified: user.email_verified,
+    name: user.name,
+    ...(user.roles && user.roles.length > 0 ? { roles: user.roles } : {}),
+  };
+}
 
 export function createLocalIdentity(store: UserStore): IdentitySource {
   // Unknown users are compared against this, so "no such user" takes as long as "wrong password".
@@ -13,15 +25,7 @@ export function createLocalIdentity(store: UserStore): IdentitySource {
       const user = login.length > 0 && login.length <= 320 ? await store.find(login) : undefined;
       const matches = await verifyPassword(user?.passwordHash ?? (await dummyHash), password);
       if (!user || !matches || user.disabled) return undefined;
-      const siteUser: SiteUser = {
-        sub: user.sub,
-        username: user.username,
-        email: user.email,
-        email_verified: user.email_verified,
-        name: user.name,
-        ...(user.roles && user.roles.length > 0 ? { roles: user.roles } : {}),
-      };
-      return siteUser;
+      return siteUserOf(user);
     },
     async accountKey(login) {
       const user = login.length > 0 && login.length <= 320 ? await store.find(login) : undefined;

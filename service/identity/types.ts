@@ -1,14 +1,10 @@
-/** Who the user is at the site: the claims the companion signs into an assertion. */
-export interface SiteUser {
-  /** Stable id of the user at the site (the assertion's `sub`). */
-  sub: string;
-  username: string;
-  email: string;
-  email_verified: boolean;
-  name: string;
-  roles?: string[];
-  avatar_url?: string;
-}
+import type { AssertionClaims } from '../../app/contract/claims';
+
+/**
+ * Who the user is at the site: exactly the user claims the companion signs into an assertion
+ * (the contract's, so the two cannot drift apart).
+ */
+export type SiteUser = Pick<AssertionClaims, 'sub' | 'username' | 'email' | 'email_verified' | 'name' | 'roles' | 'avatar_url'>;
 
 /** Just what an identity source may read from a browser's request. */
 export interface RequestCredentials {

@@ -4,22 +4,12 @@
  * a new user when SOCIAL_AUTO_CREATE allows. Never by name, never by an unverified email.
  */
 import { randomBytes } from 'node:crypto';
+import { siteUserOf } from '../identity/local';
 import type { SiteUser } from '../identity/types';
 import { hashPassword } from '../users/password';
 import type { LocalUser, UserStore } from '../users/types';
 import type { LinkStore } from './links';
 import { SocialRefused, type SocialIdentity } from './types';
-
-function toSiteUser(user: LocalUser): SiteUser {
-  return {
-    sub: user.sub,
-    username: user.username,
-    email: user.email,
-    email_verified: user.email_verified,
-    name: user.name,
-    ...(user.roles && user.roles.length > 0 ? { roles: user.roles } : {}),
-  };
-}
 
 /** Rocket.Chat usernames: letters, digits, dots, dashes, underscores. */
 async function freeUsername(store: UserStore, identity: SocialIdentity, email: string): Promise<string> {
@@ -38,7 +28,7 @@ export async function resolveAccount(options: { store: UserStore; links: LinkSto
     const user = (await store.list()).find((u) => u.sub === linkedSub);
     if (!user) throw new SocialRefused('linked_user_gone');
     if (user.disabled) throw new SocialRefused('user_disabled');
-    return toSiteUser(user);
+    return siteUserOf(user);
   }
   const email = identity.verifiedEmail;
   if (!email) throw new SocialRefused('no_verified_email');
@@ -48,7 +38,7 @@ export async function resolveAccount(options: { store: UserStore; links: LinkSto
     if (!byEmail.email_verified) throw new SocialRefused('local_email_unverified');
     if (byEmail.disabled) throw new SocialRefused('user_disabled');
     await links.link(identity.provider, identity.id, byEmail.sub);
-    return toSiteUser(byEmail);
+    return siteUserOf(byEmail);
   }
   if (!options.autoCreate) throw new SocialRefused('no_such_user');
   const user: LocalUser = {
@@ -64,5 +54,5 @@ export async function resolveAccount(options: { store: UserStore; links: LinkSto
   };
   await store.add(user);
   await links.link(identity.provider, identity.id, user.sub);
-  return toSiteUser(user);
+  return siteUserOf(user);
 }
