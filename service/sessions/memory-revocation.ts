@@ -39,7 +39,8 @@ export function createMemoryRevocationList(options: { maxEntries?: number; now?:
   const maxEntries = options.maxEntries ?? 100_000;
   const now = options.now ?? (() => Math.floor(Date.now() / 1000));
   const sessions = boundedExpiringMap<{ until: number }>(maxEntries, now);
-  const subjects = boundedExpiringMap<{ until: number; before: number }>(maxEntries, now);
+  // One entry per subject, whichever logouts it saw: `rocketChat` is the bound of the latest Rocket.Chat logout.
+  const subjects = boundedExpiringMap<{ until: number; before: number; rocketChat?: number }>(maxEntries, now);
   const used = boundedExpiringMap<{ until: number }>(maxEntries, now);
 
   return {
@@ -47,10 +48,18 @@ export function createMemoryRevocationList(options: { maxEntries?: number; now?:
       if (untilEpochSeconds <= now()) return;
       sessions.set(sid, { until: Math.max(untilEpochSeconds, sessions.get(sid)?.until ?? 0) });
     },
-    async revokeSubject(sub, beforeEpochSeconds, untilEpochSeconds) {
+    async revokeSubject(sub, beforeEpochSeconds, untilEpochSeconds, options) {
       if (untilEpochSeconds <= now()) return;
       const previous = subjects.get(sub);
-      subjects.set(sub, { before: Math.max(beforeEpochSeconds, previous?.before ?? 0), until: Math.max(untilEpochSeconds, previous?.until ?? 0) });
+      const rocketChat = options?.rocketChatLogout ? Math.max(beforeEpochSeconds, previous?.rocketChat ?? 0) : previous?.rocketChat;
+      subjects.set(sub, {
+        before: Math.max(beforeEpochSeconds, previous?.before ?? 0),
+        until: Math.max(untilEpochSeconds, previous?.until ?? 0),
+        ...(rocketChat === undefined ? {} : { rocketChat }),
+      });
+    },
+    async rocketChatLogoutAt(sub) {
+      return subjects.get(sub)?.rocketChat;
     },
     async isRevoked(sid, stamp) {
       if (sessions.get(sid)) return true;

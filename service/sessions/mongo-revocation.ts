@@ -2,7 +2,8 @@
  * Ended sessions, ended subjects and used back-channel ids, shared by every replica (sessions
  * themselves are stateless cookies). One collection, three kinds of `_id` that cannot collide
  * (a session id is base64url, which has no `:`): `<sid>`, `sub:<sub>`, `jti:<id>`. Each entry
- * carries its own expiry and one TTL index removes it afterwards, so the collection holds at
+ * carries its own expiry and one TTL index removes it afterwards (a subject entry's
+ * `rocketChatBefore` — the Rocket.Chat-logout mark — goes with it), so the collection holds at
  * most what ended within one session lifetime — and a request costs one query.
  */
 import { MongoServerError, type Collection, type Db, type Filter } from 'mongodb';
@@ -15,6 +16,8 @@ interface RevokedEntry {
   expiresAt: Date;
   /** Subject entries only: sessions made before this are ended. */
   before?: Date;
+  /** Subject entries only, after a Rocket.Chat logout: site sessions issued before this may not start new sessions. */
+  rocketChatBefore?: Date;
 }
 
 const subjectKey = (sub: string) => `sub:${sub}`;
@@ -44,14 +47,25 @@ export function createMongoRevocationList(db: Db): RevocationList {
       await revoked.updateOne({ _id: sid }, { $max: { expiresAt } }, { upsert: true });
     },
 
-    async revokeSubject(sub, beforeEpochSeconds, untilEpochSeconds) {
+    async revokeSubject(sub, beforeEpochSeconds, untilEpochSeconds, options) {
       await ensureIndexes();
-      // $max on both: two logouts racing on two replicas keep the later bounds, whatever the order.
+      const before = new Date(beforeEpochSeconds * 1000);
+      // $max on all: two logouts racing on two replicas keep the later bounds, whatever the order.
       await revoked.updateOne(
         { _id: subjectKey(sub) },
-        { $max: { before: new Date(beforeEpochSeconds * 1000), expiresAt: new Date(untilEpochSeconds * 1000) } },
+        { $max: { before, expiresAt: new Date(untilEpochSeconds * 1000), ...(options?.rocketChatLogout ? { rocketChatBefore: before } : {}) } },
         { upsert: true },
       );
+    },
+
+    async rocketChatLogoutAt(sub) {
+      await ensureIndexes();
+      // Asked only when a new session is about to start from the site's session, never on the fast path.
+      const entry = await revoked.findOne(
+        { _id: subjectKey(sub), rocketChatBefore: { $exists: true }, expiresAt: { $gt: new Date() } },
+        { projection: { _id: 0, rocketChatBefore: 1 } },
+      );
+      return entry?.rocketChatBefore instanceof Date ? Math.floor(entry.rocketChatBefore.getTime() / 1000) : undefined;
     },
 
     async isRevoked(sid, stamp) {

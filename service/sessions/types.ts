@@ -9,15 +9,32 @@ export interface SessionStamp {
   iat: number;
 }
 
+/** What else a subject-level revocation says. */
+export interface SubjectRevocationOptions {
+  /**
+   * The user logged out of Rocket.Chat (a back-channel logout from the App, issue 8): besides
+   * ending the sessions made before the bound, the mark bars *new* sessions started from a site
+   * session that predates it (read back with `rocketChatLogoutAt`).
+   */
+  rocketChatLogout?: boolean;
+}
+
 export interface RevocationList {
   /** Ends session `sid` until `untilEpochSeconds` (the session's own expiry). */
   revoke(sid: string, untilEpochSeconds: number): Promise<void>;
   /**
    * Ends every session of `sub` made before `beforeEpochSeconds` (a back-channel logout knows
    * the user, not their cookies). Kept until `untilEpochSeconds`: by then every such session
-   * has expired on its own. Repeating it keeps the later of each bound.
+   * has expired on its own. Repeating it keeps the later of each bound; a Rocket.Chat-logout mark,
+   * once set, stays until the entry expires.
    */
-  revokeSubject(sub: string, beforeEpochSeconds: number, untilEpochSeconds: number): Promise<void>;
+  revokeSubject(sub: string, beforeEpochSeconds: number, untilEpochSeconds: number, options?: SubjectRevocationOptions): Promise<void>;
+  /**
+   * The bound of `sub`'s latest Rocket.Chat logout while its mark stands (seconds since the
+   * epoch; a site session or companion session issued before it predates the logout), or
+   * `undefined` when none stands. Logouts from the site's backend or from `/logout` leave no such mark.
+   */
+  rocketChatLogoutAt(sub: string): Promise<number | undefined>;
   /** Ended by id, or — when `stamp` is given — by a subject-level revocation newer than it. */
   isRevoked(sid: string, stamp?: SessionStamp): Promise<boolean>;
   /**

@@ -63,6 +63,11 @@ describe(liveName('MongoDB local user store and session revocation list'), () =>
     expect(await other.isRevoked('s9', { sub: 'alice', iat: now - 1 })).toBe(true);
     expect(await other.isRevoked('s9', { sub: 'alice', iat: now })).toBe(false);
     expect(await other.isRevoked('s9', { sub: 'bob', iat: now - 1 })).toBe(false);
+    // A Rocket.Chat logout's mark, read on another replica; a site logout afterwards keeps it.
+    expect(await other.rocketChatLogoutAt('alice')).toBeUndefined();
+    await list.revokeSubject('alice', now + 1, now + 3600, { rocketChatLogout: true });
+    await other.revokeSubject('alice', now + 2, now + 3600);
+    expect(await other.rocketChatLogoutAt('alice')).toBe(now + 1);
     expect(await list.firstUse('jti-1', now + 60)).toBe(true);
     expect(await other.firstUse('jti-1', now + 60)).toBe(false);
   });

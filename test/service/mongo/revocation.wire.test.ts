@@ -66,6 +66,30 @@ describe(`MongoDB session revocation list — ${WIRE_LEVEL}`, () => {
     expect(await list.isRevoked('s1', { sub: 'alice', iat: at - 1 })).toBe(true);
   });
 
+  test('a Rocket.Chat logout adds rocketChatBefore ($max) to the subject entry; rocketChatLogoutAt reads it, live only', async () => {
+    const at = now();
+    await list.revokeSubject('alice', at, at + 3600);
+    expect(await list.rocketChatLogoutAt('alice')).toBeUndefined();
+    await list.revokeSubject('alice', at + 1, at + 3600, { rocketChatLogout: true });
+    const update = h.updates('iframe_bridge_revoked').at(-1)!;
+    expect(update.q).toEqual({ _id: 'sub:alice' });
+    expect(update.u).toEqual({ $max: { before: new Date((at + 1) * 1000), expiresAt: new Date((at + 3600) * 1000), rocketChatBefore: new Date((at + 1) * 1000) } });
+    expect(await list.rocketChatLogoutAt('alice')).toBe(at + 1);
+    const find = h.sent('iframe_bridge_revoked', 'find').at(-1)!;
+    expect(find.body.filter._id).toBe('sub:alice');
+    expect(find.body.filter.rocketChatBefore).toEqual({ $exists: true });
+    expect(find.body.filter.expiresAt.$gt).toBeInstanceOf(Date);
+    expect(find.body.projection).toEqual({ _id: 0, rocketChatBefore: 1 });
+    expect(await list.rocketChatLogoutAt('bob')).toBeUndefined();
+    // A later logout from the site moves `before` only; the mark stays, in the one entry.
+    await list.revokeSubject('alice', at + 5, at + 3600);
+    expect(await list.rocketChatLogoutAt('alice')).toBe(at + 1);
+    expect(h.fake.docs('iframe_bridge_revoked')).toHaveLength(1);
+    // An entry past its expiry (the TTL monitor not yet run) is no mark.
+    await list.revokeSubject('carol', at - 100, at - 10, { rocketChatLogout: true });
+    expect(await list.rocketChatLogoutAt('carol')).toBeUndefined();
+  });
+
   test('with a session stamp, one query asks for the id or a newer subject entry, live only', async () => {
     await list.isRevoked('s1', { sub: 'alice', iat: 1000 });
     const find = h.sent('iframe_bridge_revoked', 'find')[0];

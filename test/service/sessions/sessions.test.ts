@@ -71,6 +71,34 @@ describe('memory revocation list: subjects and single-use ids', () => {
     expect(await list.isRevoked('s1', { sub: 'alice', iat: 999 })).toBe(false);
   });
 
+  test('a Rocket.Chat logout leaves a mark that rocketChatLogoutAt reads until the entry expires; other logouts leave none', async () => {
+    let now = 1000;
+    const list = createMemoryRevocationList({ now: () => now });
+    await list.revokeSubject('alice', 1001, 1500);
+    expect(await list.rocketChatLogoutAt('alice')).toBeUndefined();
+    await list.revokeSubject('alice', 1101, 1600, { rocketChatLogout: true });
+    expect(await list.rocketChatLogoutAt('alice')).toBe(1101);
+    expect(await list.isRevoked('s1', { sub: 'alice', iat: 1100 })).toBe(true);
+    expect(await list.rocketChatLogoutAt('bob')).toBeUndefined();
+    // A later site logout moves `before` but keeps the mark; an earlier Rocket.Chat logout keeps the later mark.
+    await list.revokeSubject('alice', 1201, 1700);
+    await list.revokeSubject('alice', 1050, 1550, { rocketChatLogout: true });
+    expect(await list.rocketChatLogoutAt('alice')).toBe(1101);
+    expect(await list.isRevoked('s1', { sub: 'alice', iat: 1200 })).toBe(true);
+    now = 1700;
+    expect(await list.rocketChatLogoutAt('alice')).toBeUndefined();
+  });
+
+  test('subject marks are bounded with the rest: a full list evicts the soonest-expiring', async () => {
+    const now = 1000;
+    const list = createMemoryRevocationList({ maxEntries: 100, now: () => now });
+    for (let i = 0; i < 500; i += 1) await list.revokeSubject(`user-${i}`, now + 1, now + 1000 + i, { rocketChatLogout: true });
+    let held = 0;
+    for (let i = 0; i < 500; i += 1) if ((await list.rocketChatLogoutAt(`user-${i}`)) !== undefined) held += 1;
+    expect(held).toBeLessThanOrEqual(100);
+    expect(await list.rocketChatLogoutAt('user-499')).toBe(now + 1);
+  });
+
   test('firstUse is true once per id until it expires', async () => {
     let now = 1000;
     const list = createMemoryRevocationList({ now: () => now });
