@@ -6,7 +6,7 @@ import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { createRemoteJWKSet, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { DEFAULT_CLOCK_SKEW_SECONDS, MAX_ASSERTION_BYTES } from '../../app/contract/claims';
 import { siteUserFrom, type FieldMap, type IdentityLog } from './site-user';
-import type { IdentitySource, RequestCredentials, SiteUser } from './types';
+import type { IdentitySource, RequestCredentials, SiteSession } from './types';
 
 export interface JwtCookieIdentityOptions {
   cookieName: string;
@@ -97,7 +97,7 @@ export function createJwtCookieIdentity(options: JwtCookieIdentityOptions): Iden
     return undefined;
   }
 
-  async function fromRequest(credentials: RequestCredentials): Promise<SiteUser | undefined> {
+  async function sessionFromRequest(credentials: RequestCredentials): Promise<SiteSession | undefined> {
     const token = readCookie(credentials.cookie, options.cookieName);
     if (!token) return undefined;
     if (token.length > MAX_ASSERTION_BYTES) return nobody('too_large');
@@ -110,12 +110,16 @@ export function createJwtCookieIdentity(options: JwtCookieIdentityOptions): Iden
       return nobody(error instanceof errors.JOSEError ? error.code : 'verify_failed');
     }
     const result = siteUserFrom(payload, options.fieldMap);
-    return result.ok ? result.user : nobody(result.problem);
+    if (!result.ok) return nobody(result.problem);
+    // `iat` is optional in a JWT; without it the session's age is unknown (a Rocket.Chat logout then treats it as older).
+    const { iat } = payload as { iat?: unknown };
+    return typeof iat === 'number' && Number.isFinite(iat) ? { user: result.user, issuedAt: iat } : { user: result.user };
   }
 
   return {
     kind: 'jwt-cookie',
-    fromRequest,
+    fromRequest: async (credentials) => (await sessionFromRequest(credentials))?.user,
+    sessionFromRequest,
     async ready() {
       if (!options.jwksUrl) return true;
       try {

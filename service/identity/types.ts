@@ -12,6 +12,13 @@ export interface RequestCredentials {
   authorization?: string;
 }
 
+/** A site session as read from a request: who, and when the site issued it if the source knows. */
+export interface SiteSession {
+  user: SiteUser;
+  /** Seconds since the epoch (a JWT's `iat`); `undefined` when the site does not say. */
+  issuedAt?: number;
+}
+
 /**
  * One way of knowing who the browser's user is, chosen by `IDENTITY_SOURCE`.
  * `local` checks passwords on the companion's own login form; `forward` and `jwt-cookie`
@@ -22,6 +29,11 @@ export interface IdentitySource {
   readonly kind: 'local' | 'forward' | 'jwt-cookie' | 'rocketchat';
   /** The site's own session, for sources that read one; `undefined` means nobody. */
   fromRequest?(credentials: RequestCredentials): Promise<SiteUser | undefined>;
+  /**
+   * `fromRequest` with the site session's issue time, for sources that can tell (jwt-cookie), so a
+   * site session that predates a Rocket.Chat logout is told apart from a fresh one (flow/site-session.ts).
+   */
+  sessionFromRequest?(credentials: RequestCredentials): Promise<SiteSession | undefined>;
   /** A username (or email) and password from the login form; `undefined` means refused. */
   verifyPassword?(login: string, password: string): Promise<SiteUser | undefined>;
   /**

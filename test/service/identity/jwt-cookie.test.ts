@@ -49,6 +49,14 @@ describe('jwt-cookie identity source: HS256 shared secret', () => {
     expect(await source.fromRequest?.({ cookie: cookie(await sign(secretBytes, 'HS256')) })).toEqual(expected);
   });
 
+  test("sessionFromRequest also tells when the site issued the JWT (its iat), or nothing when it has none", async () => {
+    const dated = await new SignJWT({ ...claims }).setProtectedHeader({ alg: 'HS256' }).setIssuer(ISSUER).setAudience(AUDIENCE).setIssuedAt(1_700_000_000).setExpirationTime('5m').sign(secretBytes);
+    expect(await source.sessionFromRequest?.({ cookie: cookie(dated) })).toEqual({ user: expected, issuedAt: 1_700_000_000 });
+    const undated = await new SignJWT({ ...claims }).setProtectedHeader({ alg: 'HS256' }).setIssuer(ISSUER).setAudience(AUDIENCE).setExpirationTime('5m').sign(secretBytes);
+    expect(await source.sessionFromRequest?.({ cookie: cookie(undated) })).toEqual({ user: expected });
+    expect(await source.sessionFromRequest?.({ cookie: 'theme=dark' })).toBeUndefined();
+  });
+
   test('no cookie, or another cookie name, is nobody and logs nothing', async () => {
     expect(await source.fromRequest?.({})).toBeUndefined();
     expect(await source.fromRequest?.({ cookie: 'theme=dark' })).toBeUndefined();
