@@ -86,6 +86,23 @@ export function renderMessage(
 }
 
 /**
+ * After a Rocket.Chat logout, while the site still names the user (issue 8): "You signed out of
+ * chat — Continue as <name>", a form that POSTs to /login-continue. Keys of `pages.signedOutOfChat.*`.
+ */
+export function renderContinue(fastify: FastifyInstance, reply: FastifyReply, options: { query: PageQuery; csrf: string; name: string; error?: LoginError }): Promise<string> {
+  const base = common(fastify, reply, options.query);
+  const t = (key: string, values?: Record<string, string>) => fastify.i18n.t(base.lang, `pages.signedOutOfChat.${key}`, values);
+  return reply.viewAsync('continue.hbs', {
+    ...base,
+    heading: t('heading'),
+    text: t('text'),
+    continueLabel: t('continue', { name: options.name }),
+    csrf: options.csrf,
+    error: options.error ? fastify.i18n.t(base.lang, `errors.${options.error}`) : undefined,
+  });
+}
+
+/**
  * The page that hands the credential to Rocket.Chat. Which window it posts to is decided in
  * the browser (framed by Rocket.Chat, the mobile app's top-level WebView, or a plain tab).
  */

@@ -2,9 +2,16 @@
  * Who is the browser's user? The companion's own session first; for sources that read the
  * site's session (forward, jwt-cookie) the site is asked each time too, so a site logout
  * ends chat logins even while our cookie lives.
+ *
+ * A Rocket.Chat logout (the App's back-channel logout, issue 8) leaves a mark on the user in the
+ * revocation list. While it stands, a new session is started from the site's session only if
+ * the site issued that session after the logout (a jwt-cookie `iat`); otherwise — and always for
+ * `forward`, which gives no issue time — the user is `signedOutOfChat`: the API URL answers 401
+ * and the Iframe URL asks whether to continue (routes/login.ts), which starts a session dated
+ * after the mark. Sessions made after the mark are accepted as usual.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { RequestCredentials } from '../identity/types';
+import type { RequestCredentials, SiteSession, SiteUser } from '../identity/types';
 import type { Session } from '../sessions/cookie-codec';
 
 /** Our own cookies are ours: the site's auth endpoint never sees them. */
@@ -25,15 +32,47 @@ export interface Resolved {
   session?: Session;
   /** The session was created (or replaced) here and must be written back. */
   changed: boolean;
+  /**
+   * No session: the site names this user, but their site session predates their latest
+   * Rocket.Chat logout. Only the user's own choice (POST /login-continue) starts one.
+   */
+  signedOutOfChat?: SiteUser;
 }
 
-/** Throws when the site's session source cannot be asked (the caller answers 503). */
+async function siteSession(fastify: FastifyInstance, request: FastifyRequest): Promise<SiteSession | undefined> {
+  const { identity } = fastify.deps;
+  const credentials = requestCredentials(request);
+  if (identity.sessionFromRequest) return identity.sessionFromRequest(credentials);
+  const user = await identity.fromRequest?.(credentials);
+  return user ? { user } : undefined;
+}
+
+/** Throws when the site's session source or the revocation list cannot be asked (the caller answers 503). */
 export async function resolveSession(fastify: FastifyInstance, request: FastifyRequest): Promise<Resolved> {
   const held = await fastify.sessions.read(request);
-  const { identity } = fastify.deps;
-  if (!identity.fromRequest) return { session: held, changed: false };
-  const user = await identity.fromRequest(requestCredentials(request));
-  if (!user) return { session: undefined, changed: held !== undefined };
+  const { identity, revocations } = fastify.deps;
+  if (!identity.fromRequest && !identity.sessionFromRequest) return { session: held, changed: false };
+  const site = await siteSession(fastify, request);
+  if (!site) return { session: undefined, changed: held !== undefined };
+  const { user } = site;
+  // The fast path: a held session read above is already checked against every logout.
   if (held && held.user.sub === user.sub) return { session: { ...held, user }, changed: false };
+  // A new session is about to start from the site's session: not from one older than a Rocket.Chat logout.
+  const loggedOutAt = await revocations.rocketChatLogoutAt(user.sub);
+  if (loggedOutAt !== undefined && (site.issuedAt === undefined || site.issuedAt < loggedOutAt)) {
+    return { session: undefined, changed: held !== undefined, signedOutOfChat: user };
+  }
   return { session: fastify.sessions.start(user), changed: true };
+}
+
+/**
+ * The user chose to continue after a Rocket.Chat logout: a new session for them, dated no earlier
+ * than the mark so the revocation list accepts it (the mark's bound may be up to a second ahead,
+ * since session times are whole seconds).
+ */
+export async function continueAfterRocketChatLogout(fastify: FastifyInstance, user: SiteUser): Promise<Session> {
+  const started = fastify.sessions.start(user);
+  const loggedOutAt = await fastify.deps.revocations.rocketChatLogoutAt(user.sub);
+  const shift = loggedOutAt === undefined ? 0 : Math.max(0, loggedOutAt - started.iat);
+  return { ...started, iat: started.iat + shift, exp: started.exp + shift };
 }

@@ -6,6 +6,8 @@
  * Who sent it (`iss`) decides what else happens: a logout from the site's backend also ends the
  * user's Rocket.Chat logins through the token issuer; one from the App does not — Rocket.Chat
  * logged the user out already, and calling the App back would bounce the logout between the two.
+ * A logout from the App also stops the site's still-live session (IDENTITY_SOURCE=forward or
+ * jwt-cookie) from logging the user straight back in: see flow/site-session.ts.
  *
  * No CORS (a browser has no business here) and no cookies read: only the signed token counts.
  */
@@ -53,10 +55,12 @@ const backchannel: FastifyPluginAsyncTypebox = async (fastify) => {
       request.log.warn({ reason: 'replayed' }, 'back-channel logout refused');
       return reply.code(401).send({ error: 'invalid_token' as const });
     }
-    // Session iat is in whole seconds: one made in this very second may predate the logout, so it ends too.
-    await fastify.deps.revocations.revokeSubject(claims.sub, at + 1, at + session.ttlSeconds + 1);
-
     const fromSite = claims.iss === settings.siteIssuer;
+    // Session iat is in whole seconds: one made in this very second may predate the logout, so it ends too.
+    // From the App (a Rocket.Chat logout), the mark also keeps the site's older session from starting a new
+    // one (flow/site-session.ts); from the site's backend it need not: the site ended its own session.
+    await fastify.deps.revocations.revokeSubject(claims.sub, at + 1, at + session.ttlSeconds + 1, { rocketChatLogout: !fromSite });
+
     if (fromSite && claims.profile) {
       try {
         await fastify.deps.issuer.revoke(claims.profile);

@@ -1,13 +1,15 @@
 /**
  * The Iframe URL: the login page Rocket.Chat frames, its form, and the page that hands the
- * credential over. Every failed login looks the same from outside.
+ * credential over. Every failed login looks the same from outside. After a Rocket.Chat logout
+ * while the site session lives (forward, jwt-cookie), the page asks before signing the user back
+ * in: "Continue as <name>" posts to /login-continue (issue 8, flow/site-session.ts).
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { obtainCredential } from '../flow/credential';
-import { GENERIC_LOGIN_ERROR, renderDone, renderLogin, renderMessage, type LoginError, type PageQuery } from '../flow/pages';
-import { resolveSession } from '../flow/site-session';
-import { LoginPageSchema, LoginSubmitSchema } from '../schemas/pages';
+import { GENERIC_LOGIN_ERROR, queryString, renderContinue, renderDone, renderLogin, renderMessage, type LoginError, type PageQuery } from '../flow/pages';
+import { continueAfterRocketChatLogout, resolveSession } from '../flow/site-session';
+import { ContinueSubmitSchema, LoginPageSchema, LoginSubmitSchema } from '../schemas/pages';
 import type { Session } from '../sessions/cookie-codec';
 import { Lockout } from '../sessions/lockout';
 import { deliverHeld, passwordCodeRoute, submitPassword } from './password-login';
@@ -55,6 +57,9 @@ const login: FastifyPluginAsyncTypebox = async (fastify) => {
       return deliver(request, reply, query, resolved.session);
     }
     if (resolved.changed) fastify.sessions.clear(reply);
+    if (resolved.signedOutOfChat) {
+      return reply.code(200).send(await renderContinue(fastify, reply, { query, csrf: fastify.csrf.token(request, reply), name: resolved.signedOutOfChat.name }));
+    }
     if (!identity.verifyPassword && identity.kind !== 'rocketchat') {
       return reply.code(401).send(await renderMessage(fastify, reply, { query, page: 'signInFirst', href: siteLoginUrl }));
     }
@@ -96,6 +101,40 @@ const login: FastifyPluginAsyncTypebox = async (fastify) => {
       fastify.metrics.login('success');
       request.log.info({ sub: user.sub }, 'signed in');
       return deliver(request, reply, query, fastify.sessions.start(user));
+    },
+  );
+
+  // "Continue as <name>" after a Rocket.Chat logout: the user's own choice starts a new session from
+  // the site's session. The site is asked again here; without a valid CSRF token nothing changes.
+  fastify.post(
+    '/login-continue',
+    { schema: ContinueSubmitSchema, config: { rateLimit: { max: limits.loginPerMinute, timeWindow: '1 minute' } } },
+    async (request, reply) => {
+      const query = request.query;
+      const csrfOk = fastify.csrf.verify(request, request.body._csrf);
+      let resolved;
+      try {
+        resolved = await resolveSession(fastify, request);
+      } catch (error) {
+        request.log.error({ err: error }, 'identity source failed');
+        return unavailable(reply, query);
+      }
+      const heldBack = resolved.signedOutOfChat;
+      if (!csrfOk) {
+        fastify.metrics.login('csrf');
+        request.log.warn({ origin: request.headers.origin }, 'continue refused: CSRF check failed');
+        if (heldBack) {
+          return reply.code(403).send(await renderContinue(fastify, reply, { query, csrf: fastify.csrf.token(request, reply), name: heldBack.name, error: 'formExpired' }));
+        }
+      }
+      if (!csrfOk || !heldBack) {
+        // Nothing to continue (nobody at the site, the mark is gone, or signed in again already): the login page says what to do.
+        reply.header('cache-control', 'no-store');
+        return reply.redirect(`login${queryString(query)}`, 303);
+      }
+      fastify.metrics.login('session');
+      request.log.info({ sub: heldBack.sub }, 'signed back in to chat after a Rocket.Chat logout');
+      return deliver(request, reply, query, await continueAfterRocketChatLogout(fastify, heldBack));
     },
   );
 };

@@ -14,6 +14,11 @@ export const LoginForm = Type.Object({
   _csrf: Type.String({ maxLength: 256 }),
 });
 
+/** "Continue as <name>" after a Rocket.Chat logout: only the CSRF token (a missing one is refused like a wrong one). */
+export const ContinueForm = Type.Object({
+  _csrf: Type.Optional(Type.String({ maxLength: 256 })),
+});
+
 export const LogoutForm = Type.Object({
   _csrf: Type.Optional(Type.String({ maxLength: 256 })),
 });
@@ -29,6 +34,12 @@ export const LoginSubmitSchema = {
   querystring: PageQuery,
   body: LoginForm,
   response: { 200: Html, 401: Html, 403: Html, 429: Html, 503: Html },
+};
+
+export const ContinueSubmitSchema = {
+  querystring: PageQuery,
+  body: ContinueForm,
+  response: { 200: Html, 303: Type.Null(), 403: Html, 503: Html },
 };
 
 export const LogoutSchema = {
