@@ -37,6 +37,8 @@ export interface Resolved {
    * Rocket.Chat logout. Only the user's own choice (POST /login-continue) starts one.
    */
   signedOutOfChat?: SiteUser;
+  /** With `signedOutOfChat`: the bound of that Rocket.Chat logout (seconds since the epoch). */
+  rocketChatLogoutAt?: number;
 }
 
 async function siteSession(fastify: FastifyInstance, request: FastifyRequest): Promise<SiteSession | undefined> {
@@ -60,7 +62,7 @@ export async function resolveSession(fastify: FastifyInstance, request: FastifyR
   // A new session is about to start from the site's session: not from one older than a Rocket.Chat logout.
   const loggedOutAt = await revocations.rocketChatLogoutAt(user.sub);
   if (loggedOutAt !== undefined && (site.issuedAt === undefined || site.issuedAt < loggedOutAt)) {
-    return { session: undefined, changed: held !== undefined, signedOutOfChat: user };
+    return { session: undefined, changed: held !== undefined, signedOutOfChat: user, rocketChatLogoutAt: loggedOutAt };
   }
   return { session: fastify.sessions.start(user), changed: true };
 }
@@ -70,9 +72,8 @@ export async function resolveSession(fastify: FastifyInstance, request: FastifyR
  * than the mark so the revocation list accepts it (the mark's bound may be up to a second ahead,
  * since session times are whole seconds).
  */
-export async function continueAfterRocketChatLogout(fastify: FastifyInstance, user: SiteUser): Promise<Session> {
+export function continueAfterRocketChatLogout(fastify: FastifyInstance, user: SiteUser, rocketChatLogoutAt: number): Session {
   const started = fastify.sessions.start(user);
-  const loggedOutAt = await fastify.deps.revocations.rocketChatLogoutAt(user.sub);
-  const shift = loggedOutAt === undefined ? 0 : Math.max(0, loggedOutAt - started.iat);
+  const shift = Math.max(0, rocketChatLogoutAt - started.iat);
   return { ...started, iat: started.iat + shift, exp: started.exp + shift };
 }

@@ -134,7 +134,7 @@ const login: FastifyPluginAsyncTypebox = async (fastify) => {
       }
       fastify.metrics.login('session');
       request.log.info({ sub: heldBack.sub }, 'signed back in to chat after a Rocket.Chat logout');
-      return deliver(request, reply, query, await continueAfterRocketChatLogout(fastify, heldBack));
+      return deliver(request, reply, query, continueAfterRocketChatLogout(fastify, heldBack, resolved.rocketChatLogoutAt ?? 0));
     },
   );
 };
