@@ -1,13 +1,14 @@
 /**
  * The App: declares the settings page and the three endpoints, keeps one typed
- * configuration current as settings change, and hands Rocket.Chat's logout event and the
- * wiring switch to lib/. Everything else lives in lib/.
+ * configuration current as settings change, keeps the settings page's status line current,
+ * and hands Rocket.Chat's logout event and the wiring switch to lib/. Everything else lives in lib/.
  */
 import { IAppAccessors, IConfigurationExtend, ISettingRead, IConfigurationModify, IEnvironmentRead, IHttp, ILogger, IModify, IPersistence, IRead } from '@rocket.chat/apps-engine/definition/accessors';
 import { ApiSecurity, ApiVisibility } from '@rocket.chat/apps-engine/definition/api';
 import { App } from '@rocket.chat/apps-engine/definition/App';
 import { IAppInfo } from '@rocket.chat/apps-engine/definition/metadata';
 import { ISetting } from '@rocket.chat/apps-engine/definition/settings';
+import { ISettingUpdateContext } from '@rocket.chat/apps-engine/definition/settings/ISettingUpdateContext';
 import { IPostUserLoggedOut, IUser } from '@rocket.chat/apps-engine/definition/users';
 import { LoginEndpoint } from './endpoints/login';
 import { LogoutEndpoint } from './endpoints/logout';
@@ -18,9 +19,11 @@ import { SettingBackup } from './lib/companion/settingBackup';
 import { IframeWiring, WiringState } from './lib/companion/wiring';
 import { LoadedConfig, loadConfig } from './lib/config';
 import { LoginStats } from './lib/stats';
+import { missingSettings, statusLine } from './lib/statusLine';
+import { StatusSetting } from './lib/statusSetting';
 import { LinkCache } from './lib/store/linkCache';
 import { ReplayCache } from './lib/store/replayCache';
-import { settings } from './settings';
+import { SettingId, settings } from './settings';
 
 export default class IframeAuthApp extends App implements IPostUserLoggedOut {
   public readonly replay = new ReplayCache();
@@ -28,12 +31,19 @@ export default class IframeAuthApp extends App implements IPostUserLoggedOut {
   public readonly stats = new LoginStats();
   public readonly probe = new CompanionProbe();
   private readonly wiring = new IframeWiring();
+  private readonly statusSetting = new StatusSetting({
+    compute: () => this.statusLine(),
+    write: (values) => this.getAccessors().environmentWriter.getSettings().updateSelectOptions(SettingId.Status, values),
+    warn: (message) => this.getLogger().warn(message),
+  });
   private backup?: SettingBackup;
   private values?: Map<string, unknown>;
   private loaded?: LoadedConfig;
 
   constructor(info: IAppInfo, logger: ILogger, accessors: IAppAccessors) {
     super(info, logger, accessors);
+    this.stats.onRecord(() => this.statusSetting.activity());
+    this.probe.onChange(() => this.statusSetting.changed());
   }
 
   public get log(): ILogger {
@@ -57,16 +67,30 @@ export default class IframeAuthApp extends App implements IPostUserLoggedOut {
 
   public override async onEnable(environment: IEnvironmentRead): Promise<boolean> {
     await this.reload(environment.getSettings());
+    this.statusSetting.start();
+    this.statusSetting.changed();
     return true;
   }
 
+  public override async onDisable(): Promise<void> {
+    this.statusSetting.stop();
+  }
+
+  /** The status setting is the App's to write: an administrator's save of it keeps what is stored. */
+  public override async onPreSettingUpdate(context: ISettingUpdateContext): Promise<ISetting> {
+    if (context.newSetting.id !== SettingId.Status) return context.newSetting;
+    return this.statusSetting.guard(context.oldSetting, context.newSetting);
+  }
+
   public override async onSettingUpdated(setting: ISetting, modify: IConfigurationModify, read: IRead, http: IHttp): Promise<void> {
+    if (setting.id === SettingId.Status) return; // its own refreshes (and guarded admin saves): nothing to reload
     if (this.values) {
       this.values.set(setting.id, setting.value ?? setting.packageValue);
       this.apply();
     } else {
       await this.reload(read.getEnvironmentReader().getSettings());
     }
+    this.statusSetting.changed();
     const { operations } = (await this.configuration(read)).config;
     await this.wiring.settingChanged(setting.id, operations, () => ({ read, http, serverSettings: modify.serverSettings, backup: this.backupStore(), log: this.getLogger() }));
   }
@@ -92,9 +116,24 @@ export default class IframeAuthApp extends App implements IPostUserLoggedOut {
     return this.backup;
   }
 
+  /** The settings page's status line, from the App's own accessors (it runs outside any request). */
+  private async statusLine(): Promise<string> {
+    const { reader, http } = this.getAccessors();
+    const loaded = await this.configuration(reader);
+    const { companionUrl } = loaded.config.operations;
+    return statusLine({
+      missing: await missingSettings(loaded, reader),
+      companion: companionUrl === '' ? 'not set' : (await this.probe.reachable(http, companionUrl)) ? 'reachable' : 'unreachable',
+      lastLoginAt: this.stats.lastLoginAt,
+      counts: this.stats.counts(),
+    });
+  }
+
   private async reload(reader: ISettingRead): Promise<void> {
     const values = new Map<string, unknown>();
-    for (const setting of settings) values.set(setting.id, await reader.getValueById(setting.id).catch(() => undefined));
+    for (const setting of settings) {
+      if (setting.id !== SettingId.Status) values.set(setting.id, await reader.getValueById(setting.id).catch(() => undefined));
+    }
     this.values = values;
     this.apply();
   }

@@ -6,6 +6,8 @@ import { ISetting, SettingType } from '@rocket.chat/apps-engine/definition/setti
 import { ALGORITHMS, DEFAULT_CLOCK_SKEW_SECONDS, DEFAULT_MAX_LIFETIME_SECONDS } from './contract/claims';
 
 export enum SettingId {
+  /** Read-only in effect: the App rewrites its one option's label with the status line (lib/statusSetting.ts). */
+  Status = 'status',
   // Verification
   AssertionAlgorithms = 'assertion_algorithms',
   AssertionSecret = 'assertion_secret',
@@ -39,6 +41,7 @@ export enum SettingId {
 }
 
 export const Section = {
+  status: 'Status',
   verification: 'Verification',
   access: 'Rocket.Chat access',
   provisioning: 'Provisioning',
@@ -47,7 +50,22 @@ export const Section = {
 
 export const DEFAULT_TIMEOUT_MS = 5000;
 
+/** The status setting's only option: its key never changes, its label is the status line. */
+export const STATUS_OPTION_KEY = 'status';
+export const STATUS_PENDING_LABEL = 'Not computed yet: the App refreshes this line once it is enabled.';
+
 export const settings: ISetting[] = [
+  {
+    id: SettingId.Status,
+    type: SettingType.SELECT,
+    packageValue: STATUS_OPTION_KEY,
+    values: [{ key: STATUS_OPTION_KEY, i18nLabel: STATUS_PENDING_LABEL }],
+    required: false,
+    public: false,
+    section: Section.status,
+    i18nLabel: 'Status (refreshed by the App)',
+    i18nDescription: 'Kept current by the App (at most about once a minute while users log in; at once after a settings change): configuration complete or the setting ids it misses, the companion\'s reachability, the last login (UTC) and the logins and rejections since the App started, on this Rocket.Chat instance. Changing it does nothing. `GET /api/apps/public/<app id>/status` has the details.',
+  },
   {
     id: SettingId.AssertionAlgorithms,
     type: SettingType.MULTI_SELECT,

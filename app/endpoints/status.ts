@@ -6,8 +6,7 @@ import type { IHttp, IModify, IPersistence, IRead } from '@rocket.chat/apps-engi
 import { ApiEndpoint, IApiEndpointInfo, IApiRequest, IApiResponse } from '@rocket.chat/apps-engine/definition/api';
 import type { IApp } from '@rocket.chat/apps-engine/definition/IApp';
 import { APP_ENDPOINTS, StatusReply } from '../contract/replies';
-import { restBaseUrl } from '../lib/bridge';
-import { NotConfigured } from '../lib/errors';
+import { missingSettings } from '../lib/statusLine';
 import type { BridgeHost } from './host';
 import { reply } from './replies';
 
@@ -19,15 +18,9 @@ export class StatusEndpoint extends ApiEndpoint {
   }
 
   public async get(_request: IApiRequest, _endpoint: IApiEndpointInfo, read: IRead, _modify: IModify, http: IHttp, _persistence?: IPersistence): Promise<IApiResponse> {
-    const { config, missing } = await this.host.configuration(read);
-    const all = [...missing];
-    try {
-      await restBaseUrl(config, read);
-    } catch (error) {
-      if (!(error instanceof NotConfigured)) throw error;
-      all.push(...error.missing.filter((id) => !all.includes(id)));
-    }
-    const { companionUrl, manageIframeSettings } = config.operations;
+    const loaded = await this.host.configuration(read);
+    const all = await missingSettings(loaded, read);
+    const { companionUrl, manageIframeSettings } = loaded.config.operations;
     const status: StatusReply = {
       configured: all.length === 0,
       missing: all,

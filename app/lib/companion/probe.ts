@@ -1,6 +1,7 @@
 /**
- * The companion's reachability for `status`: one quick `GET /healthz`, remembered a few
- * seconds so that polling `status` never turns into load on the companion.
+ * The companion's reachability for `status` and the settings page's status line: one quick
+ * `GET /healthz`, remembered a few seconds so that polling `status` never turns into load on
+ * the companion. A listener hears when the answer for the same URL flips.
  */
 import type { IHttp } from '@rocket.chat/apps-engine/definition/accessors';
 import { callCompanion } from './http';
@@ -10,8 +11,14 @@ export const PROBE_CACHE_MS = 5000;
 
 export class CompanionProbe {
   private last?: { url: string; at: number; reachable: boolean };
+  private listener?: (reachable: boolean) => void;
 
   constructor(private readonly clock: () => number = Date.now) {}
+
+  /** Called when a probe of the same URL answers differently from the previous one; must only schedule work. */
+  onChange(listener: (reachable: boolean) => void): void {
+    this.listener = listener;
+  }
 
   async reachable(http: IHttp, companionUrl: string): Promise<boolean> {
     const now = this.clock();
@@ -22,7 +29,15 @@ export class CompanionProbe {
     } catch {
       reachable = false;
     }
+    const flipped = this.last !== undefined && this.last.url === companionUrl && this.last.reachable !== reachable;
     this.last = { url: companionUrl, at: this.clock(), reachable };
+    if (flipped) {
+      try {
+        this.listener?.(reachable);
+      } catch {
+        // A listener never fails a probe.
+      }
+    }
     return reachable;
   }
 }
