@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import helmet from '@fastify/helmet';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import fp from 'fastify-plugin';
+import helmet, { type HelmetOptions } from 'helmet';
 
 declare module 'fastify' {
   interface FastifyReply {
@@ -12,18 +13,59 @@ declare module 'fastify' {
 /**
  * Helmet's defaults, minus the two that would fight the iframe: X-Frame-Options (framing is
  * governed by CSP `frame-ancestors`, exactly the Rocket.Chat origin) and `no-referrer`
- * (Chromium then sends `Origin: null` on our own form POST, ROCKETCHAT.md §1d).
+ * (Chromium then sends `Origin: null` on our own form POST, ROCKETCHAT.md §1d). The CSP is ours.
+ */
+const PAGE_HELMET: Readonly<HelmetOptions> = {
+  contentSecurityPolicy: false,
+  frameguard: false,
+  referrerPolicy: { policy: 'strict-origin-when-cross-origin' },
+  crossOriginEmbedderPolicy: false,
+};
+
+/**
+ * With these options every helmet header is a constant, so its middleware runs once, against
+ * a recorder, instead of once per answer (where @fastify/helmet rebuilt it and called
+ * `res.setHeader` for each header: a measurable share of the API URL's cost).
+ */
+export function helmetHeaders(options: Readonly<HelmetOptions> = PAGE_HELMET): Readonly<Record<string, string>> {
+  const headers: Record<string, string> = {};
+  const recorder = {
+    setHeader(name: string, value: unknown) {
+      headers[name.toLowerCase()] = String(value);
+    },
+    removeHeader(name: string) {
+      delete headers[name.toLowerCase()];
+    },
+  };
+  helmet(options)({} as IncomingMessage, recorder as unknown as ServerResponse, (error?: unknown) => {
+    if (error) throw error;
+  });
+  return Object.freeze(headers);
+}
+
+/**
+ * Every answer gets one precomputed header set, chosen by what it is:
+ * - pages (`text/html`): helmet's set and a CSP with a fresh nonce;
+ * - everything else (the API URL, back-channel logout, health, metrics, errors): what a JSON
+ *   API needs (OWASP REST Security): no caching, no sniffing, nothing to load or frame it,
+ *   HSTS, and CORP so no other site can pull a token-bearing answer into its process as a
+ *   no-cors subresource (CORS reads, like Rocket.Chat's, are not subject to CORP). Headers
+ *   that only mean something to a document (COOP, Origin-Agent-Cluster, Referrer-Policy,
+ *   X-DNS-Prefetch-Control, X-Download-Options, X-Permitted-Cross-Domain-Policies,
+ *   X-XSS-Protection) are not sent there.
  */
 export default fp(
   async (fastify) => {
     const { rocketChatOrigin, branding } = fastify.config;
-    await fastify.register(helmet, {
-      contentSecurityPolicy: false,
-      frameguard: false,
-      referrerPolicy: { policy: 'strict-origin-when-cross-origin' },
-      crossOriginEmbedderPolicy: false,
-    });
     const images = ["'self'", 'data:', ...(branding.logoUrl ? [new URL(branding.logoUrl).origin] : [])].join(' ');
+    const pageHeaders = helmetHeaders();
+    const apiHeaders: Readonly<Record<string, string>> = Object.freeze({
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+      'content-security-policy': `default-src 'none'; frame-ancestors ${rocketChatOrigin}`,
+      'strict-transport-security': pageHeaders['strict-transport-security'],
+      'cross-origin-resource-policy': pageHeaders['cross-origin-resource-policy'],
+    });
 
     // Made when a page first asks for it: JSON answers (the API URL's hot path) need none.
     const nonces = new WeakMap<object, string>();
@@ -34,7 +76,6 @@ export default fp(
         return nonce;
       },
     });
-    const otherPolicy = `default-src 'none'; frame-ancestors ${rocketChatOrigin}`;
     const pagePolicy = (nonce: string) =>
       [
         "default-src 'none'",
@@ -47,9 +88,15 @@ export default fp(
         "base-uri 'none'",
         `frame-ancestors ${rocketChatOrigin}`,
       ].join('; ');
+
     fastify.addHook('onSend', (_request, reply, payload, done) => {
-      const type = String(reply.getHeader('content-type') ?? '');
-      reply.header('content-security-policy', type.startsWith('text/html') ? pagePolicy(reply.pageNonce) : otherPolicy);
+      const type = reply.getHeader('content-type');
+      if (typeof type === 'string' && type.startsWith('text/html')) {
+        reply.headers(pageHeaders);
+        reply.header('content-security-policy', pagePolicy(reply.pageNonce));
+      } else {
+        reply.headers(apiHeaders);
+      }
       done(null, payload);
     });
   },
