@@ -11,7 +11,7 @@ import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify'
 import handlebars from 'handlebars';
 import type { Config } from './config';
 import type { Dependencies } from './dependencies';
-import { loggerOptions } from './logger';
+import { AccessLogController, loggerOptions, requestLogger } from './logger';
 import configPlugin from './plugins/config';
 import csrf from './plugins/csrf';
 import dependencies from './plugins/dependencies';
@@ -68,13 +68,18 @@ export interface BuildOptions extends AppOptions {
 
 export async function buildApp(options: BuildOptions): Promise<FastifyInstance> {
   const { config } = options;
+  const logController = new AccessLogController();
   const fastify = Fastify({
     logger: loggerOptions(config.logLevel, options.logStream),
+    // One access line per request, without the query string (service/logger.ts).
+    logController,
+    childLoggerFactory: requestLogger,
     trustProxy: config.trustProxy,
     bodyLimit: 64 * 1024,
     // Fastify's own request ids are fine; never echo a client-supplied one into logs unchecked.
     requestIdHeader: false,
   }).withTypeProvider<TypeBoxTypeProvider>();
+  logController.attach(fastify.log);
   await fastify.register(app, { config, deps: options.deps, processMetrics: options.processMetrics });
   return fastify;
 }

@@ -8,7 +8,8 @@ test('no token, secret, password, assertion or cookie value in the captured pino
     await login(h.app, jar, 'alice', 'a wrong password');
     const done = await login(h.app, jar, 'alice', PASSWORD, '?client=electron');
     expect(done.statusCode).toBe(200);
-    const api = await h.app.inject({ method: 'POST', url: '/api/session', headers: { origin: RC_ORIGIN, cookie: jar.header(), authorization: 'Bearer site-bearer-secret' } });
+    // Query strings may carry OAuth codes: the access line logs the path only.
+    const api = await h.app.inject({ method: 'POST', url: '/api/session?code=oauth-code-in-the-query', headers: { origin: RC_ORIGIN, cookie: jar.header(), authorization: 'Bearer site-bearer-secret' } });
     expect(api.statusCode).toBe(200);
     const cookieValues = jar.values();
     // The credential deliberately logged by a careless handler is still redacted.
@@ -17,7 +18,7 @@ test('no token, secret, password, assertion or cookie value in the captured pino
 
     const logs = h.logs.text;
     expect(logs.length).toBeGreaterThan(500);
-    const secrets = [PASSWORD, 'a wrong password', SECRET, SESSION_SECRET, 'site-bearer-secret', csrfFrom(done.body), ...h.standIn.tokens, ...cookieValues, 'x.y.z'];
+    const secrets = [PASSWORD, 'a wrong password', SECRET, SESSION_SECRET, 'site-bearer-secret', 'oauth-code-in-the-query', csrfFrom(done.body), ...h.standIn.tokens, ...cookieValues, 'x.y.z'];
     for (const secret of secrets) expect(logs).not.toContain(secret);
     // An assertion is a JWS; no compact JWS/JWE of any kind is in the logs.
     expect(logs).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]*\./);
