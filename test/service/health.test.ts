@@ -47,6 +47,25 @@ describe('health and metrics', () => {
     expect(response.body).toContain('# TYPE logins_total counter');
   });
 
+  test('GET /metrics: series per route pattern, method and status add up; unmatched URLs share one series', async () => {
+    const other = await startHarness();
+    try {
+      for (let i = 0; i < 3; i += 1) await other.app.inject({ method: 'GET', url: '/api/session' });
+      await other.app.inject({ method: 'GET', url: '/nope-1?x=1' });
+      await other.app.inject({ method: 'GET', url: '/nope-2' });
+      const body = (await other.app.inject({ method: 'GET', url: '/metrics' })).body;
+      expect(body).toMatch(/^http_requests_total\{method="GET",route="\/api\/session",status="401"\} 3$/m);
+      expect(body).toMatch(/^http_requests_total\{method="GET",route="unmatched",status="404"\} 2$/m);
+      expect(body).toMatch(/^http_request_duration_seconds_count\{method="GET",route="\/api\/session",status="401"\} 3$/m);
+      expect(body).toMatch(/^http_request_duration_seconds_bucket\{le="\+Inf",method="GET",route="\/api\/session",status="401"\} 3$/m);
+      expect(body).toMatch(/^http_request_duration_seconds_bucket\{le="5",method="GET",route="\/api\/session",status="401"\} 3$/m);
+      expect(body).toMatch(/^http_request_duration_seconds_sum\{method="GET",route="\/api\/session",status="401"\} [0-9.e-]+$/m);
+      expect(body).not.toContain('nope');
+    } finally {
+      await other.close();
+    }
+  });
+
   test('unknown routes: 404 JSON; 5xx details never sent', async () => {
     const missing = await h.app.inject({ method: 'GET', url: '/nope' });
     expect(missing.statusCode).toBe(404);
