@@ -123,6 +123,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
   const engine = await startEngine({
     serverSettings: { Site_Url: rocketChat.url },
+    // The App's user reader answers from the stand-in's own users, as Rocket.Chat's from its database.
+    usersCollection: users,
     settings: {
       assertion_algorithms: 'EdDSA',
       assertion_public_keys: publicKey.export({ type: 'spki', format: 'pem' }).toString(),

@@ -10,6 +10,7 @@ import type { AppManager } from '@rocket.chat/apps-engine/server/AppManager';
 import type { AppFabricationFulfillment } from '@rocket.chat/apps-engine/server/compiler';
 import type { ILoggerStorageEntry } from '@rocket.chat/apps-engine/server/logging';
 import { createBridges, type HostBridges } from './bridges';
+import type { UserDocument } from './bridges/user-converter';
 import type { EngineModules } from './engine-module';
 import { handleAppHttp, type ApiCall, type ApiReply } from './http-adapter';
 import type { HostStorages } from './storage';
@@ -26,6 +27,7 @@ export interface HostParts {
   storages: HostStorages;
   serverSettings: Record<string, unknown>;
   env: Record<string, string>;
+  usersCollection?: ReadonlyArray<UserDocument>;
 }
 
 const EXIT_WAIT_MS = 5000;
@@ -36,10 +38,10 @@ export class EngineHostRuntime {
   private readonly engine: EngineModules;
   private readonly storages: HostStorages;
 
-  constructor({ engine, storages, serverSettings, env }: HostParts) {
+  constructor({ engine, storages, serverSettings, env, usersCollection }: HostParts) {
     this.engine = engine;
     this.storages = storages;
-    this.bridges = createBridges(engine, { serverSettings, env });
+    this.bridges = createBridges(engine, { serverSettings, env, usersCollection });
     this.manager = new engine.AppManager({
       metadataStorage: storages.metadata,
       logStorage: storages.logs,

@@ -19,10 +19,13 @@ import { repoRoot } from './paths';
 import { prepareRuntime } from './prepare-runtime';
 import { createStorages } from './storage';
 import type { ServerSettingWrite } from './bridges/server-settings';
+import type { UserDocument } from './bridges/user-converter';
 
 export { packageTestApp, TEST_APP_ID } from './test-app-package';
 export { prepareRuntime } from './prepare-runtime';
 export type { ServerSettingWrite } from './bridges/server-settings';
+export type { UserDocument } from './bridges/user-converter';
+export { toAppUser } from './bridges/user-converter';
 
 export interface EngineHostOptions {
   /** Default: <repo>/dist/<nameSlug>_<version>.zip, named from app.json. */
@@ -33,6 +36,12 @@ export interface EngineHostOptions {
   serverSettings?: Record<string, unknown>;
   /** What the environment bridge exposes (only NODE_ENV, ROOT_URL, INSTANCE_IP and RC_APPS_<APP_ID>_* are readable). */
   env?: Record<string, string>;
+  /**
+   * Rocket.Chat's `users` collection (the stand-in's, `startRocketChat({ usersCollection })`): the
+   * user reader (`user.read`) answers from it, live, converted as Rocket.Chat converts users, and
+   * its first admin installs the Apps. Without it the reader knows only the host's bots and admin.
+   */
+  usersCollection?: ReadonlyArray<UserDocument>;
 }
 
 export interface EngineReply {
@@ -53,6 +62,11 @@ export interface EngineHost {
   updateSetting(id: string, value: unknown, appId?: string): Promise<void>;
   /** Raise an Apps-Engine event, e.g. fireEvent('IPostUserLoggedOut', user): runs each listening App's handler; resolves when they are done. */
   fireEvent(event: string, data: unknown): Promise<unknown>;
+  /** Apps' persistence (the in-memory bridge): copies of an App's records (ours by default), and a way to add one. */
+  persistence: {
+    records(appId?: string): ReadonlyArray<{ id: string; associations?: Array<{ model: string; id: string }>; data: object }>;
+    insert(data: object, associations: Array<{ model: string; id: string }>, appId?: string): string;
+  };
   /** Server settings as the Apps have left them, and every write through `server-setting.write`, in order. */
   serverSettings: { current(id: string): unknown; readonly writes: ReadonlyArray<ServerSettingWrite> };
   /** The engine's status of an App (ours by default), e.g. `manually_enabled`. */
@@ -95,6 +109,7 @@ async function start(options: EngineHostOptions): Promise<EngineHost> {
     storages: createStorages(engine),
     serverSettings: options.serverSettings ?? {},
     env: options.env ?? {},
+    usersCollection: options.usersCollection,
   });
   let appId: string;
   try {
@@ -112,6 +127,10 @@ async function start(options: EngineHostOptions): Promise<EngineHost> {
     updateSetting: (id, value, targetAppId = appId) => runtime.updateSetting(targetAppId, id, value),
     fireEvent: (event, data) => runtime.fireEvent(event, data),
     serverSettings: runtime.bridges.serverSettings,
+    persistence: {
+      records: (targetAppId = appId) => runtime.bridges.persistence.records(targetAppId),
+      insert: (data, associations, targetAppId = appId) => runtime.bridges.persistence.insert(targetAppId, data, associations),
+    },
     status: (targetAppId = appId) => runtime.status(targetAppId),
     install: (otherZip, settings) => runtime.install(otherZip, settings),
     handleHttp: (req, res) => runtime.handleHttp(req, res),

@@ -12,11 +12,14 @@ import { createPersistenceBridge, type MemoryPersistenceBridge } from './persist
 import { createActivationBridge, createDetailChangesBridge, createInternalBridge, createListenerBridge, createSchedulerBridge } from './quiet';
 import { createServerSettingBridge, type RecordingServerSettingBridge } from './server-settings';
 import { createUnsupportedBridge } from './unsupported';
+import type { UserDocument } from './user-converter';
 import { createUserBridge, type MemoryUserBridge } from './users';
 
 export interface BridgeOptions {
   serverSettings: Record<string, unknown>;
   env: Record<string, string>;
+  /** Rocket.Chat's `users` collection, for the user reader; without it the host knows only its bots and installer. */
+  usersCollection?: ReadonlyArray<UserDocument>;
 }
 
 export interface HostBridges {
@@ -30,7 +33,7 @@ export interface HostBridges {
 export function createBridges(engine: EngineModules, options: BridgeOptions): HostBridges {
   const b = engine.bridges;
   const api = createApiBridge(b.ApiBridge);
-  const users = createUserBridge(engine);
+  const users = createUserBridge(engine, options.usersCollection);
   const persistence = createPersistenceBridge(b.PersistenceBridge);
   const serverSettings = createServerSettingBridge(engine, options.serverSettings);
   const instances = {
