@@ -11,6 +11,7 @@ import type { BridgeConfig, LoadedConfig, ProvisioningConfig } from './config';
 import { NotConfigured } from './errors';
 import { checkPolicy, Provisioner } from './provisioning';
 import { LogSink, RocketChatClient } from './rocketchat/client';
+import { UserDirectory } from './rocketchat/directory';
 import { UsersApi } from './rocketchat/users';
 import { IdentityLinks } from './store/identityLinks';
 import type { LinkCache } from './store/linkCache';
@@ -60,8 +61,9 @@ async function services(config: BridgeConfig, context: RequestContext, linkCache
     context.log,
   );
   const users = new UsersApi(client);
+  const directory = new UserDirectory(context.read.getUserReader());
   const links = new IdentityLinks(context.storage, config.verification.issuer, linkCache);
-  return { users, provisioner: new Provisioner(users, links, config.provisioning) };
+  return { users, provisioner: new Provisioner(users, directory, links, config.provisioning) };
 }
 
 /** The App's process-wide state a login uses: single-use jti, and links remembered. */

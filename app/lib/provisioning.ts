@@ -12,6 +12,7 @@ import { AssertionClaims, emailDomain, USERNAME_PATTERN } from '../contract/clai
 import type { ProvisioningConfig } from './config';
 import { ProvisioningDenied, RocketChatUnavailable } from './errors';
 import { RocketChatRefused } from './rocketchat/client';
+import type { UserDirectory } from './rocketchat/directory';
 import { ProfileChange, RocketChatUser, UsersApi } from './rocketchat/users';
 import { FoundLink, IdentityLinks } from './store/identityLinks';
 
@@ -78,8 +79,19 @@ export function throwawayPassword(): string {
   }
 }
 
+/**
+ * Users are read through the engine's user reader (`directory`: no HTTP, exact usernames) and
+ * written through REST (`users`). Where a reader miss decides that a username is free of an
+ * existing person, REST users.info confirms it: Rocket.Chat's usernames are unique ignoring
+ * case, and only REST finds `alice` for `Alice`.
+ */
 export class Provisioner {
-  constructor(private readonly users: UsersApi, private readonly links: IdentityLinks, private readonly policy: ProvisioningConfig) {}
+  constructor(
+    private readonly users: UsersApi,
+    private readonly directory: UserDirectory,
+    private readonly links: IdentityLinks,
+    private readonly policy: ProvisioningConfig,
+  ) {}
 
   /** `looked`: what `lookupLinked` found while the jti was being spent, if login ran it. */
   async provision(claims: AssertionClaims, looked?: LinkedLookup): Promise<ProvisionedUser> {
@@ -93,10 +105,15 @@ export class Provisioner {
     return this.findExisting(claims);
   }
 
-  /** Reads only (a link, users.info), so it may run before the assertion's jti is spent. */
+  /** Reads only (a link, the user reader), so it may run before the assertion's jti is spent. */
   async lookupLinked(sub: string, fresh = false): Promise<LinkedLookup> {
     const link = await this.links.find(sub, fresh);
-    return link ? { link, user: await this.users.info({ userId: link.userId }) } : {};
+    return link ? { link, user: await this.directory.byId(link.userId) } : {};
+  }
+
+  /** The holder of a username, whatever its case: the reader's exact match, else REST (case-insensitive). */
+  private async holderOf(username: string): Promise<RocketChatUser | undefined> {
+    return (await this.directory.byUsername(username)) ?? (await this.users.info({ username }));
   }
 
   private async findExisting(claims: AssertionClaims, looked?: LinkedLookup): Promise<RocketChatUser | undefined> {
@@ -105,7 +122,7 @@ export class Provisioner {
     const repaired = await this.adoptPending(claims);
     if (repaired) return repaired;
 
-    const byName = await this.users.info({ username: claims.username });
+    const byName = await this.holderOf(claims.username);
     if (byName && (await this.isSamePerson(byName, claims))) return this.adopt(claims, byName);
 
     if (this.policy.matchByVerifiedEmail && claims.email_verified) {
@@ -134,7 +151,8 @@ export class Provisioner {
   private async adoptPending(claims: AssertionClaims): Promise<RocketChatUser | undefined> {
     const pending = await this.links.pending(claims.sub);
     if (!pending) return undefined;
-    const user = await this.users.info({ username: pending.username });
+    // Exact: the pending username is the one our users.create sent, and Rocket.Chat stores it as sent.
+    const user = await this.directory.byUsername(pending.username);
     if (!user || !hasEmail(user, pending.email) || (await this.links.siteOf(user._id)) !== undefined) return undefined;
     return this.adopt(claims, user);
   }
@@ -162,7 +180,8 @@ export class Provisioner {
     const candidates = [claims.username, ...(this.policy.usernameConflict === 'suffix' ? suffixedUsernames(claims.username, claims.sub) : [])];
     for (const username of candidates) {
       // Looked up again even for the first name: `pending` must only ever name a username that was free.
-      const holder = await this.users.info({ username });
+      // Exact only: a holder under another case makes users.create refuse, and tryCreate looks again.
+      const holder = await this.directory.byUsername(username);
       if (holder) {
         if (await this.isOurs(holder, claims)) return this.existing(await this.adopt(claims, holder), claims);
         continue;
@@ -196,7 +215,7 @@ export class Provisioner {
     } catch (error) {
       if (!(error instanceof RocketChatRefused)) throw error;
       // Someone (maybe a concurrent attempt for this same person) took the name: look again.
-      const holder = await this.users.info({ username });
+      const holder = await this.holderOf(username);
       if (holder) {
         if (await this.isOurs(holder, claims)) return this.existing(await this.adopt(claims, holder), claims);
         await this.links.clearPending(claims.sub); // that name went to somebody else

@@ -6,20 +6,23 @@
  */
 import { SettingId } from '../../app/settings';
 import { startEngine, type EngineHost } from '../support/engine';
-import { startRocketChat, type RocketChatStandIn } from '../support/rocketchat';
+import { startRocketChat, type RocketChatStandIn, type StoredUser } from '../support/rocketchat';
 import { claimsFor, makeKeys, publicKeysSetting, SECRET, signWithJose, AUDIENCE, ISSUER, type TestKeys } from './fixtures';
 import { forgeries } from './forgeries';
 import { whoAmI } from './harness';
 
 let keys: TestKeys;
 let rc: RocketChatStandIn;
+/** Rocket.Chat's `users` collection: REST (the stand-in) and the App's user reader (the engine host) share it. */
+const users: StoredUser[] = [];
 let engine: EngineHost;
 
 beforeAll(async () => {
   keys = await makeKeys();
-  rc = await startRocketChat({ createToken: { mode: '7.x', enabled: true } });
+  rc = await startRocketChat({ createToken: { mode: '7.x', enabled: true }, usersCollection: users });
   engine = await startEngine({
     serverSettings: { Site_Url: rc.url },
+    usersCollection: users,
     settings: {
       [SettingId.AssertionSecret]: SECRET,
       [SettingId.AssertionPublicKeys]: publicKeysSetting(keys),
@@ -105,6 +108,50 @@ test('logout revokes the tokens', async () => {
   const { userId, loginToken } = reply.content as { userId: string; loginToken: string };
   expect(await engine.execute('logout', { method: 'POST', content: { assertion: await ed('engine-dora') } })).toMatchObject({ status: 200, content: { revoked: true } });
   expect((await whoAmI(rc, userId, loginToken)).status).toBe(401);
+});
+
+describe('users read through the engine\'s user reader (user.read), not REST', () => {
+  const restCallsDuring = async (run: () => Promise<unknown>) => {
+    const before = rc.requests.length;
+    await run();
+    return rc.requests.slice(before).map((request) => `${request.method} ${request.path}`);
+  };
+
+  test('a returning user: the only Rocket.Chat call is users.createToken (no users.info)', async () => {
+    const first = await login(await ed('engine-reader'));
+    expect(first).toMatchObject({ status: 200, content: { created: true } });
+    const calls = await restCallsDuring(async () => expect(await login(await ed('engine-reader'))).toMatchObject({ status: 200, content: { created: false } }));
+    expect(calls).toEqual(['POST /api/v1/users.createToken']);
+  });
+
+  test('a user deactivated in Rocket.Chat (active: false in its users collection) is refused; no token minted', async () => {
+    const { userId } = (await login(await ed('engine-inactive'))).content as { userId: string };
+    rc.findUser({ userId })!.active = false;
+    const tokens = rc.resumeTokenCount(userId);
+    const calls = await restCallsDuring(async () => expect(await login(await ed('engine-inactive'))).toMatchObject({ status: 403, content: { reason: 'user_deactivated' } }));
+    expect(calls).toEqual([]);
+    expect(rc.resumeTokenCount(userId)).toBe(tokens);
+    rc.findUser({ userId })!.active = true;
+    expect((await login(await ed('engine-inactive'))).status).toBe(200);
+  });
+
+  test('a linked user deleted from Rocket.Chat is unlinked: the next login creates a new user', async () => {
+    const { userId } = (await login(await ed('engine-deleted'))).content as { userId: string };
+    users.splice(users.findIndex((user) => user._id === userId), 1);
+    const again = await login(await ed('engine-deleted'));
+    expect(again).toMatchObject({ status: 200, content: { username: 'engine-deleted', created: true } });
+    expect((again.content as { userId: string }).userId).not.toBe(userId);
+  });
+
+  test('usernames: the reader matches exactly, and Rocket.Chat\'s case-insensitive uniqueness is still honoured', async () => {
+    // The same person (verified email) under another case: adopted, never a second account.
+    const held = rc.createUser({ username: 'engine-frank', email: 'Engine-Frank@corp.example', verified: true });
+    const adopted = await login(await ed('Engine-Frank'));
+    expect(adopted).toMatchObject({ status: 200, content: { userId: held._id, username: 'engine-frank', created: false } });
+    // A different person under another case: the name is taken (refuse policy).
+    rc.createUser({ username: 'engine-gina', email: 'someone-else@corp.example', verified: true });
+    expect(await login(await ed('Engine-Gina'))).toMatchObject({ status: 403, content: { reason: 'username_taken' } });
+  });
 });
 
 test('latency of login for an existing user over 200 calls (printed)', async () => {

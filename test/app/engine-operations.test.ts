@@ -8,7 +8,7 @@ import * as jose from 'jose';
 import { SettingId } from '../../app/settings';
 import { deadUrl, startCompanion, type CompanionStandIn } from '../support/app/companion';
 import { startEngine, type EngineHost } from '../support/engine';
-import { startRocketChat, type RocketChatStandIn } from '../support/rocketchat';
+import { startRocketChat, type RocketChatStandIn, type StoredUser } from '../support/rocketchat';
 import { AUDIENCE, claimsFor, ISSUER, SECRET, signWithJose } from './fixtures';
 
 const BACKCHANNEL_SECRET = 'another-shared-secret-of-32-bytes-or-more';
@@ -20,10 +20,12 @@ let companion: CompanionStandIn;
 let engine: EngineHost;
 
 beforeAll(async () => {
-  rc = await startRocketChat({ createToken: { mode: '7.x', enabled: true } });
+  const users: StoredUser[] = []; // one collection for REST and the App's user reader
+  rc = await startRocketChat({ createToken: { mode: '7.x', enabled: true }, usersCollection: users });
   companion = await startCompanion(rc.url);
   engine = await startEngine({
     serverSettings: { Site_Url: rc.url, ...PREVIOUS },
+    usersCollection: users,
     settings: {
       [SettingId.AssertionSecret]: SECRET,
       [SettingId.AssertionIssuer]: ISSUER,

@@ -6,6 +6,7 @@
 import type { AssertionClaims } from '../../app/contract/claims';
 import type { ProvisioningConfig } from '../../app/lib/config';
 import { Provisioner } from '../../app/lib/provisioning';
+import type { UserDirectory } from '../../app/lib/rocketchat/directory';
 import type { RocketChatUser, UsersApi } from '../../app/lib/rocketchat/users';
 import { IdentityLinks } from '../../app/lib/store/identityLinks';
 import { LinkCache } from '../../app/lib/store/linkCache';
@@ -149,14 +150,18 @@ describe('provisioning with links in memory', () => {
     const { persistence, calls, storage } = countingStorage();
     const cache = new LinkCache();
     const asked: string[] = [];
+    const directory = {
+      byId: async (userId: string) => (asked.push(userId), known.find((u) => u._id === userId)),
+      byUsername: async (username: string) => (asked.push(`name:${username}`), known.find((u) => u.username === username)),
+    } as unknown as UserDirectory;
     const users = {
-      info: async (by: { userId?: string; username?: string }) => (asked.push(by.userId ?? `name:${by.username}`), known.find((u) => u._id === by.userId || u.username === by.username)),
+      info: async (by: { username: string }) => (asked.push(`rest:${by.username}`), known.find((u) => u.username.toLowerCase() === by.username.toLowerCase())),
     } as unknown as UsersApi;
     const links = new IdentityLinks(storage, 'iss', cache);
-    return { persistence, calls, cache, asked, links, provisioner: new Provisioner(users, links, policy) };
+    return { persistence, calls, cache, asked, links, provisioner: new Provisioner(users, directory, links, policy) };
   }
 
-  test('a returning user: the link comes from memory, users.info is still asked every time', async () => {
+  test('a returning user: the link comes from memory, the user reader is still asked every time', async () => {
     const { provisioner, links, calls, asked } = setup([user('u1')]);
     await links.link(claims.sub, 'u1');
     calls.length = 0;
@@ -215,6 +220,32 @@ describe('login through the endpoint', () => {
     const before = rc.requests.length;
     expect(await bridge.login({ assertion: await assertion('alice') })).toMatchObject({ status: 403, content: { reason: 'email_domain_not_allowed' } });
     expect(rc.requests.length).toBe(before);
+    expect(bridge.userReads).toEqual([]);
+  });
+
+  test('a returning user is read through the user reader by id: REST sees only users.createToken', async () => {
+    const alice = rc.createUser({ username: 'alice', email: 'alice@corp.example', verified: true });
+    const bridge = makeBridge(rc, keys);
+    expect((await bridge.login({ assertion: await assertion('alice') })).status).toBe(200);
+    const before = rc.requests.length;
+    bridge.userReads.length = 0;
+    expect(await bridge.login({ assertion: await assertion('alice') })).toMatchObject({ status: 200, content: { userId: alice._id, created: false } });
+    expect(rc.requests.slice(before).map((request) => request.path)).toEqual(['/api/v1/users.createToken']);
+    expect(bridge.userReads).toEqual([`id:${alice._id}`]);
+  });
+
+  test('a user reader that fails is a 502 (rocketchat_unavailable), and no token is minted', async () => {
+    const alice = rc.createUser({ username: 'alice', email: 'alice@corp.example', verified: true });
+    let failing = false;
+    const bridge = makeBridge(rc, keys, {}, undefined, () => (failing ? new Error('Users.findOneById: connection lost') : undefined));
+    expect((await bridge.login({ assertion: await assertion('alice') })).status).toBe(200);
+    failing = true;
+    const tokens = rc.resumeTokenCount(alice._id);
+    expect(await bridge.login({ assertion: await assertion('alice') })).toEqual(expect.objectContaining({ status: 502, content: { error: 'rocketchat_unavailable' } }));
+    expect(rc.resumeTokenCount(alice._id)).toBe(tokens);
+    expect(bridge.logger.lines.join('\n')).toMatch(/user reader getById failed: Users.findOneById: connection lost/);
+    failing = false;
+    expect((await bridge.login({ assertion: await assertion('alice') })).status).toBe(200); // the link survived the failure
   });
 
   test('a replay is refused as a replay even when Rocket.Chat is down', async () => {

@@ -1,6 +1,7 @@
 /** Profile sync decisions, with a recording double of the users API. */
 import { desiredRoles, Provisioner, throwawayPassword } from '../../app/lib/provisioning';
 import type { ProvisioningConfig } from '../../app/lib/config';
+import type { UserDirectory } from '../../app/lib/rocketchat/directory';
 import type { ProfileChange, RocketChatUser, UsersApi } from '../../app/lib/rocketchat/users';
 import type { IdentityLinks } from '../../app/lib/store/identityLinks';
 import type { AssertionClaims } from '../../app/contract/claims';
@@ -19,9 +20,10 @@ const claims: AssertionClaims = { iss: 'i', aud: 'a', sub: 's', iat: 1, exp: 2, 
 
 function provisionerFor(user: RocketChatUser) {
   const updates: ProfileChange[] = [];
-  const users = { info: async () => user, update: async (_id: string, change: ProfileChange) => void updates.push(change) } as unknown as UsersApi;
+  const users = { update: async (_id: string, change: ProfileChange) => void updates.push(change) } as unknown as UsersApi;
+  const directory = { byId: async () => user, byUsername: async () => user } as unknown as UserDirectory;
   const links = { find: async () => ({ userId: user._id, cached: false, hasSub: true }) } as unknown as IdentityLinks;
-  return { provisioner: new Provisioner(users, links, policy), updates };
+  return { provisioner: new Provisioner(users, directory, links, policy), updates };
 }
 
 test('roles Rocket.Chat did not show are never reset', async () => {

@@ -1,7 +1,7 @@
 /**
  * Site user → Rocket.Chat user links remembered in App memory, so a returning user's login
  * needs no persistence read. Only a hint: every entry is checked against Rocket.Chat
- * (users.info) before use, and a user Rocket.Chat no longer knows sends the lookup back
+ * (the user reader) before use, and a user Rocket.Chat no longer knows sends the lookup back
  * to persistence. Entries expire, because another Rocket.Chat instance's App process
  * may re-link a site user without this process hearing of it.
  */
