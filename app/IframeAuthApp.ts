@@ -35,7 +35,10 @@ export default class IframeAuthApp extends App implements IPostUserLoggedOut {
     compute: () => this.statusLine(),
     write: (values) => this.getAccessors().environmentWriter.getSettings().updateSelectOptions(SettingId.Status, values),
     warn: (message) => this.getLogger().warn(message),
+    busy: () => this.calls > 0,
   });
+  /** App calls running now whose log entries a status write would take (see lib/statusSetting.ts). */
+  private calls = 0;
   private backup?: SettingBackup;
   private values?: Map<string, unknown>;
   private loaded?: LoadedConfig;
@@ -84,21 +87,31 @@ export default class IframeAuthApp extends App implements IPostUserLoggedOut {
 
   public override async onSettingUpdated(setting: ISetting, modify: IConfigurationModify, read: IRead, http: IHttp): Promise<void> {
     if (setting.id === SettingId.Status) return; // its own refreshes (and guarded admin saves): nothing to reload
-    if (this.values) {
-      this.values.set(setting.id, setting.value ?? setting.packageValue);
-      this.apply();
-    } else {
-      await this.reload(read.getEnvironmentReader().getSettings());
+    this.calls += 1;
+    try {
+      if (this.values) {
+        this.values.set(setting.id, setting.value ?? setting.packageValue);
+        this.apply();
+      } else {
+        await this.reload(read.getEnvironmentReader().getSettings());
+      }
+      const { operations } = (await this.configuration(read)).config;
+      await this.wiring.settingChanged(setting.id, operations, () => ({ read, http, serverSettings: modify.serverSettings, backup: this.backupStore(), log: this.getLogger() }));
+    } finally {
+      this.calls -= 1;
+      this.statusSetting.changed(); // runs once this call has answered
     }
-    this.statusSetting.changed();
-    const { operations } = (await this.configuration(read)).config;
-    await this.wiring.settingChanged(setting.id, operations, () => ({ read, http, serverSettings: modify.serverSettings, backup: this.backupStore(), log: this.getLogger() }));
   }
 
   public async executePostUserLoggedOut(user: IUser, read: IRead, http: IHttp, persistence: IPersistence, _modify: IModify): Promise<void> {
-    const { config } = await this.configuration(read);
-    const storage = { read: read.getPersistenceReader(), write: persistence };
-    await propagateLogout(user.id, config, { http, storage, log: this.getLogger(), now: Math.floor(Date.now() / 1000) });
+    this.calls += 1;
+    try {
+      const { config } = await this.configuration(read);
+      const storage = { read: read.getPersistenceReader(), write: persistence };
+      await propagateLogout(user.id, config, { http, storage, log: this.getLogger(), now: Math.floor(Date.now() / 1000) });
+    } finally {
+      this.calls -= 1;
+    }
   }
 
   protected override async extendConfiguration(configuration: IConfigurationExtend): Promise<void> {

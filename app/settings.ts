@@ -64,7 +64,7 @@ export const settings: ISetting[] = [
     public: false,
     section: Section.status,
     i18nLabel: 'Status (refreshed by the App)',
-    i18nDescription: 'Kept current by the App (at most about once a minute while users log in; at once after a settings change): configuration complete or the setting ids it misses, the companion\'s reachability, the last login (UTC) and the logins and rejections since the App started, on this Rocket.Chat instance. Changing it does nothing. `GET /api/apps/public/<app id>/status` has the details.',
+    i18nDescription: 'Kept current by the App (at most about once a minute while users log in; within a second of a settings change): configuration complete or the setting ids it misses, the companion\'s reachability, the last login (UTC) and the logins and rejections since the App started, on this Rocket.Chat instance. Changing it does nothing. `GET /api/apps/public/<app id>/status` has the details.',
   },
   {
     id: SettingId.AssertionAlgorithms,

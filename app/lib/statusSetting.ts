@@ -5,15 +5,18 @@
  * shows an option label with no translation as its raw text. So the `status` setting has one
  * option whose label the App rewrites with `statusLine()`.
  *
- * When: at once after the App is enabled, after a settings change and when the companion's
- * reachability flips; after logins and rejections at most once per `intervalMs` (the first
- * one after a quiet interval at once, the rest together at the end of the interval). Never
+ * When: shortly (`settleMs`, once a burst of them is over: the settings page saves its changes
+ * one by one) after the App is enabled, a settings change and a flip of the companion's
+ * reachability; after logins and rejections at most once per `intervalMs` (the first one after
+ * a quiet interval at once, the rest together at the end of the interval). Never
  * on a login's path: a refresh is only scheduled there. A line equal to the last one written
  * is not written again. A failed refresh is logged once until one succeeds again.
  *
  * The write goes through the engine's AppSettingsManager (store, client notification,
  * onPreSettingUpdate and onSettingUpdated of this App), whose call the writer does not wait
- * for. `guard()` makes the setting read-only in effect: only the options this App last
+ * for. Those two calls into the App replace the Deno runtime's one current logger, so a write
+ * while another App call runs would take that call's log entries (e.g. the wiring's "nothing
+ * changed"): while `busy()` says one runs, the write waits and is retried shortly after. `guard()` makes the setting read-only in effect: only the options this App last
  * wrote are kept; anything else an administrator sends for it (its only option, a forged
  * value or label) leaves the stored setting as it was.
  */
@@ -21,6 +24,10 @@ import type { ISetting, ISettingSelectValue } from '@rocket.chat/apps-engine/def
 import { STATUS_OPTION_KEY } from '../settings';
 
 export const STATUS_REFRESH_INTERVAL_MS = 60_000;
+/** How long after the last of a burst of changes the line is refreshed. */
+export const STATUS_SETTLE_MS = 300;
+/** How soon a write held back by a running App call is tried again. */
+export const STATUS_BUSY_RETRY_MS = 250;
 
 export interface StatusSettingDeps {
   /** The current line (reads settings, probes the companion). */
@@ -29,7 +36,10 @@ export interface StatusSettingDeps {
   write(values: ISettingSelectValue[]): Promise<void>;
   /** Where the one message of a failure streak goes. */
   warn(message: string): void;
+  /** True while an App call whose log entries a write would take is running. */
+  busy?: () => boolean;
   intervalMs?: number;
+  settleMs?: number;
   clock?: () => number;
   setTimer?: (callback: () => void, ms: number) => unknown;
   clearTimer?: (timer: unknown) => void;
@@ -41,6 +51,7 @@ export function statusOptions(line: string): ISettingSelectValue[] {
 
 export class StatusSetting {
   private readonly intervalMs: number;
+  private readonly settleMs: number;
   private readonly clock: () => number;
   private readonly setTimer: (callback: () => void, ms: number) => unknown;
   private readonly clearTimer: (timer: unknown) => void;
@@ -53,17 +64,27 @@ export class StatusSetting {
   private lastActivityRefresh = Number.NEGATIVE_INFINITY;
   private timers = new Set<unknown>();
   private activityTimer?: unknown;
+  private changeTimer?: unknown;
+  private retryTimer?: unknown;
 
   constructor(private readonly deps: StatusSettingDeps) {
     this.intervalMs = deps.intervalMs ?? STATUS_REFRESH_INTERVAL_MS;
+    this.settleMs = deps.settleMs ?? STATUS_SETTLE_MS;
     this.clock = deps.clock ?? Date.now;
     this.setTimer = deps.setTimer ?? ((callback, ms) => setTimeout(callback, ms));
     this.clearTimer = deps.clearTimer ?? ((timer) => clearTimeout(timer as ReturnType<typeof setTimeout>));
   }
 
-  /** Enabled, a setting changed, the companion's reachability flipped: refresh right after the caller returns. */
+  /** Enabled, a setting changed, the companion's reachability flipped: refresh once no such change came for `settleMs`. */
   changed(): void {
-    this.schedule(0, () => this.run());
+    if (this.changeTimer !== undefined) {
+      this.clearTimer(this.changeTimer);
+      this.timers.delete(this.changeTimer);
+    }
+    this.changeTimer = this.schedule(this.settleMs, () => {
+      this.changeTimer = undefined;
+      return this.run();
+    });
   }
 
   /** A login or a rejection: refresh now if the last such refresh is an interval old, else once at its end. */
@@ -89,6 +110,8 @@ export class StatusSetting {
     for (const timer of this.timers) this.clearTimer(timer);
     this.timers.clear();
     this.activityTimer = undefined;
+    this.changeTimer = undefined;
+    this.retryTimer = undefined;
   }
 
   /** Enabled again: the next refresh writes even an unchanged line (the stored one may be older). */
@@ -107,6 +130,14 @@ export class StatusSetting {
     return timer;
   }
 
+  private retrySoon(): void {
+    if (this.retryTimer !== undefined) return;
+    this.retryTimer = this.schedule(STATUS_BUSY_RETRY_MS, () => {
+      this.retryTimer = undefined;
+      return this.run();
+    });
+  }
+
   private async run(): Promise<void> {
     if (this.stopped) return;
     if (this.running) {
@@ -119,6 +150,10 @@ export class StatusSetting {
         this.again = false;
         const line = await this.deps.compute();
         if (this.stopped || line === this.written) continue;
+        if (this.deps.busy?.()) {
+          this.retrySoon();
+          break;
+        }
         this.written = line;
         await this.deps.write(statusOptions(line));
       } while (this.again && !this.stopped);

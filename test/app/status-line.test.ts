@@ -4,7 +4,7 @@
  */
 import type { ISetting, ISettingSelectValue } from '@rocket.chat/apps-engine/definition/settings';
 import { statusLine, utcMinute } from '../../app/lib/statusLine';
-import { STATUS_REFRESH_INTERVAL_MS, StatusSetting, statusOptions } from '../../app/lib/statusSetting';
+import { STATUS_BUSY_RETRY_MS, STATUS_REFRESH_INTERVAL_MS, STATUS_SETTLE_MS, StatusSetting, statusOptions } from '../../app/lib/statusSetting';
 import { LoginStats } from '../../app/lib/stats';
 import { SettingId, STATUS_OPTION_KEY } from '../../app/settings';
 
@@ -59,7 +59,7 @@ function fakeTime() {
   };
 }
 
-function setup(compute: () => Promise<string> = async () => 'line') {
+function setup(compute: () => Promise<string> = async () => 'line', busy?: () => boolean) {
   const time = fakeTime();
   const writes: ISettingSelectValue[][] = [];
   const warnings: string[] = [];
@@ -67,6 +67,7 @@ function setup(compute: () => Promise<string> = async () => 'line') {
     compute,
     write: async (values) => void writes.push(values),
     warn: (message) => void warnings.push(message),
+    busy,
     clock: time.clock,
     setTimer: time.setTimer,
     clearTimer: time.clearTimer,
@@ -75,19 +76,25 @@ function setup(compute: () => Promise<string> = async () => 'line') {
 }
 
 describe('StatusSetting: when the line is written', () => {
-  test('a change refreshes right after the caller returns; an unchanged line is not written again', async () => {
+  test('a burst of changes refreshes once, shortly after the last; an unchanged line is not written again', async () => {
     let line = 'a';
     const { time, writes, status } = setup(async () => line);
     status.changed();
     expect(writes).toHaveLength(0); // never inside the caller
-    await time.advance(0);
+    for (let i = 0; i < 3; i++) {
+      await time.advance(STATUS_SETTLE_MS - 1);
+      status.changed();
+    }
+    expect(writes).toHaveLength(0);
+    expect(time.pending()).toBe(1);
+    await time.advance(STATUS_SETTLE_MS);
     expect(writes).toEqual([statusOptions('a')]);
     status.changed();
-    await time.advance(0);
+    await time.advance(STATUS_SETTLE_MS);
     expect(writes).toHaveLength(1);
     line = 'b';
     status.changed();
-    await time.advance(0);
+    await time.advance(STATUS_SETTLE_MS);
     expect(writes).toEqual([statusOptions('a'), statusOptions('b')]);
     expect(writes[1]).toEqual([{ key: STATUS_OPTION_KEY, i18nLabel: 'b' }]);
   });
@@ -125,10 +132,10 @@ describe('StatusSetting: when the line is written', () => {
       return `line ${calls}`;
     });
     status.changed();
-    await time.advance(0);
+    await time.advance(STATUS_SETTLE_MS);
     status.changed();
     status.changed();
-    await time.advance(0);
+    await time.advance(STATUS_SETTLE_MS);
     release();
     await time.advance(0);
     expect(calls).toBe(2);
@@ -143,23 +150,37 @@ describe('StatusSetting: when the line is written', () => {
     });
     for (let i = 0; i < 3; i++) {
       status.changed();
-      await time.advance(0);
+      await time.advance(STATUS_SETTLE_MS);
     }
     expect(warnings).toEqual(['status setting: refresh failed: No App found by the provided id: x']);
     fail = false;
     status.changed();
-    await time.advance(0);
+    await time.advance(STATUS_SETTLE_MS);
     expect(writes).toEqual([statusOptions('ok')]);
     fail = true;
     status.changed();
-    await time.advance(0);
+    await time.advance(STATUS_SETTLE_MS);
     expect(warnings).toHaveLength(2);
+  });
+
+  test('while another App call runs (its log entries would go with the write), the write waits and is retried', async () => {
+    let busy = true;
+    const { time, writes, status } = setup(async () => 'line', () => busy);
+    status.changed();
+    await time.advance(STATUS_SETTLE_MS);
+    await time.advance(STATUS_BUSY_RETRY_MS * 3);
+    expect(writes).toHaveLength(0);
+    expect(time.pending()).toBe(1); // one retry waiting, not one per attempt
+    busy = false;
+    await time.advance(STATUS_BUSY_RETRY_MS);
+    expect(writes).toEqual([statusOptions('line')]);
+    expect(time.pending()).toBe(0);
   });
 
   test('stopped (App disabled): pending refreshes dropped, nothing written; started again: the line is written even if unchanged', async () => {
     const { time, writes, status } = setup();
     status.changed();
-    await time.advance(0);
+    await time.advance(STATUS_SETTLE_MS);
     status.activity();
     status.stop();
     expect(time.pending()).toBe(0);
@@ -169,7 +190,7 @@ describe('StatusSetting: when the line is written', () => {
     expect(writes).toHaveLength(1);
     status.start();
     status.changed();
-    await time.advance(0);
+    await time.advance(STATUS_SETTLE_MS);
     expect(writes).toHaveLength(2);
   });
 });
@@ -180,7 +201,7 @@ describe('StatusSetting.guard (onPreSettingUpdate of the status setting)', () =>
   test('the App\'s own write is kept; any other save keeps the stored setting', async () => {
     const { time, status } = setup(async () => 'new line');
     status.changed();
-    await time.advance(0);
+    await time.advance(STATUS_SETTLE_MS);
     expect(status.guard(stored, { ...stored, values: statusOptions('new line') })).toEqual({ ...stored, values: statusOptions('new line') });
     expect(status.guard(stored, { ...stored, value: STATUS_OPTION_KEY })).toEqual(stored);
     const forged = { ...stored, type: 'string' as ISetting['type'], value: 'x', values: [{ key: 'x', i18nLabel: 'all is well' }], i18nLabel: 'Forged', hidden: true };

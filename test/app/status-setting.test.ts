@@ -154,7 +154,7 @@ describe('the status setting on the settings page', () => {
     await settle();
     const writes = statusWrites();
     await engine.updateSetting(SettingId.SyncProfileOnLogin, true);
-    await settle(800);
+    await settle(1500); // a refresh follows a settings change within a second
     expect(statusWrites()).toBe(writes);
   });
 
