@@ -42,19 +42,27 @@ function load<T>(relativePath: string): T {
 
 export interface Connection {
   db: Db;
+  /** Bounds each method of a MongoDB-backed store (mongo.ts `bounded`): a 503 in seconds, never a hang. */
+  bounded<T extends object>(store: T): T;
   close(): Promise<void>;
 }
 
 export async function connectConfiguredMongo(config: Pick<Config, 'mongo'>): Promise<Connection | undefined> {
   if (!config.mongo) return undefined;
-  const { connectMongo } = load<MongoModules['connect']>('./mongo');
+  const { connectMongo, bounded } = load<MongoModules['connect']>('./mongo');
   const { client, db } = await connectMongo(config.mongo.url);
-  return { db, close: () => client.close() };
+  return { db, bounded, close: () => client.close() };
 }
 
 export function createUserStore(config: Pick<Config, 'localUsersFile'>, mongo: Connection | undefined): UserStore {
   if (mongo) return load<MongoModules['users']>('./users/mongo-store').createMongoUserStore(mongo.db);
   return createFileUserStore(config.localUsersFile);
+}
+
+/** The user store requests use: in MongoDB, each call bounded (the CLI's store is not). */
+function requestUserStore(config: Pick<Config, 'localUsersFile'>, mongo: Connection | undefined): UserStore {
+  const store = createUserStore(config, mongo);
+  return mongo ? mongo.bounded(store) : store;
 }
 
 /** Password mode's parts share one REST client; loaded only in that mode. */
@@ -88,7 +96,7 @@ function createIdentity(config: Config, mongo: Connection | undefined, password:
     const { createJwtCookieIdentity } = load<typeof import('./identity/jwt-cookie')>('./identity/jwt-cookie');
     return createJwtCookieIdentity(config.jwtCookie);
   }
-  return createLocalIdentity(createUserStore(config, mongo));
+  return createLocalIdentity(requestUserStore(config, mongo));
 }
 
 function createIssuer(config: Config, mongo: Connection | undefined, password: PasswordMode | undefined): TokenIssuer {
@@ -111,7 +119,7 @@ export async function createDependencies(config: Config): Promise<Dependencies &
   const identity = createIdentity(config, mongo, password);
   const issuer = createIssuer(config, mongo, password);
   const revocations = mongo
-    ? load<MongoModules['revocations']>('./sessions/mongo-revocation').createMongoRevocationList(mongo.db)
+    ? mongo.bounded(load<MongoModules['revocations']>('./sessions/mongo-revocation').createMongoRevocationList(mongo.db))
     : createMemoryRevocationList();
   return {
     identity,
@@ -119,7 +127,7 @@ export async function createDependencies(config: Config): Promise<Dependencies &
     revocations,
     ...(password ? { passwordLogin: password.login } : {}),
     // Its own handle on the same users (the file store re-reads on change; MongoDB is shared).
-    ...(config.social ? { social: load<typeof import('./social')>('./social').createSocialLogin(config.social, createUserStore(config, mongo)) } : {}),
+    ...(config.social ? { social: load<typeof import('./social')>('./social').createSocialLogin(config.social, requestUserStore(config, mongo)) } : {}),
     async close() {
       await Promise.allSettled([identity.close(), issuer.close(), revocations.close()]);
       await mongo?.close();

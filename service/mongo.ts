@@ -17,6 +17,54 @@ import {
  */
 export const SERVER_SELECTION_TIMEOUT_MS = 3000;
 
+/**
+ * The longest one step of a request (a revocation check, a token write, a ping) waits on
+ * MongoDB. The server selection timeout covers a server that is down; this covers one that
+ * stops answering while its connections stay open (a hung process, packets dropped without a
+ * reset, writes waiting on a lost majority), which the driver alone would let wait for 13 s
+ * or more (its heartbeat plus connect timeout, then retries), and it has no per-operation
+ * timeout left (`timeoutMS` has no effect in driver 7).
+ */
+export const OPERATION_TIMEOUT_MS = 5000;
+
+/** A step that did not finish within OPERATION_TIMEOUT_MS; the driver's own work goes on and ends on its own. */
+export class MongoDeadlineError extends Error {
+  constructor(ms: number) {
+    super(`MongoDB did not answer within ${ms} ms`);
+    this.name = 'MongoDeadlineError';
+  }
+}
+
+/**
+ * `operation()`, or a MongoDeadlineError once `ms` have passed. The operation is not cancelled
+ * (the driver has no way to for writes): it settles later and nothing waits for it; its
+ * connection is freed when the server answers or the driver's monitor gives up on it.
+ */
+export function withDeadline<T>(operation: () => Promise<T>, ms = OPERATION_TIMEOUT_MS): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new MongoDeadlineError(ms)), ms);
+  });
+  // Promise.race handles a late rejection of the operation: never an unhandled rejection.
+  return Promise.race([operation(), deadline]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * The same object with each method that returns a promise bounded by `withDeadline`: for the
+ * MongoDB-backed stores whose callers answer 503 on any error (revocation list, user store).
+ */
+export function bounded<T extends object>(target: T, ms = OPERATION_TIMEOUT_MS): T {
+  const copy: Record<string, unknown> = { ...(target as Record<string, unknown>) };
+  for (const [key, value] of Object.entries(target)) {
+    if (typeof value !== 'function') continue;
+    copy[key] = (...args: unknown[]) => {
+      const result: unknown = value.apply(target, args);
+      return result instanceof Promise ? withDeadline(() => result, ms) : result;
+    };
+  }
+  return copy as T;
+}
+
 /** `mongodb://user:secret@host/db` → `mongodb://***@host/db`, for messages and logs. */
 export function redactMongoUrl(url: string): string {
   return url.replace(/^(mongodb(?:\+srv)?:\/\/)[^@/]*@/i, '$1***@');
@@ -37,7 +85,8 @@ export function isMongoUnavailable(error: unknown): boolean {
     error instanceof MongoNetworkError ||
     error instanceof MongoServerSelectionError ||
     error instanceof MongoTopologyClosedError ||
-    error instanceof MongoNotConnectedError
+    error instanceof MongoNotConnectedError ||
+    error instanceof MongoDeadlineError
   );
 }
 
@@ -68,10 +117,10 @@ export async function connectMongo(url: string): Promise<{ client: MongoClient; 
   return { client, db: client.db(name) };
 }
 
-/** For `ready()`: one ping, never a throw. */
+/** For `ready()`: one ping within the operation bound, never a throw. */
 export async function pingMongo(db: Db): Promise<boolean> {
   try {
-    const reply = await db.command({ ping: 1 });
+    const reply = await withDeadline(() => db.command({ ping: 1 }));
     return reply.ok === 1;
   } catch {
     return false;

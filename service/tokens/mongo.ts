@@ -9,7 +9,7 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { MongoServerError, type Collection, type Db } from 'mongodb';
 import type { SiteUser } from '../identity/types';
-import { isMongoUnavailable, pingMongo } from '../mongo';
+import { isMongoUnavailable, MongoDeadlineError, pingMongo, withDeadline } from '../mongo';
 import { TokenError, type TokenIssuer } from './types';
 
 /** Meteor's `Random.id()` alphabet: no 0/1/I/O/l lookalikes. Rocket.Chat ids are 17 of these. */
@@ -85,6 +85,7 @@ function isDuplicateKey(error: unknown): error is MongoServerError {
 /** Everything the driver throws becomes a TokenError the API URL can answer with. */
 function asTokenError(error: unknown): TokenError {
   if (error instanceof TokenError) return error;
+  if (error instanceof MongoDeadlineError) return new TokenError('unavailable', 'mongodb_timeout');
   if (isMongoUnavailable(error)) return new TokenError('unavailable', 'mongodb_unreachable');
   return new TokenError('unavailable', 'mongodb_error');
 }
@@ -134,25 +135,31 @@ export function createMongoTokenIssuer(options: { db: Db; autoCreate: boolean; d
 
   async function issue(user: SiteUser): Promise<{ token: string }> {
     try {
-      let account = await findAccount(user);
-      if (!account) {
-        if (!options.autoCreate) throw new TokenError('denied', 'user_not_found');
-        account = await createAccount(user);
-      }
-      if (account.active !== true) throw new TokenError('denied', 'user_deactivated');
-      // Bots, apps and livechat visitors live in the same collection; never log in as one of them.
-      if (account.type !== 'user') throw new TokenError('denied', 'not_a_user');
-      const token = newIframeToken();
-      // `active: true` in the filter: an admin deactivating the user meanwhile wins over this login.
-      const result = await users.updateOne(
-        { _id: account._id, active: true },
-        { $set: { 'services.iframe.token': token, _updatedAt: new Date() } },
-      );
-      if (result.matchedCount !== 1) throw new TokenError('denied', 'user_deactivated');
-      return { token };
+      // One bound for the whole step: a server that stops answering is a 503 in seconds, not a hang.
+      return await withDeadline(() => issueToken(user));
     } catch (error) {
       throw asTokenError(error);
     }
+  }
+
+  /** The lookups and the write of one login; `issue` bounds and translates its errors. */
+  async function issueToken(user: SiteUser): Promise<{ token: string }> {
+    let account = await findAccount(user);
+    if (!account) {
+      if (!options.autoCreate) throw new TokenError('denied', 'user_not_found');
+      account = await createAccount(user);
+    }
+    if (account.active !== true) throw new TokenError('denied', 'user_deactivated');
+    // Bots, apps and livechat visitors live in the same collection; never log in as one of them.
+    if (account.type !== 'user') throw new TokenError('denied', 'not_a_user');
+    const token = newIframeToken();
+    // `active: true` in the filter: an admin deactivating the user meanwhile wins over this login.
+    const result = await users.updateOne(
+      { _id: account._id, active: true },
+      { $set: { 'services.iframe.token': token, _updatedAt: new Date() } },
+    );
+    if (result.matchedCount !== 1) throw new TokenError('denied', 'user_deactivated');
+    return { token };
   }
 
   /**
@@ -165,16 +172,18 @@ export function createMongoTokenIssuer(options: { db: Db; autoCreate: boolean; d
    */
   async function revoke(user: SiteUser): Promise<void> {
     try {
-      const account = await findAccount(user);
-      if (!account) return;
-      await users.updateOne(
-        { _id: account._id },
-        {
-          $unset: { 'services.iframe.token': 1 },
-          $pull: { 'services.resume.loginTokens': { when: { $exists: true } } },
-          $set: { _updatedAt: new Date() },
-        },
-      );
+      await withDeadline(async () => {
+        const account = await findAccount(user);
+        if (!account) return;
+        await users.updateOne(
+          { _id: account._id },
+          {
+            $unset: { 'services.iframe.token': 1 },
+            $pull: { 'services.resume.loginTokens': { when: { $exists: true } } },
+            $set: { _updatedAt: new Date() },
+          },
+        );
+      });
     } catch (error) {
       throw asTokenError(error);
     }

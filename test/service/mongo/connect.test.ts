@@ -1,5 +1,6 @@
 import { createServer } from 'node:net';
-import { connectMongo, databaseName, redactMongoUrl } from '../../../service/mongo';
+import type { ServerHeartbeatSucceededEvent } from 'mongodb';
+import { bounded, connectMongo, databaseName, MongoDeadlineError, redactMongoUrl, withDeadline } from '../../../service/mongo';
 import { startWireServer, WireServer } from '../../support/mongo/wire-server';
 import { WIRE_LEVEL } from '../../support/mongo/harness';
 
@@ -56,5 +57,56 @@ describe(`connectMongo — ${WIRE_LEVEL}`, () => {
     const { client, db } = await connectMongo(server.url('rocketchat'));
     expect(db.databaseName).toBe('rocketchat');
     await client.close();
+  });
+
+  // The stand-in must be monitored as a real MongoDB 4.4+ is: a stand-in without `topologyVersion`
+  // put the driver in its polling mode, where dropped connections left its monitor stuck for good.
+  test('the driver monitors the stand-in with the streaming protocol; a restart is a new process', async () => {
+    const { client, db } = await connectMongo(server.url('rocketchat'));
+    const heartbeats: ServerHeartbeatSucceededEvent[] = [];
+    client.on('serverHeartbeatSucceeded', (event) => heartbeats.push(event));
+    try {
+      const first = (await db.admin().command({ hello: 1 })).topologyVersion;
+      expect(first).toEqual({ processId: expect.anything(), counter: expect.anything() });
+      // An awaitable hello with the current topologyVersion waits maxAwaitTimeMS; a foreign one does not.
+      let started = Date.now();
+      await db.admin().command({ hello: 1, topologyVersion: first, maxAwaitTimeMS: 300 });
+      expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+      started = Date.now();
+      await server.stop();
+      await server.start();
+      // The first command finds its pooled connection gone (commands are not retried): the driver notices.
+      await db.admin().command({ ping: 1 }).catch(() => undefined);
+      const { topologyVersion: second } = await db.admin().command({ hello: 1 });
+      expect(second.processId.equals(first.processId)).toBe(false);
+      await db.admin().command({ hello: 1, topologyVersion: first, maxAwaitTimeMS: 5000 });
+      expect(Date.now() - started).toBeLessThan(4000);
+      // The monitor's streamed heartbeats arrive as awaited ones (no polling fallback).
+      const deadline = Date.now() + 10_000;
+      while (!heartbeats.some((event) => event.awaited) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(heartbeats.some((event) => event.awaited)).toBe(true);
+    } finally {
+      await client.close();
+    }
+  }, 20000);
+});
+
+describe('the bound on each MongoDB step', () => {
+  test('withDeadline: the result if in time, else a MongoDeadlineError once the bound has passed', async () => {
+    await expect(withDeadline(async () => 'done', 1000)).resolves.toBe('done');
+    await expect(withDeadline(() => Promise.reject(new Error('own')), 1000)).rejects.toThrow('own');
+    const started = Date.now();
+    const never = new Promise<never>(() => undefined);
+    await expect(withDeadline(() => never, 100)).rejects.toBeInstanceOf(MongoDeadlineError);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(90);
+  });
+
+  test('bounded: promise-returning methods are bounded, other members pass through', async () => {
+    const store = { mode: 'x', sync: () => 1, fast: async (n: number) => n + 1, slow: () => new Promise<never>(() => undefined) };
+    const wrapped = bounded(store, 100);
+    expect(wrapped.mode).toBe('x');
+    expect(wrapped.sync()).toBe(1);
+    await expect(wrapped.fast(1)).resolves.toBe(2);
+    await expect(wrapped.slow()).rejects.toBeInstanceOf(MongoDeadlineError);
   });
 });

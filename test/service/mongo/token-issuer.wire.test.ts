@@ -1,4 +1,5 @@
 import type { Document } from 'bson';
+import { OPERATION_TIMEOUT_MS } from '../../../service/mongo';
 import { createMongoTokenIssuer, METEOR_ID_ALPHABET } from '../../../service/tokens/mongo';
 import type { SiteUser } from '../../../service/identity/types';
 import { TokenError, type TokenIssuer } from '../../../service/tokens/types';
@@ -237,6 +238,23 @@ describe(`MongoDB token issuer — ${WIRE_LEVEL}`, () => {
     expect(await reason(issuer.issue(alice))).toBe('unavailable:mongodb_unreachable');
     expect(await reason(issuer.revoke(alice))).toBe('unavailable:mongodb_unreachable');
   });
+
+  test('a server that stops answering (connections open) is unavailable:mongodb_timeout within the operation bound; ready() is false', async () => {
+    h.fake.docs('users').push(existing());
+    await issuer.issue(alice);
+    h.server.pause();
+    try {
+      const started = Date.now();
+      const [issued, revoked, ready] = await Promise.all([reason(issuer.issue(alice)), reason(issuer.revoke(alice)), issuer.ready()]);
+      expect({ issued, revoked, ready }).toEqual({ issued: 'unavailable:mongodb_timeout', revoked: 'unavailable:mongodb_timeout', ready: false });
+      expect(Date.now() - started).toBeGreaterThanOrEqual(OPERATION_TIMEOUT_MS - 50);
+      expect(Date.now() - started).toBeLessThan(OPERATION_TIMEOUT_MS + 5000);
+    } finally {
+      h.server.resume();
+    }
+    // Nothing stays stuck: the same issuer works once the server answers.
+    expect((await issuer.issue(alice)) as { token: string }).toEqual({ token: expect.stringMatching(TOKEN) });
+  }, 30000);
 
   test('a server error the driver reports is unavailable, with no detail leaked', async () => {
     h.server.handle(() => ({ ok: 0, code: 13, codeName: 'Unauthorized', errmsg: 'not authorized on rocketchat' }));
