@@ -6,6 +6,7 @@
  */
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { urlToHttpOptions } from 'node:url';
 
 export interface JsonAnswer {
   status: number;
@@ -35,11 +36,24 @@ function parse(text: string): unknown {
   }
 }
 
+/** What node:http needs from a URL, worked out once per URL object (callers keep theirs). */
+const targets = new WeakMap<URL, { send: typeof httpRequest; options: ReturnType<typeof urlToHttpOptions> & { agent: HttpAgent } }>();
+function target(url: URL) {
+  let known = targets.get(url);
+  if (!known) {
+    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    known = { send, options: { ...urlToHttpOptions(url), agent: agents[url.protocol as keyof typeof agents] } };
+    targets.set(url, known);
+  }
+  return known;
+}
+
+const GET_HEADERS = Object.freeze({ accept: 'application/json' });
+
 export function requestJson(url: URL, method: 'GET' | 'POST', timeoutMs: number, body?: unknown): Promise<JsonAnswer> {
   const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-  const headers: Record<string, string | number> = { accept: 'application/json' };
-  if (payload) Object.assign(headers, { 'content-type': 'application/json', 'content-length': payload.length });
-  const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  const headers = payload ? { accept: 'application/json', 'content-type': 'application/json', 'content-length': payload.length } : GET_HEADERS;
+  const { send, options } = target(url);
 
   return new Promise<JsonAnswer>((resolve, reject) => {
     const fail = (kind: JsonRequestError['kind']) => {
@@ -47,7 +61,7 @@ export function requestJson(url: URL, method: 'GET' | 'POST', timeoutMs: number,
       req.destroy();
       reject(new JsonRequestError(kind));
     };
-    const req = send(url, { method, headers, agent: agents[url.protocol as keyof typeof agents] }, (res: IncomingMessage) => {
+    const req = send({ ...options, method, headers }, (res: IncomingMessage) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {
