@@ -1,0 +1,53 @@
+/** The session cookie is written with node:crypto directly: still the JWE jose reads, under the same key. */
+import { compactDecrypt, decodeProtectedHeader, EncryptJWT, jwtDecrypt } from 'jose';
+import { createSessionCodec, deriveKey, type Session } from '../../../service/sessions/cookie-codec';
+
+const SECRET = 's'.repeat(32);
+const user = { sub: 's', username: 'u', email: 'u@example.com', email_verified: true, name: 'U' };
+const now = Math.floor(Date.now() / 1000);
+const session: Session = { sid: 'sid1', user, credential: { loginToken: 'secret-token' }, iat: now, exp: now + 60 };
+
+test('a compact JWE, dir + A256GCM, that jose decrypts with the derived key', async () => {
+  const value = await createSessionCodec(SECRET).encode(session);
+  const parts = value.split('.');
+  expect(parts).toHaveLength(5);
+  expect(parts[1]).toBe('');
+  expect(Buffer.from(parts[2], 'base64url')).toHaveLength(12);
+  expect(Buffer.from(parts[4], 'base64url')).toHaveLength(16);
+  expect(decodeProtectedHeader(value)).toEqual({ alg: 'dir', enc: 'A256GCM' });
+  const { payload } = await jwtDecrypt(value, deriveKey(SECRET, 'session cookie v1'), { keyManagementAlgorithms: ['dir'], contentEncryptionAlgorithms: ['A256GCM'] });
+  expect(payload).toEqual(session);
+});
+
+test('another codec with the same secret (another replica) decrypts it; one with another secret does not', async () => {
+  const value = await createSessionCodec(SECRET).encode(session);
+  expect(await createSessionCodec(SECRET).decode(value)).toEqual(session);
+  expect(await createSessionCodec('t'.repeat(32)).decode(value)).toBeUndefined();
+});
+
+test('cookies written by jose before this change still decode', async () => {
+  const { iat, exp, ...rest } = session;
+  const old = await new EncryptJWT({ ...rest }).setProtectedHeader({ alg: 'dir', enc: 'A256GCM' }).setIssuedAt(iat).setExpirationTime(exp).encrypt(deriveKey(SECRET, 'session cookie v1'));
+  expect(await createSessionCodec(SECRET).decode(old)).toEqual(session);
+});
+
+test('a fresh IV each time; the header is authenticated (changing it breaks the tag)', async () => {
+  const codec = createSessionCodec(SECRET);
+  const [a, b] = [await codec.encode(session), await codec.encode(session)];
+  expect(a.split('.')[2]).not.toBe(b.split('.')[2]);
+  const otherHeader = Buffer.from(JSON.stringify({ enc: 'A256GCM', alg: 'dir' })).toString('base64url');
+  const tampered = [otherHeader, ...a.split('.').slice(1)].join('.');
+  await expect(compactDecrypt(tampered, deriveKey(SECRET, 'session cookie v1'))).rejects.toThrow();
+  expect(await createSessionCodec(SECRET).decode(tampered)).toBeUndefined();
+});
+
+test('the value just written is remembered as its session: the next read does not decrypt again', async () => {
+  const codec = createSessionCodec(SECRET);
+  const value = await codec.encode(session);
+  const first = await codec.decode(value);
+  expect(first).toEqual(session);
+  expect(first).not.toBe(session);
+  expect(Object.isFrozen(first)).toBe(true);
+  expect(Object.isFrozen(session)).toBe(false);
+  expect(await codec.decode(value)).toBe(first);
+});
