@@ -57,6 +57,15 @@ describe('POST|GET /api/session', () => {
       headers: { origin: 'https://evil.example.net', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
     });
     expect(foreign.headers['access-control-allow-origin']).toBeUndefined();
+    expect(foreign.headers['access-control-allow-methods']).toBeUndefined();
+    expect(preflight.headers['access-control-max-age']).toBe('600');
+    expect(String(preflight.headers.vary)).toMatch(/Origin/i);
+    // No other path is granted a preflight, whatever the origin.
+    for (const url of ['/login', '/logout', '/healthz']) {
+      const other = await h.app.inject({ method: 'OPTIONS', url, headers: { origin: RC_ORIGIN, 'access-control-request-method': 'POST' } });
+      expect(other.headers['access-control-allow-origin']).toBeUndefined();
+      expect(other.headers['access-control-allow-credentials']).toBeUndefined();
+    }
   });
 
   test('a logged-in user gets exactly {loginToken}; the App is called once for repeated calls (fast path)', async () => {
