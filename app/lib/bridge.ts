@@ -9,7 +9,7 @@ import { SettingId } from '../settings';
 import { acceptAssertion, spendJti, verifyAssertion } from './assertion';
 import type { BridgeConfig, LoadedConfig, ProvisioningConfig } from './config';
 import { NotConfigured } from './errors';
-import { checkPolicy, Provisioner } from './provisioning';
+import { checkPolicy, lookupLinked, Provisioner } from './provisioning';
 import { LogSink, RocketChatClient } from './rocketchat/client';
 import { UserDirectory } from './rocketchat/directory';
 import { UsersApi } from './rocketchat/users';
@@ -54,17 +54,23 @@ export async function restBaseUrl(config: BridgeConfig, read: IRead): Promise<st
   return siteUrl.replace(/\/+$/, '');
 }
 
+/** What reads users and links: no REST, so usable before the REST URL is known. */
+function readers(config: BridgeConfig, context: RequestContext, linkCache?: LinkCache) {
+  return { directory: new UserDirectory(context.read.getUserReader()), links: new IdentityLinks(context.storage, config.verification.issuer, linkCache) };
+}
+
+function restUsers(config: BridgeConfig, context: RequestContext, baseUrl: string): UsersApi {
+  const connection = { baseUrl, adminUserId: config.access.adminUserId, adminToken: config.access.adminToken, timeoutMs: config.access.timeoutMs };
+  return new UsersApi(new RocketChatClient(context.http, connection, context.log));
+}
+
 async function services(config: BridgeConfig, context: RequestContext, linkCache?: LinkCache) {
-  const client = new RocketChatClient(
-    context.http,
-    { baseUrl: await restBaseUrl(config, context.read), adminUserId: config.access.adminUserId, adminToken: config.access.adminToken, timeoutMs: config.access.timeoutMs },
-    context.log,
-  );
-  const users = new UsersApi(client);
-  const directory = new UserDirectory(context.read.getUserReader());
-  const links = new IdentityLinks(context.storage, config.verification.issuer, linkCache);
+  const users = restUsers(config, context, await restBaseUrl(config, context.read));
+  const { directory, links } = readers(config, context, linkCache);
   return { users, provisioner: new Provisioner(users, directory, links, config.provisioning) };
 }
+
+const ignore = (): undefined => undefined;
 
 /** The App's process-wide state a login uses: single-use jti, and links remembered. */
 export interface LoginMemory {
@@ -73,13 +79,26 @@ export interface LoginMemory {
 }
 
 export async function login(assertion: string, config: BridgeConfig, memory: LoginMemory, context: RequestContext): Promise<LoginReply> {
-  // Services first: a missing REST URL is a 503 that must not spend the assertion's jti.
-  const { users, provisioner } = await services(config, context, memory.links);
-  const claims = verifyAssertion(assertion, config.verification, context.now);
-  // Each engine call is a round trip to Rocket.Chat: the linked user is looked up (reads
-  // only) while the jti is spent. A policy refusal looks nothing up, as before.
+  // Each engine call is a round trip to Rocket.Chat. The REST URL (a Site_Url read unless
+  // rc_rest_url is set) is read while the assertion is verified and the linked user looked
+  // up, none of which spends anything; it is known before the jti is spent: a missing one is
+  // a 503 that leaves the assertion usable, and wins over a 401, as when it was read first.
+  const baseUrl = restBaseUrl(config, context.read);
+  baseUrl.catch(ignore); // awaited on every path below
+  let claims: AssertionClaims;
+  try {
+    claims = verifyAssertion(assertion, config.verification, context.now);
+  } catch (error) {
+    await baseUrl;
+    throw error;
+  }
+  // The linked user is looked up (reads only) while the jti is spent. A policy refusal looks nothing up.
+  const { directory, links } = readers(config, context, memory.links);
+  const looking = passesPolicy(claims, config.provisioning) ? lookupLinked(links, directory, claims.sub) : Promise.resolve(undefined);
+  looking.catch(ignore); // settled below, or dropped with the 503
+  const users = restUsers(config, context, await baseUrl);
+  const provisioner = new Provisioner(users, directory, links, config.provisioning);
   const spending = spendJti(claims, config.verification, memory.replay, context.storage, context.now);
-  const looking = passesPolicy(claims, config.provisioning) ? provisioner.lookupLinked(claims.sub) : Promise.resolve(undefined);
   const [spent, looked] = await Promise.allSettled([spending, looking]);
   // A replay is refused as a replay even when the lookup failed too.
   if (spent.status === 'rejected') throw spent.reason;

@@ -79,6 +79,12 @@ export function throwawayPassword(): string {
   }
 }
 
+/** Reads only (a link, the user reader: no REST), so it may run before the assertion's jti is spent. */
+export async function lookupLinked(links: IdentityLinks, directory: UserDirectory, sub: string, fresh = false): Promise<LinkedLookup> {
+  const link = await links.find(sub, fresh);
+  return link ? { link, user: await directory.byId(link.userId) } : {};
+}
+
 /**
  * Users are read through the engine's user reader (`directory`: no HTTP, exact usernames) and
  * written through REST (`users`). Where a reader miss decides that a username is free of an
@@ -105,10 +111,8 @@ export class Provisioner {
     return this.findExisting(claims);
   }
 
-  /** Reads only (a link, the user reader), so it may run before the assertion's jti is spent. */
   async lookupLinked(sub: string, fresh = false): Promise<LinkedLookup> {
-    const link = await this.links.find(sub, fresh);
-    return link ? { link, user: await this.directory.byId(link.userId) } : {};
+    return lookupLinked(this.links, this.directory, sub, fresh);
   }
 
   /** The holder of a username, whatever its case: the reader's exact match, else REST (case-insensitive). */

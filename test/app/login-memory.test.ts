@@ -10,7 +10,7 @@ import type { UserDirectory } from '../../app/lib/rocketchat/directory';
 import type { RocketChatUser, UsersApi } from '../../app/lib/rocketchat/users';
 import { IdentityLinks } from '../../app/lib/store/identityLinks';
 import { LinkCache } from '../../app/lib/store/linkCache';
-import { hashKey, type Storage } from '../../app/lib/store/records';
+import { association, hashKey, type Storage } from '../../app/lib/store/records';
 import { ReplayCache } from '../../app/lib/store/replayCache';
 import { SettingId } from '../../app/settings';
 import { MemoryPersistence } from '../support/app/accessors';
@@ -246,6 +246,15 @@ describe('login through the endpoint', () => {
     expect(bridge.logger.lines.join('\n')).toMatch(/user reader getById failed: Users.findOneById: connection lost/);
     failing = false;
     expect((await bridge.login({ assertion: await assertion('alice') })).status).toBe(200); // the link survived the failure
+  });
+
+  test('an unknown REST URL (rc_rest_url empty, Site_Url unreadable) is a 503 that spends nothing, even for a forged assertion', async () => {
+    const bridge = makeBridge(undefined, keys, { [SettingId.RcRestUrl]: '', [SettingId.RcAdminUserId]: 'admin-id', [SettingId.RcAdminToken]: 'admin-token' });
+    const token = await assertion('alice');
+    expect(await bridge.login({ assertion: token })).toMatchObject({ status: 503, content: { error: 'not_configured', missing: ['rc_rest_url'] } });
+    expect(await bridge.login({ assertion: token })).toMatchObject({ status: 503 }); // not "replayed": the jti was never spent
+    expect(await bridge.persistence.readByAssociation(association('jti', 'all'))).toEqual([]);
+    expect(await bridge.login({ assertion: `${token.slice(0, -4)}AAAA` })).toMatchObject({ status: 503, content: { error: 'not_configured' } });
   });
 
   test('a replay is refused as a replay even when Rocket.Chat is down', async () => {
