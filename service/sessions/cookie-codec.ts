@@ -2,7 +2,7 @@
  * The session cookie's value: a JWE (`dir` + `A256GCM`) so replicas need no shared store
  * and the browser can neither read nor change what it holds (the held Rocket.Chat token).
  */
-import { createCipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createSecretKey, hkdfSync, randomBytes } from 'node:crypto';
 import { jwtDecrypt } from 'jose';
 import type { SiteUser } from '../identity/types';
 import { randomBytesFromPool } from '../tokens/random';
@@ -48,6 +48,7 @@ const base64url = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOff
 
 export function createSessionCodec(secret: string): SessionCodec {
   const key = deriveKey(secret, 'session cookie v1');
+  const cipherKey = createSecretKey(key);
   const decoded = new Map<string, Session>();
   const remember = (value: string, session: Session): Session => {
     if (decoded.size >= DECODED_CACHE_SIZE) decoded.delete(decoded.keys().next().value as string);
@@ -57,17 +58,14 @@ export function createSessionCodec(secret: string): SessionCodec {
   return {
     // The compact JWE jose's EncryptJWT makes (RFC 7516: `dir` leaves the key part empty, the
     // encoded header is the AAD), built with node:crypto directly: a login re-writes the cookie
-    // on the hot path. The new value is remembered as its session, as decode would return it,
-    // so the browser's next call does not decrypt it again.
+    // on the hot path.
     async encode(session) {
       const { iat, exp, ...rest } = session;
       const plaintext = JSON.stringify({ ...rest, iat, exp });
       const iv = randomBytesFromPool(12);
-      const cipher = createCipheriv('aes-256-gcm', key, iv, { authTagLength: 16 }).setAAD(JWE_AAD);
+      const cipher = createCipheriv('aes-256-gcm', cipherKey, iv, { authTagLength: 16 }).setAAD(JWE_AAD);
       const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()] as unknown as Uint8Array[]);
-      const value = `${JWE_HEADER}..${base64url(iv)}.${ciphertext.toString('base64url')}.${cipher.getAuthTag().toString('base64url')}`;
-      remember(value, JSON.parse(plaintext) as Session);
-      return value;
+      return `${JWE_HEADER}..${base64url(iv)}.${ciphertext.toString('base64url')}.${cipher.getAuthTag().toString('base64url')}`;
     },
     async decode(value) {
       const known = decoded.get(value);
