@@ -2,10 +2,9 @@
  * The session cookie's value: a JWE (`dir` + `A256GCM`) so replicas need no shared store
  * and the browser can neither read nor change what it holds (the held Rocket.Chat token).
  */
-import { createCipheriv, createSecretKey, hkdfSync, randomBytes } from 'node:crypto';
-import { jwtDecrypt } from 'jose';
+import { hkdfSync, randomBytes } from 'node:crypto';
+import { EncryptJWT, jwtDecrypt } from 'jose';
 import type { SiteUser } from '../identity/types';
-import { randomBytesFromPool } from '../tokens/random';
 import type { RocketChatCredential, RocketChatLogin } from '../tokens/types';
 
 export interface Session {
@@ -42,13 +41,8 @@ export function newSessionId(): string {
  */
 const DECODED_CACHE_SIZE = 10_000;
 
-const JWE_HEADER = Buffer.from(JSON.stringify({ alg: 'dir', enc: 'A256GCM' })).toString('base64url');
-const JWE_AAD = new TextEncoder().encode(JWE_HEADER);
-const base64url = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url');
-
 export function createSessionCodec(secret: string): SessionCodec {
   const key = deriveKey(secret, 'session cookie v1');
-  const cipherKey = createSecretKey(key);
   const decoded = new Map<string, Session>();
   const remember = (value: string, session: Session): Session => {
     if (decoded.size >= DECODED_CACHE_SIZE) decoded.delete(decoded.keys().next().value as string);
@@ -56,16 +50,13 @@ export function createSessionCodec(secret: string): SessionCodec {
     return session;
   };
   return {
-    // The compact JWE jose's EncryptJWT makes (RFC 7516: `dir` leaves the key part empty, the
-    // encoded header is the AAD), built with node:crypto directly: a login re-writes the cookie
-    // on the hot path.
     async encode(session) {
       const { iat, exp, ...rest } = session;
-      const plaintext = JSON.stringify({ ...rest, iat, exp });
-      const iv = randomBytesFromPool(12);
-      const cipher = createCipheriv('aes-256-gcm', cipherKey, iv, { authTagLength: 16 }).setAAD(JWE_AAD);
-      const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()] as unknown as Uint8Array[]);
-      return `${JWE_HEADER}..${base64url(iv)}.${ciphertext.toString('base64url')}.${cipher.getAuthTag().toString('base64url')}`;
+      return new EncryptJWT({ ...rest })
+        .setProtectedHeader({ alg: 'dir', enc: 'A256GCM' })
+        .setIssuedAt(iat)
+        .setExpirationTime(exp)
+        .encrypt(key);
     },
     async decode(value) {
       const known = decoded.get(value);
