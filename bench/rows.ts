@@ -55,11 +55,11 @@ async function everyCallFetched(id: string, setup: Setup, measure: () => Promise
   return measured;
 }
 
-function engineLoop(id: string, setup: Setup, options: RowOptions, path: string, body: () => Promise<string>) {
-  const agent = new Agent({ keepAlive: true, maxSockets: options.loopConcurrency });
+function engineLoop(id: string, setup: Setup, options: RowOptions, path: string, body: () => Promise<string>, concurrency = options.loopConcurrency) {
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   const url = `${setup.target.ready.rocketChatUrl}/api/apps/public/${path}`;
   return loop(id, {
-    concurrency: options.loopConcurrency,
+    concurrency,
     // Half a row: bounded loops at low concurrency converge fast, and the bench stays near 2 minutes.
     seconds: Math.max(1, options.seconds / 2),
     maxRequests: options.maxLoopRequests,
@@ -132,6 +132,19 @@ export const ROWS: Row[] = [
     how: 'loop',
     baseline: '4e',
     run: (s, o) => engineLoop('4', s, o, `${s.target.ready.appId}/login`, assertionFactory(s)),
+  },
+  {
+    id: '4es',
+    title: 'row 4e, one request at a time',
+    how: 'loop ×1',
+    run: (s, o) => engineLoop('4es', s, o, `${s.target.ready.testAppId}/empty`, async () => '{}', 1),
+  },
+  {
+    id: '4s',
+    title: 'row 4, one request at a time',
+    how: 'loop ×1',
+    baseline: '4es',
+    run: (s, o) => engineLoop('4s', s, o, `${s.target.ready.appId}/login`, assertionFactory(s), 1),
   },
   {
     id: '5a',

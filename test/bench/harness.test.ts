@@ -20,7 +20,7 @@ describe('bench harness, quickest mode', () => {
     }
     expect(result.rows.filter((row) => row.baseline).every((row) => typeof row.ratio === 'number')).toBe(true);
     expect(result.raisedLimits).toHaveProperty('API_RATE_LIMIT_PER_MINUTE');
-    expect(verdicts(result).map((v) => v.target)).toHaveLength(6);
+    expect(verdicts(result).map((v) => v.target)).toHaveLength(7);
     expect(formatTable(result)).toContain('POST /api/session, token held');
   }, 120_000);
 });

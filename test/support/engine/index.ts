@@ -66,6 +66,8 @@ export interface EngineHost {
   persistence: {
     records(appId?: string): ReadonlyArray<{ id: string; associations?: Array<{ model: string; id: string }>; data: object }>;
     insert(data: object, associations: Array<{ model: string; id: string }>, appId?: string): string;
+    /** Removes one record by id, as the App's `persistence.remove` would. */
+    remove(id: string, appId?: string): Promise<void>;
   };
   /** Server settings as the Apps have left them, and every write through `server-setting.write`, in order. */
   serverSettings: { current(id: string): unknown; readonly writes: ReadonlyArray<ServerSettingWrite> };
@@ -130,6 +132,9 @@ async function start(options: EngineHostOptions): Promise<EngineHost> {
     persistence: {
       records: (targetAppId = appId) => runtime.bridges.persistence.records(targetAppId),
       insert: (data, associations, targetAppId = appId) => runtime.bridges.persistence.insert(targetAppId, data, associations),
+      remove: async (id, targetAppId = appId) => {
+        await runtime.bridges.persistence.doRemove(id, targetAppId);
+      },
     },
     status: (targetAppId = appId) => runtime.status(targetAppId),
     install: (otherZip, settings) => runtime.install(otherZip, settings),
