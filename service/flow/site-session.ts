@@ -5,7 +5,8 @@
  *
  * A Rocket.Chat logout (the App's back-channel logout, issue 8) leaves a mark on the user in the
  * revocation list. While it stands, a new session is started from the site's session only if
- * the site issued that session after the logout (a jwt-cookie `iat`); otherwise — and always for
+ * the site issued that session after the logout by more than the clock skew (a jwt-cookie
+ * `iat`); otherwise — and always for
  * `forward`, which gives no issue time — the user is `signedOutOfChat`: the API URL answers 401
  * and the Iframe URL asks whether to continue (routes/login.ts), which starts a session dated
  * after the mark. Sessions made after the mark are accepted as usual.
@@ -13,6 +14,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { RequestCredentials, SiteSession, SiteUser } from '../identity/types';
 import type { Session } from '../sessions/cookie-codec';
+import { DEFAULT_CLOCK_SKEW_SECONDS } from '../../app/contract/claims';
 
 /** Our own cookies are ours: the site's auth endpoint never sees them. */
 function siteCookies(header: string | undefined): string | undefined {
@@ -61,7 +63,9 @@ export async function resolveSession(fastify: FastifyInstance, request: FastifyR
   if (held && held.user.sub === user.sub) return { session: { ...held, user }, changed: false };
   // A new session is about to start from the site's session: not from one older than a Rocket.Chat logout.
   const loggedOutAt = await revocations.rocketChatLogoutAt(user.sub);
-  if (loggedOutAt !== undefined && (site.issuedAt === undefined || site.issuedAt < loggedOutAt)) {
+  // The site's clock dates its session, ours the mark: within the skew the site's JWT verifier
+  // tolerates, "newer" cannot be told, and a session that may predate the logout does not count.
+  if (loggedOutAt !== undefined && (site.issuedAt === undefined || site.issuedAt < loggedOutAt + DEFAULT_CLOCK_SKEW_SECONDS)) {
     return { session: undefined, changed: held !== undefined, signedOutOfChat: user, rocketChatLogoutAt: loggedOutAt };
   }
   return { session: fastify.sessions.start(user), changed: true };

@@ -39,7 +39,7 @@ export const LoginSubmitSchema = {
 export const ContinueSubmitSchema = {
   querystring: PageQuery,
   body: ContinueForm,
-  response: { 200: Html, 303: Type.Null(), 403: Html, 503: Html },
+  response: { 200: Html, 303: Type.Null(), 403: Html, 429: Html, 503: Html },
 };
 
 export const LogoutSchema = {

@@ -72,8 +72,8 @@ describe('IDENTITY_SOURCE=jwt-cookie after a Rocket.Chat logout', () => {
     expect(page.body).toContain('You signed out of chat');
     expect(h.standIn.tokens).toHaveLength(1);
 
-    // Signing in at the site again issues a newer JWT: it just works. (The logout's bound is the next second.)
-    const fresh = await siteJwt(now() + 1);
+    // Signing in at the site again issues a newer JWT: it just works once it is dated past the mark plus the 30 s clock skew.
+    const fresh = await siteJwt(now() + 31);
     const again = await apiUrl(h, fresh);
     expect(again.statusCode).toBe(200);
     expect(again.json()).toEqual({ loginToken: h.standIn.tokens[1] });
@@ -218,6 +218,22 @@ describe('IDENTITY_SOURCE=forward after a Rocket.Chat logout', () => {
     expect(out.statusCode).toBe(303);
     expect(out.headers.location).toBe('login?lang=de');
     expect(sessionCookieSet(out.headers)).toBe(false);
+  });
+
+  test('over the login rate limit, continuing answers the "too many attempts" page a person reads in the iframe, not JSON', async () => {
+    const limited = await startHarness({ env: { ...ENV, LOGIN_RATE_LIMIT_PER_MINUTE: '1' }, deps: { identity, revocations: createMemoryRevocationList() } });
+    try {
+      const post = () =>
+        limited.app.inject({ method: 'POST', url: '/login-continue', headers: { cookie: 'site=abc', origin: PUBLIC_ORIGIN, 'content-type': 'application/x-www-form-urlencoded' }, payload: '_csrf=x' });
+      expect((await post()).statusCode).not.toBe(429);
+      const over = await post();
+      expect(over.statusCode).toBe(429);
+      expect(over.headers['content-type']).toBe('text/html; charset=utf-8');
+      expect(over.body).toContain('Too many attempts');
+      expect(over.headers['retry-after']).toBeDefined();
+    } finally {
+      await limited.close();
+    }
   });
 
   test("a logout from the site's backend keeps today's behaviour: the site's live session starts a new one", async () => {
