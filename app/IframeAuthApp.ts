@@ -49,6 +49,16 @@ export default class IframeAuthApp extends App implements IPostUserLoggedOut {
     this.probe.onChange(() => this.statusSetting.changed());
   }
 
+  /** Runs one endpoint call, counted so that a status write waits for it (its log entries stay its own). */
+  public async track<T>(work: () => Promise<T>): Promise<T> {
+    this.calls += 1;
+    try {
+      return await work();
+    } finally {
+      this.calls -= 1;
+    }
+  }
+
   public get log(): ILogger {
     return this.getLogger();
   }

@@ -17,6 +17,8 @@ export interface BridgeHost {
   readonly stats: LoginStats;
   readonly probe: CompanionProbe;
   wiringState(read: IRead): Promise<WiringState>;
+  /** Runs one endpoint call; while any runs, the status setting's write waits (lib/statusSetting.ts). */
+  track<T>(work: () => Promise<T>): Promise<T>;
 }
 
 /** One request's accessors, as lib/ takes them. */

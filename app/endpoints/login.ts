@@ -15,6 +15,10 @@ export class LoginEndpoint extends ApiEndpoint {
   }
 
   public async post(request: IApiRequest, _endpoint: IApiEndpointInfo, read: IRead, _modify: IModify, http: IHttp, persistence: IPersistence): Promise<IApiResponse> {
+    return this.host.track(() => this.answer(request, read, http, persistence));
+  }
+
+  private async answer(request: IApiRequest, read: IRead, http: IHttp, persistence: IPersistence): Promise<IApiResponse> {
     try {
       const assertion = readAssertion(request);
       const config = requireConfigured(await this.host.configuration(read));

@@ -83,6 +83,7 @@ export function makeBridge(rc: RocketChatStandIn | undefined, keys: TestKeys, ov
     stats,
     probe: new CompanionProbe(),
     wiringState: async () => ({ state: 'off' }),
+    track: (work) => work(),
   };
   const userReads: string[] = [];
   const users = standInUserReader(rc, userReads, readerFault);
