@@ -53,5 +53,5 @@ test('health, readiness and metrics over HTTP', async () => {
   expect((await fetch(`${base}/healthz`)).status).toBe(200);
   expect((await fetch(`${base}/readyz`)).status).toBe(200);
   const metrics = await fetch(`${base}/metrics`);
-  expect(await metrics.text()).toContain('http_requests_total');
+  expect(await metrics.text()).toContain('http_request_duration_seconds_count');
 });
