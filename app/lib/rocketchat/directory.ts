@@ -9,7 +9,7 @@
  */
 import type { IUserRead } from '@rocket.chat/apps-engine/definition/accessors';
 import { RocketChatUnavailable } from '../errors';
-import type { RocketChatUser } from './users';
+import { readEmails, readRoles, type RocketChatUser } from './users';
 
 function fromAppUser(value: unknown): RocketChatUser | undefined {
   // `undefined` over the engine's JSON-RPC may arrive as null.
@@ -18,20 +18,14 @@ function fromAppUser(value: unknown): RocketChatUser | undefined {
   if (typeof user !== 'object' || typeof user.id !== 'string' || typeof user.username !== 'string') {
     throw new RocketChatUnavailable('user reader: a user without id/username');
   }
-  const emails = Array.isArray(user.emails)
-    ? user.emails.flatMap((entry: unknown) => {
-        const email = entry as { address?: unknown; verified?: unknown } | null;
-        return email && typeof email.address === 'string' ? [{ address: email.address, verified: email.verified === true }] : [];
-      })
-    : [];
   return {
     _id: user.id,
     username: user.username,
     name: typeof user.name === 'string' ? user.name : '',
     // Rocket.Chat's own login refuses any user whose `active` is not true: so does the bridge.
     active: user.isEnabled === true,
-    emails,
-    roles: Array.isArray(user.roles) ? user.roles.filter((role): role is string => typeof role === 'string') : undefined,
+    emails: readEmails(user.emails),
+    roles: readRoles(user.roles),
   };
 }
 

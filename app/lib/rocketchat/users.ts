@@ -31,25 +31,33 @@ export interface ProfileChange {
   roles?: string[];
 }
 
+/** A user's emails as Rocket.Chat lists them (REST and the engine's user reader alike); malformed entries are dropped. */
+export function readEmails(value: unknown): RocketChatUser['emails'] {
+  if (!Array.isArray(value)) return [];
+  return value.flatMap((entry: unknown) => {
+    const email = entry as { address?: unknown; verified?: unknown } | null;
+    return email && typeof email.address === 'string' ? [{ address: email.address, verified: email.verified === true }] : [];
+  });
+}
+
+/** A user's roles; `undefined` when not shown, so they are left alone rather than reset. */
+export function readRoles(value: unknown): string[] | undefined {
+  return Array.isArray(value) ? value.filter((role): role is string => typeof role === 'string') : undefined;
+}
+
 function readUser(value: unknown): RocketChatUser {
   const user = value as Partial<Record<keyof RocketChatUser, unknown>> | null;
   if (typeof user !== 'object' || user === null || typeof user._id !== 'string' || typeof user.username !== 'string') {
     throw new RocketChatUnavailable('user record without _id/username');
   }
-  const emails = Array.isArray(user.emails)
-    ? user.emails.flatMap((entry: unknown) => {
-        const email = entry as { address?: unknown; verified?: unknown } | null;
-        return email && typeof email.address === 'string' ? [{ address: email.address, verified: email.verified === true }] : [];
-      })
-    : [];
   return {
     _id: user._id,
     username: user.username,
     name: typeof user.name === 'string' ? user.name : '',
     // users.info leaves `active` out for some callers; only an explicit false means deactivated.
     active: user.active !== false,
-    emails,
-    roles: Array.isArray(user.roles) ? user.roles.filter((role): role is string => typeof role === 'string') : undefined,
+    emails: readEmails(user.emails),
+    roles: readRoles(user.roles),
   };
 }
 
