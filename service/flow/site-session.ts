@@ -6,10 +6,9 @@
  * A Rocket.Chat logout (the App's back-channel logout, issue 8) leaves a mark on the user in the
  * revocation list. While it stands, a new session is started from the site's session only if
  * the site issued that session after the logout by more than the clock skew (a jwt-cookie
- * `iat`); otherwise — and always for
- * `forward`, which gives no issue time — the user is `signedOutOfChat`: the API URL answers 401
- * and the Iframe URL asks whether to continue (routes/login.ts), which starts a session dated
- * after the mark. Sessions made after the mark are accepted as usual.
+ * `iat`); otherwise — and always for `forward`, which gives no issue time — the user is
+ * `signedOutOfChat`: the API URL answers 401 and the Iframe URL asks whether to continue
+ * (routes/login.ts), which starts a session dated after the mark. Sessions made after the mark are accepted as usual.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { RequestCredentials, SiteSession, SiteUser } from '../identity/types';
