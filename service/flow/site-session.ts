@@ -50,7 +50,7 @@ async function siteSession(fastify: FastifyInstance, request: FastifyRequest): P
   return user ? { user } : undefined;
 }
 
-/** Throws when the site's session source or the revocation list cannot be asked (the caller answers 503). */
+/** Throws when the site's session source or the revocation list cannot be asked (routes call tryResolveSession). */
 export async function resolveSession(fastify: FastifyInstance, request: FastifyRequest): Promise<Resolved> {
   const held = await fastify.sessions.read(request);
   const { identity, revocations } = fastify.deps;
@@ -68,6 +68,19 @@ export async function resolveSession(fastify: FastifyInstance, request: FastifyR
     return { session: undefined, changed: held !== undefined, signedOutOfChat: user, rocketChatLogoutAt: loggedOutAt };
   }
   return { session: fastify.sessions.start(user), changed: true };
+}
+
+/**
+ * `resolveSession` for a route: undefined when it throws, after logging why (the route then
+ * answers 503, as a page or an empty body).
+ */
+export async function tryResolveSession(fastify: FastifyInstance, request: FastifyRequest): Promise<Resolved | undefined> {
+  try {
+    return await resolveSession(fastify, request);
+  } catch (error) {
+    request.log.error({ err: error }, 'identity source failed');
+    return undefined;
+  }
 }
 
 /**

@@ -3,10 +3,10 @@
  * 200 with `loginToken` (or `token`) logs the user in, anything else shows the Iframe URL.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { obtainCredential } from '../flow/credential';
 import { clientKey, createRateWindow } from '../plugins/rate-window';
-import { resolveSession } from '../flow/site-session';
+import { tryResolveSession } from '../flow/site-session';
 import { ApiSessionSchema } from '../schemas/api-session';
 
 const apiSession: FastifyPluginAsyncTypebox = async (fastify) => {
@@ -40,15 +40,10 @@ const apiSession: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser('*', { bodyLimit: 4096 }, (_request, _payload, done) => done(null, undefined));
 
-  const answer = async (request: Parameters<typeof resolveSession>[1], reply: FastifyReply) => {
+  const answer = async (request: FastifyRequest, reply: FastifyReply) => {
     reply.header('cache-control', 'no-store');
-    let resolved;
-    try {
-      resolved = await resolveSession(fastify, request);
-    } catch (error) {
-      request.log.error({ err: error }, 'identity source failed');
-      return reply.code(503).send();
-    }
+    const resolved = await tryResolveSession(fastify, request);
+    if (!resolved) return reply.code(503).send();
     const { session } = resolved;
     if (!session) {
       if (resolved.changed) fastify.sessions.clear(reply);

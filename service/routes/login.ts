@@ -8,7 +8,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { obtainCredential } from '../flow/credential';
 import { GENERIC_LOGIN_ERROR, queryString, renderContinue, renderDone, renderLogin, renderMessage, type LoginError, type PageQuery } from '../flow/pages';
-import { continueAfterRocketChatLogout, resolveSession } from '../flow/site-session';
+import { continueAfterRocketChatLogout, tryResolveSession } from '../flow/site-session';
 import { ContinueSubmitSchema, LoginPageSchema, LoginSubmitSchema } from '../schemas/pages';
 import type { Session } from '../sessions/cookie-codec';
 import { Lockout } from '../sessions/lockout';
@@ -40,13 +40,8 @@ const login: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.get('/login', { schema: LoginPageSchema }, async (request, reply) => {
     const query = request.query;
-    let resolved;
-    try {
-      resolved = await resolveSession(fastify, request);
-    } catch (error) {
-      request.log.error({ err: error }, 'identity source failed');
-      return unavailable(reply, query);
-    }
+    const resolved = await tryResolveSession(fastify, request);
+    if (!resolved) return unavailable(reply, query);
     if (resolved.session && passwordLogin) {
       // No password here to log in again: the held token, if Rocket.Chat still takes it, or the form.
       const delivered = await deliverHeld(fastify, request, reply, query, resolved.session);
@@ -112,13 +107,8 @@ const login: FastifyPluginAsyncTypebox = async (fastify) => {
     async (request, reply) => {
       const query = request.query;
       const csrfOk = fastify.csrf.verify(request, request.body._csrf);
-      let resolved;
-      try {
-        resolved = await resolveSession(fastify, request);
-      } catch (error) {
-        request.log.error({ err: error }, 'identity source failed');
-        return unavailable(reply, query);
-      }
+      const resolved = await tryResolveSession(fastify, request);
+      if (!resolved) return unavailable(reply, query);
       const heldBack = resolved.signedOutOfChat;
       if (!csrfOk) {
         fastify.metrics.login('csrf');
