@@ -55,7 +55,12 @@ async function everyCallFetched(id: string, setup: Setup, measure: () => Promise
   return measured;
 }
 
-function engineLoop(id: string, setup: Setup, options: RowOptions, path: string, body: () => Promise<string>, concurrency = options.loopConcurrency) {
+/** The status a row counts: the endpoint's, or for the probe the status of the call it made. */
+type Outcome = (reply: { status: number; body: string }) => number;
+const endpointStatus: Outcome = (reply) => reply.status;
+const probedStatus: Outcome = (reply) => (reply.status === 200 ? (JSON.parse(reply.body) as { result: { statusCode: number } }).result.statusCode : reply.status);
+
+function engineLoop(id: string, setup: Setup, options: RowOptions, path: string, body: () => Promise<string>, concurrency = options.loopConcurrency, outcome = endpointStatus) {
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   const url = `${setup.target.ready.rocketChatUrl}/api/apps/public/${path}`;
   return loop(id, {
@@ -64,7 +69,7 @@ function engineLoop(id: string, setup: Setup, options: RowOptions, path: string,
     seconds: Math.max(1, options.seconds / 2),
     maxRequests: options.maxLoopRequests,
     prepare: body,
-    request: async (payload) => (await send(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: payload, agent })).status,
+    request: async (payload) => outcome(await send(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: payload, agent })),
   }).finally(() => agent.destroy());
 }
 
@@ -145,6 +150,26 @@ export const ROWS: Row[] = [
     how: 'loop ×1',
     baseline: '4es',
     run: (s, o) => engineLoop('4s', s, o, `${s.target.ready.appId}/login`, assertionFactory(s), 1),
+  },
+  {
+    // The floor of row 4s: one users.createToken through the engine's HTTP bridge, as our login
+    // sends it, is the one call no App that mints a login token can do without (ROCKETCHAT.md §5).
+    id: '4ms',
+    title: 'test App mints one token, nothing else',
+    how: 'loop ×1',
+    baseline: '4es',
+    run: async (s, o) => {
+      const probe = await s.target.call<string>('mintProbe');
+      return engineLoop('4ms', s, o, `${s.target.ready.testAppId}/probe`, async () => probe, 1, probedStatus);
+    },
+  },
+  {
+    // What one more call into Rocket.Chat costs an App: a storage read of nothing.
+    id: '4rs',
+    title: 'test App reads its storage once',
+    how: 'loop ×1',
+    baseline: '4es',
+    run: (s, o) => engineLoop('4rs', s, o, `${s.target.ready.testAppId}/probe`, async () => JSON.stringify({ op: 'read', key: 'bench-nothing' }), 1),
   },
   {
     id: '5a',

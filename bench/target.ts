@@ -82,9 +82,13 @@ async function main(): Promise<void> {
   // brings its own key (companion env + App setting, both documented overrides) and knows it.
   const { publicKey, privateKey } = generateKeyPairSync('ed25519');
   const privatePem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  // Rows 4ms and 4rs make the test App do one call of the login's kind; the users.createToken
+  // secret is the bench's, given to the Rocket.Chat stand-in and the App alike.
+  const createTokenSecret = randomBytes(24).toString('hex');
   const stack = await startStack({
     companionEnv: { ...settings.companionEnv, ASSERTION_PRIVATE_KEY: privatePem },
-    appSettings: { assertion_public_keys: publicKey.export({ type: 'spki', format: 'pem' }).toString() },
+    rocketChatOptions: { createToken: { mode: '8.x', secret: createTokenSecret } },
+    appSettings: { assertion_public_keys: publicKey.export({ type: 'spki', format: 'pem' }).toString(), rc_create_token_secret: createTokenSecret },
   });
   const testAppId = await stack.engine.install(await packageTestApp());
   if (testAppId !== TEST_APP_ID) throw new Error(`test App installed as ${testAppId}`);
@@ -145,6 +149,19 @@ async function main(): Promise<void> {
   serveParent(
     ready,
     {
+      /**
+       * The test App's probe body that mints one login token for the stack's user exactly as our
+       * App's login does (same route, headers and body), and nothing else. The user exists once
+       * the bench's first login ran.
+       */
+      mintProbe: (): string => {
+        const found = stack.rocketChat.findUser({ username: user.username });
+        if (!found) throw new Error(`no Rocket.Chat user ${user.username} yet: log in first`);
+        const { userId, token } = stack.rocketChat.admin;
+        const headers = { 'X-User-Id': userId, 'X-Auth-Token': token, Accept: 'application/json', 'Content-Type': 'application/json' };
+        const content = JSON.stringify({ userId: found._id, secret: createTokenSecret });
+        return JSON.stringify({ op: 'http', method: 'post', url: `${stack.rocketChat.url}/api/v1/users.createToken`, options: { headers, content, timeout: 5000 } });
+      },
       bareBody: (body) => {
         bareBody.current = body;
         return null;

@@ -39,8 +39,8 @@ export interface StackOptions {
    * password; give the site user a Rocket.Chat account with the same password (`rocketChat.createUser`).
    */
   tokenMode?: 'app' | 'mongo' | 'password';
-  /** Stand-in options (password mode: `registration`, `rateLimit`). */
-  rocketChatOptions?: Pick<RocketChatOptions, 'registration' | 'rateLimit'>;
+  /** Stand-in options (password mode: `registration`, `rateLimit`; the bench: `createToken`). */
+  rocketChatOptions?: Pick<RocketChatOptions, 'registration' | 'rateLimit' | 'createToken'>;
   /** Fixed ports (the demo); random free ports otherwise. */
   rocketChatPort?: number;
   companionPort?: number;
