@@ -117,12 +117,19 @@ export async function connectMongo(url: string): Promise<{ client: MongoClient; 
   return { client, db: client.db(name) };
 }
 
-/** For `ready()`: one ping within the operation bound, never a throw. */
-export async function pingMongo(db: Db): Promise<boolean> {
-  try {
-    const reply = await withDeadline(() => db.command({ ping: 1 }));
-    return reply.ok === 1;
-  } catch {
-    return false;
-  }
+/**
+ * Pings in flight, by client: /readyz asks every MongoDB-backed part at once (token issuer, user
+ * store, revocation list), and when one client serves several of them one ping answers for all.
+ */
+const pings = new WeakMap<MongoClient, Promise<boolean>>();
+
+/** For `ready()`: one ping within the operation bound, never a throw; callers meanwhile share it. */
+export function pingMongo(db: Db): Promise<boolean> {
+  const pending = pings.get(db.client);
+  if (pending) return pending;
+  const ping = withDeadline(() => db.command({ ping: 1 }))
+    .then((reply) => reply.ok === 1, () => false)
+    .finally(() => pings.delete(db.client));
+  pings.set(db.client, ping);
+  return ping;
 }

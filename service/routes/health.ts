@@ -7,10 +7,12 @@ const health: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.get('/readyz', { schema: ReadySchema }, async (_request, reply) => {
     const check = (probe: () => Promise<boolean>) => probe().catch(() => false);
-    const [tokens, identity] = await Promise.all([check(() => fastify.deps.issuer.ready()), check(() => fastify.deps.identity.ready())]);
-    const checks = { tokens, identity };
+    const { issuer, identity: source, revocations } = fastify.deps;
+    // No timeout here: each probe bounds itself, and MongoDB-backed ones share one ping per client (pingMongo).
+    const [tokens, identity, revocation] = await Promise.all([issuer, source, revocations].map((part) => check(() => part.ready())));
+    const checks = { tokens, identity, revocation };
     reply.header('cache-control', 'no-store');
-    if (tokens && identity) return reply.code(200).send({ ready: true, checks });
+    if (tokens && identity && revocation) return reply.code(200).send({ ready: true, checks });
     return reply.code(503).send({ ready: false, checks });
   });
 

@@ -72,6 +72,8 @@ export function createMemoryRevocationList(options: { maxEntries?: number; now?:
       used.set(id, { until: Math.max(untilEpochSeconds, now() + 1) });
       return true;
     },
+    // In this process: nothing to reach.
+    ready: async () => true,
     async close() {
       sessions.clear();
       subjects.clear();

@@ -7,6 +7,7 @@
  * most what ended within one session lifetime — and a request costs one query.
  */
 import { MongoServerError, type Collection, type Db, type Filter } from 'mongodb';
+import { pingMongo } from '../mongo';
 import type { RevocationList } from './types';
 
 export const REVOKED_COLLECTION = 'iframe_bridge_revoked';
@@ -91,6 +92,8 @@ export function createMongoRevocationList(db: Db): RevocationList {
         throw error;
       }
     },
+
+    ready: () => pingMongo(db),
 
     // The MongoClient belongs to whoever called connectMongo.
     close: async () => undefined,

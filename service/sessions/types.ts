@@ -42,5 +42,7 @@ export interface RevocationList {
    * until `untilEpochSeconds`. Shared like the rest, so a replay to another replica fails too.
    */
   firstUse(id: string, untilEpochSeconds: number): Promise<boolean>;
+  /** Whether the list answers (for /readyz): logouts and session checks depend on it. */
+  ready(): Promise<boolean>;
   close(): Promise<void>;
 }

@@ -14,15 +14,15 @@ describe('health and metrics', () => {
     expect(response.json()).toEqual({ status: 'ok' });
   });
 
-  test('GET /readyz checks the App (status endpoint) and the identity source', async () => {
+  test('GET /readyz checks the App (status endpoint), the identity source and the revocation list', async () => {
     const ready = await h.app.inject({ method: 'GET', url: '/readyz' });
     expect(ready.statusCode).toBe(200);
-    expect(ready.json()).toEqual({ ready: true, checks: { tokens: true, identity: true } });
+    expect(ready.json()).toEqual({ ready: true, checks: { tokens: true, identity: true, revocation: true } });
     h.standIn.failWith = 503;
     const down = await h.app.inject({ method: 'GET', url: '/readyz' });
     h.standIn.failWith = undefined;
     expect(down.statusCode).toBe(503);
-    expect(down.json()).toEqual({ ready: false, checks: { tokens: false, identity: true } });
+    expect(down.json()).toEqual({ ready: false, checks: { tokens: false, identity: true, revocation: true } });
   });
 
   test('an identity source that throws in ready() is not ready', async () => {

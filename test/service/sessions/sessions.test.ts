@@ -53,6 +53,10 @@ describe('memory revocation list', () => {
     expect(await list.isRevoked('5')).toBe(true);
     expect(await list.isRevoked('1')).toBe(false);
   });
+
+  test('always ready: it lives in this process, so /readyz has nothing to wait for', async () => {
+    expect(await createMemoryRevocationList().ready()).toBe(true);
+  });
 });
 
 describe('memory revocation list: subjects and single-use ids', () => {
