@@ -1,13 +1,13 @@
 /**
  * Runs every row `passes` times in the same processes (row order fixed), sampling the target
- * process's memory after a full GC at the end of each row, and reduces each row to the median
- * of its passes. `profile` instead runs rows 2 and 3 once each under the V8 CPU profiler.
+ * process's memory after a full GC at the end of each row (rows taken in turn as a group share
+ * one sample), and reduces each row to the median of its passes. `profile` instead runs rows 2 and 3 once each under the V8 CPU profiler.
  */
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { Measurement } from './measure';
-import { ROWS, type RowOptions } from './rows';
-import { RAISED_LIMITS, setUp } from './setup';
+import { isGroup, UNITS, type RowInfo, type RowOptions } from './rows';
+import { RAISED_LIMITS, setUp, SHORT_LIVED_ASSERTIONS } from './setup';
 import type { MemorySample } from './target';
 
 export interface BenchOptions extends RowOptions {
@@ -43,6 +43,8 @@ export interface BenchResult {
   loadAverage: { before: number; after: number };
   options: { seconds: number; connections: number; passes: number; loopConcurrency: number; maxLoopRequests: number };
   raisedLimits: Record<string, string>;
+  /** Companion and App settings that make spent jti leave the stand-in's store sooner. */
+  shortLivedAssertions: Record<string, string>;
   memoryBefore: MemorySample;
   /** Target process (companion, stand-ins, engine host) after the whole run. */
   memoryAfter: MemorySample;
@@ -71,7 +73,8 @@ function medianOf(passes: Measurement[]): Measurement {
 
 export async function runBench(options: BenchOptions): Promise<BenchResult> {
   const log = options.log ?? (() => undefined);
-  const rows = ROWS.filter((row) => !options.only || options.only.includes(row.id));
+  const units = UNITS.filter((unit) => !options.only || (isGroup(unit) ? unit.rows : [unit]).some((row) => options.only?.includes(row.id)));
+  const rows: RowInfo[] = units.flatMap((unit) => (isGroup(unit) ? unit.rows : [unit]));
   log(`starting: Rocket.Chat stand-in, App in the Apps-Engine, companions (rate limits raised: ${Object.entries(RAISED_LIMITS).map(([k, v]) => `${k}=${v}`).join(', ')})`);
   const loadBefore = loadavg()[0];
   const setup = await setUp({ profileDir: options.profileDir });
@@ -81,24 +84,29 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     await setup.target.call('housekeeping');
     const memoryBefore = await setup.target.call<MemorySample>('memory');
     for (let pass = 1; pass <= options.passes; pass++) {
-      for (const row of rows) {
-        const profile = options.profileDir ? join(options.profileDir, `row${row.id}-pass${pass}.cpuprofile`) : undefined;
+      for (const unit of units) {
+        const members = isGroup(unit) ? unit.rows : [unit];
+        const profile = options.profileDir ? join(options.profileDir, `row${members[0].id}-pass${pass}.cpuprofile`) : undefined;
         if (profile) await setup.target.call('profileStart');
-        const measured = await row.run(setup, options);
+        const measured = isGroup(unit) ? await unit.run(setup, options) : [await unit.run(setup, options)];
         // The load generator hangs up at the deadline; requests it abandoned still run in the
         // target (a login takes ~1 s under load). Let them finish before the next row or the close.
-        await settle(row.settleMs ?? 0);
+        await settle(isGroup(unit) ? 0 : (unit.settleMs ?? 0));
         if (profile) {
           await setup.target.call('profileStop', profile);
           profiles.push(profile);
         }
         const calls = await setup.target.call<Record<string, number>>('housekeeping');
         const memory = await setup.target.call<MemorySample>('memory');
-        const entry = results.get(row.id) as Entry;
-        entry.passes.push(measured);
-        entry.memory.push(memory);
-        entry.calls = Object.fromEntries(Object.entries(calls).map(([path, count]) => [path, Number((count / measured.requests).toFixed(2))]));
-        log(`pass ${pass}/${options.passes} row ${row.id.padEnd(3)} ${measured.rps.toFixed(0).padStart(7)} req/s  p50 ${measured.p50.toFixed(2)} ms  p99 ${measured.p99.toFixed(2)} ms  heap ${(memory.heapUsed / 2 ** 20).toFixed(1)} MiB`);
+        // A group's calls are its rows' together: per request of the group, all rows counted.
+        const requests = measured.reduce((sum, m) => sum + m.requests, 0);
+        for (const [index, row] of members.entries()) {
+          const entry = results.get(row.id) as Entry;
+          entry.passes.push(measured[index]);
+          entry.memory.push(memory);
+          entry.calls = Object.fromEntries(Object.entries(calls).map(([path, count]) => [path, Number((count / requests).toFixed(2))]));
+          log(`pass ${pass}/${options.passes} row ${row.id.padEnd(3)} ${measured[index].rps.toFixed(0).padStart(7)} req/s  p50 ${measured[index].p50.toFixed(2)} ms  p99 ${measured[index].p99.toFixed(2)} ms  heap ${(memory.heapUsed / 2 ** 20).toFixed(1)} MiB`);
+        }
       }
     }
     const memoryAfter = await setup.target.call<MemorySample>('memory');
@@ -127,6 +135,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       loadAverage: { before: loadBefore, after: loadavg()[0] },
       options: { seconds: options.seconds, connections: options.connections, passes: options.passes, loopConcurrency: options.loopConcurrency, maxLoopRequests: options.maxLoopRequests },
       raisedLimits: RAISED_LIMITS,
+      shortLivedAssertions: SHORT_LIVED_ASSERTIONS,
       memoryBefore,
       memoryAfter,
       rows: rowResults,

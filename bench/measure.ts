@@ -74,3 +74,39 @@ export async function loop<T>(
   latencies.sort((a, b) => a - b);
   return { requests: latencies.length, rps: latencies.length / elapsed, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
 }
+
+/** One row's request of an `interleaved` group: its body made outside the timed part. */
+export interface Call {
+  prepare: () => Promise<string | undefined> | string | undefined;
+  request: (body: string | undefined) => Promise<number>;
+}
+
+/**
+ * Several rows' calls in turn, one request at a time, until `seconds` or each has made
+ * `maxRequests`. A shared machine's load comes and goes within seconds; rows measured one
+ * after another would each catch a different part of it, while calls taken in turn see the
+ * same, so the differences between these rows hold. A row's req/s is its serial rate: its
+ * answers ÷ the time spent waiting for them.
+ */
+export async function interleaved(rows: string[], calls: Call[], options: { seconds: number; maxRequests: number }): Promise<Measurement[]> {
+  const latencies: number[][] = calls.map(() => []);
+  const refused = calls.map(() => new Map<number, number>());
+  const deadline = performance.now() + options.seconds * 1000;
+  for (let round = 0; round < options.maxRequests && performance.now() < deadline; round++) {
+    for (const [index, call] of calls.entries()) {
+      const input = await call.prepare();
+      const begin = performance.now();
+      const status = await call.request(input);
+      const took = performance.now() - begin;
+      if (status >= 200 && status < 300) latencies[index].push(took);
+      else refused[index].set(status, (refused[index].get(status) ?? 0) + 1);
+    }
+  }
+  return rows.map((row, index) => {
+    if (refused[index].size > 0) throw new RowFailed(row, `non-2xx: ${[...refused[index]].map(([code, count]) => `${count}× ${code}`).join(', ')}`);
+    const taken = latencies[index].sort((a, b) => a - b);
+    if (taken.length === 0) throw new RowFailed(row, 'no request completed');
+    const waited = taken.reduce((sum, ms) => sum + ms, 0) / 1000;
+    return { requests: taken.length, rps: taken.length / waited, p50: percentile(taken, 50), p99: percentile(taken, 99) };
+  });
+}

@@ -73,7 +73,7 @@ export function formatTable(result: BenchResult): string {
   const lines = result.rows.map((r) => [
     r.id,
     r.title,
-    r.how === 'autocannon' ? `${r.connections} conn` : `loop ×${r.connections}`,
+    r.how === 'autocannon' ? `${r.connections} conn` : r.how === 'in turn' ? 'in turn' : `loop ×${r.connections}`,
     r.median.rps.toFixed(0),
     ms(r.median.p50),
     ms(r.median.p99),
@@ -86,6 +86,7 @@ export function formatTable(result: BenchResult): string {
     `iframe auth bridge bench — ${result.date}, Node ${result.node}, ${result.cpus} CPUs, loopback, load average ${result.loadAverage.before.toFixed(1)} → ${result.loadAverage.after.toFixed(1)}`,
     `${o.seconds} s a row (loop rows ${Math.max(1, o.seconds / 2)} s), ${o.passes} passes, medians shown; loops: concurrency ${o.loopConcurrency}, at most ${o.maxLoopRequests} requests`,
     `rate limits raised for the bench: ${Object.entries(result.raisedLimits).map(([k, v]) => `${k}=${v}`).join(', ')}; any non-2xx fails its row`,
+    `short-lived assertions, so spent jti leave the stand-in's store sooner: ${Object.entries(result.shortLivedAssertions).map(([k, v]) => `${k}=${v}`).join(', ')}`,
     '',
     pad([header, ...lines]),
     '',

@@ -26,8 +26,10 @@ export interface TargetSettings {
   twinIssuer: string;
   twinAudience: string;
   standInLoginUrl: string;
-  /** Companion env the bench overrides (the raised rate limits). */
+  /** Companion env the bench overrides (the raised rate limits, the assertion lifetime). */
   companionEnv: Record<string, string>;
+  /** App settings the bench overrides (the clock skew). */
+  appSettings: Record<string, unknown>;
 }
 
 export interface TargetReady {
@@ -88,7 +90,7 @@ async function main(): Promise<void> {
   const stack = await startStack({
     companionEnv: { ...settings.companionEnv, ASSERTION_PRIVATE_KEY: privatePem },
     rocketChatOptions: { createToken: { mode: '8.x', secret: createTokenSecret } },
-    appSettings: { assertion_public_keys: publicKey.export({ type: 'spki', format: 'pem' }).toString(), rc_create_token_secret: createTokenSecret },
+    appSettings: { ...settings.appSettings, assertion_public_keys: publicKey.export({ type: 'spki', format: 'pem' }).toString(), rc_create_token_secret: createTokenSecret },
   });
   const testAppId = await stack.engine.install(await packageTestApp());
   if (testAppId !== TEST_APP_ID) throw new Error(`test App installed as ${testAppId}`);
