@@ -22,7 +22,8 @@ export function verdicts(result: BenchResult): Verdict[] {
   if (r1 && r2) {
     const share = r2.median.rps / r1.median.rps;
     out.push({ target: 'row 2 ≥ 60% of row 1 req/s', measured: `${(share * 100).toFixed(0)}%`, pass: share >= 0.6 });
-    out.push({ target: `row 2 p99 < 10 ms at ${r2.connections} connections`, measured: `${ms(r2.median.p99)} ms`, pass: r2.median.p99 < 10 });
+    // The bare route is this machine's ceiling: when its own p99 is over 10 ms, so is every route's.
+    out.push({ target: `row 2 p99 < 10 ms at ${r2.connections} connections`, measured: `${ms(r2.median.p99)} ms (row 1, the bare route: ${ms(r1.median.p99)} ms)`, pass: r2.median.p99 < 10 });
   }
   if (r2s && r3s) {
     const added = r3s.median.p50 - r2s.median.p50;
