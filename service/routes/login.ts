@@ -81,12 +81,19 @@ const login: FastifyPluginAsyncTypebox = async (fastify) => {
       const login = username.trim();
       // Locked per account, not per spelling: the username and the email share one counter.
       const lockKey = (await identity.accountKey?.(login)) ?? login;
-      if (lockout.retryAfter(lockKey) > 0) {
+      // Claimed before the slow check, so parallel guesses cannot all get past a lockout that none has tripped yet.
+      const release = lockout.begin(lockKey);
+      if (!release) {
         fastify.metrics.login('locked');
         request.log.warn('login refused: account temporarily locked');
         return refuse(401, GENERIC_LOGIN_ERROR);
       }
-      const user = await identity.verifyPassword(login, password);
+      let user;
+      try {
+        user = await identity.verifyPassword(login, password);
+      } finally {
+        release();
+      }
       if (!user) {
         lockout.fail(lockKey);
         fastify.metrics.login('bad_credentials');

@@ -2,6 +2,10 @@
  * Per-account lockout after repeated failed logins: the lock doubles with each further
  * failure up to a cap and always expires (a permanent lock would let anyone disable any
  * account). Kept in memory, bounded; each replica counts its own attempts.
+ *
+ * A check is claimed with `begin` before its slow part (scrypt, a call to Rocket.Chat), so a burst
+ * of parallel guesses cannot all pass while none has failed yet: at most `threshold` checks are
+ * under way or failed before the lock, and one at a time once it has been locked.
  */
 export interface LockoutOptions {
   threshold: number;
@@ -19,6 +23,8 @@ interface Entry {
 
 export class Lockout {
   private readonly entries = new Map<string, Entry>();
+  /** Checks under way per key; a key leaves when its last one is released. */
+  private readonly running = new Map<string, number>();
   private readonly now: () => number;
 
   constructor(private readonly options: LockoutOptions) {
@@ -36,13 +42,38 @@ export class Lockout {
     return Math.max(0, Math.ceil(entry.lockedUntil - this.now()));
   }
 
+  /**
+   * Claims one check of `login` before its slow part: `undefined` while the account is locked or
+   * while as many checks are under way as it may still fail before the lock. Otherwise the
+   * release, to call once the check has answered (with fail() or succeed() beside it, or alone
+   * when the answer says nothing about the password); calling it again does nothing.
+   */
+  begin(login: string): (() => void) | undefined {
+    const key = this.key(login);
+    if (this.retryAfter(login) > 0) return undefined;
+    const running = this.running.get(key) ?? 0;
+    if (running >= Math.max(1, this.options.threshold - this.failures(key, this.now()))) return undefined;
+    this.running.set(key, running + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.running.get(key) ?? 1) - 1;
+      if (left > 0) this.running.set(key, left);
+      else this.running.delete(key);
+    };
+  }
+
+  /** Failures that still count at `at`: a long quiet spell forgives old ones. */
+  private failures(key: string, at: number): number {
+    const entry = this.entries.get(key);
+    return entry && at - entry.lastFailure <= this.options.maxSeconds * 2 ? entry.failures : 0;
+  }
+
   fail(login: string): void {
     const key = this.key(login);
     const at = this.now();
-    const previous = this.entries.get(key);
-    // A long quiet spell forgives old failures.
-    const stale = previous && at - previous.lastFailure > this.options.maxSeconds * 2;
-    const failures = previous && !stale ? previous.failures + 1 : 1;
+    const failures = this.failures(key, at) + 1;
     const over = failures - this.options.threshold;
     const lockSeconds = over < 0 ? 0 : Math.min(this.options.maxSeconds, this.options.baseSeconds * 2 ** Math.min(over, 30));
     this.entries.delete(key);

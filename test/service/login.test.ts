@@ -1,4 +1,5 @@
 import { cookieJar, csrfFrom, login, PASSWORD, PUBLIC_ORIGIN, RC_ORIGIN, seededStore, startHarness, type Harness } from './support/harness';
+import { createLocalIdentity } from '../../service/identity/local';
 import type { UserStore } from '../../service/users/types';
 
 let store: UserStore;
@@ -199,6 +200,46 @@ describe('rate limits and lockout', () => {
       expect((await login(locked.app, cookieJar(), 'nobody', 'x')).statusCode).toBe(401);
     } finally {
       await locked.close();
+    }
+  });
+
+  test('parallel guesses cannot outrun the lockout: at most the threshold of checks run, and the right password last is refused', async () => {
+    const local = createLocalIdentity(store);
+    let checks = 0;
+    const identity = {
+      ...local,
+      async verifyPassword(login: string, password: string) {
+        checks += 1;
+        // A slow check: every guess of the burst arrives while the first ones are still running.
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        return local.verifyPassword!(login, password);
+      },
+    };
+    const raced = await startHarness({ store, deps: { identity }, env: { LOCKOUT_THRESHOLD: '5' } });
+    try {
+      const jar = cookieJar();
+      const page = await raced.app.inject({ method: 'GET', url: '/login' });
+      jar.take(page.headers['set-cookie']);
+      const csrf = csrfFrom(page.body);
+      // 30 guesses from 3 addresses (10 each, under the per-IP limit), the right password sent last.
+      const guess = (password: string, i: number) =>
+        raced.app.inject({
+          method: 'POST',
+          url: '/login',
+          remoteAddress: `10.0.0.${(i % 3) + 1}`,
+          headers: { cookie: jar.header(), origin: PUBLIC_ORIGIN, 'content-type': FORM },
+          payload: form({ username: i % 2 === 0 ? 'alice' : 'alice@example.com', password, _csrf: csrf }),
+        });
+      const answers = await Promise.all([...Array.from({ length: 29 }, (_, i) => guess(`wrong-${i}`, i)), guess(PASSWORD, 29)]);
+      expect(answers.map((answer) => answer.statusCode)).toEqual(Array(30).fill(401));
+      expect(checks).toBeLessThanOrEqual(5);
+      expect(raced.standIn.logins).toHaveLength(0);
+      // Locked now: one more try is refused without a check.
+      checks = 0;
+      expect((await guess(PASSWORD, 30)).statusCode).toBe(401);
+      expect(checks).toBe(0);
+    } finally {
+      await raced.close();
     }
   });
 

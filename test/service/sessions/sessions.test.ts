@@ -138,6 +138,47 @@ describe('lockout', () => {
     expect(lockout.retryAfter('bob')).toBe(0);
   });
 
+  test('checks under way count as failures to come: at most the threshold at once, one at a time after a lock', () => {
+    let now = 0;
+    const lockout = new Lockout({ threshold: 3, baseSeconds: 10, maxSeconds: 25, now: () => now });
+    const first = lockout.begin('alice');
+    expect(first).toBeDefined();
+    lockout.fail('alice');
+    first?.();
+    const running = [lockout.begin('Alice'), lockout.begin(' ALICE')];
+    expect(running.every(Boolean)).toBe(true);
+    // One failure and two checks under way: a fourth check could outrun the lock.
+    expect(lockout.begin('alice')).toBeUndefined();
+    expect(lockout.begin('bob')).toBeDefined();
+    // A release without a failure (the check said nothing about the password) frees its place.
+    running[0]?.();
+    running[0]?.();
+    const again = lockout.begin('alice');
+    expect(again).toBeDefined();
+    expect(lockout.begin('alice')).toBeUndefined();
+    for (const release of [running[1], again]) {
+      lockout.fail('alice');
+      release?.();
+    }
+    expect(lockout.retryAfter('alice')).toBe(10);
+    expect(lockout.begin('alice')).toBeUndefined();
+    now = 10;
+    // The lock has expired: one check at a time, each failure locks again for longer.
+    const after = lockout.begin('alice');
+    expect(after).toBeDefined();
+    expect(lockout.begin('alice')).toBeUndefined();
+    lockout.fail('alice');
+    after?.();
+    expect(lockout.retryAfter('alice')).toBe(20);
+    now = 30;
+    // A success forgives the failures: the full threshold again.
+    const right = lockout.begin('alice');
+    lockout.succeed('alice');
+    right?.();
+    expect([lockout.begin('alice'), lockout.begin('alice'), lockout.begin('alice')].every(Boolean)).toBe(true);
+    expect(lockout.begin('alice')).toBeUndefined();
+  });
+
   test('a long quiet spell forgives old failures; the table is bounded', () => {
     let now = 0;
     const lockout = new Lockout({ threshold: 2, baseSeconds: 10, maxSeconds: 10, maxEntries: 2, now: () => now });
