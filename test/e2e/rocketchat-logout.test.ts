@@ -52,13 +52,6 @@ beforeEach(async () => {
   // the companion is framed cross-site, so it must be SameSite=None to travel.
   await context.addCookies([{ name: 'site', value: 'gus-1', domain: 'localhost', path: '/', secure: true, sameSite: 'None', httpOnly: true }]);
   page = await context.newPage();
-  // Rocket.Chat fires IPostUserLoggedOut on the server as the client logs out: the stand-in's REST
-  // logout does not run Apps, so the event is raised here, before the logout answers.
-  await page.route(`${stack.rocketChat.url}/api/v1/logout`, async (route) => {
-    const rcUser = stack.rocketChat.users().find((u) => u.username === gus.username);
-    if (rcUser) await stack.engine.fireEvent('IPostUserLoggedOut', { id: rcUser._id, username: gus.username, emails: [], type: 'user', isEnabled: true, roles: ['user'] });
-    await route.continue();
-  });
 });
 afterEach(async () => {
   await context.close();

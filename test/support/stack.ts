@@ -18,7 +18,7 @@ import { createFileUserStore } from '../../service/users/file-store';
 import { createMongoUserStore } from '../../service/users/mongo-store';
 import { hashPassword } from '../../service/users/password';
 import type { LocalUser, UserStore } from '../../service/users/types';
-import { startEngine, type EngineHost } from './engine';
+import { startEngine, type EngineHost, type UserDocument } from './engine';
 import { createFakeDatabase } from './mongo/fake-database';
 import { startWireServer, type WireServer } from './mongo/wire-server';
 import { startRocketChat, type RocketChatOptions, type RocketChatStandIn, type StoredUser } from './rocketchat';
@@ -138,6 +138,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     },
   });
   rocketChat.setApps((req, res) => engine.handleHttp(req, res));
+  // The web client's logoutCleanUp raises IPostUserLoggedOut with the user it sends.
+  rocketChat.setAppsEvents(async (event, user) => {
+    await engine.fireUserEvent(event, user as unknown as UserDocument);
+  });
 
   const dataDir = mkdtempSync(join(tmpdir(), 'iframe-bridge-stack-'));
   const usersFile = join(dataDir, 'users.json');

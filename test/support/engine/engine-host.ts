@@ -10,7 +10,7 @@ import type { AppManager } from '@rocket.chat/apps-engine/server/AppManager';
 import type { AppFabricationFulfillment } from '@rocket.chat/apps-engine/server/compiler';
 import type { ILoggerStorageEntry } from '@rocket.chat/apps-engine/server/logging';
 import { createBridges, type HostBridges } from './bridges';
-import type { UserDocument } from './bridges/user-converter';
+import { toAppUser, type UserDocument } from './bridges/user-converter';
 import type { EngineModules } from './engine-module';
 import { handleAppHttp, type ApiCall, type ApiReply } from './http-adapter';
 import type { HostStorages } from './storage';
@@ -90,6 +90,15 @@ export class EngineHostRuntime {
    */
   async fireEvent(event: string, data: unknown): Promise<unknown> {
     return this.manager.getListenerManager().executeListener(event as never, data as never);
+  }
+
+  /**
+   * A user event as Rocket.Chat's listener bridge raises IPostUserLoggedIn/Out: the object it was
+   * handed (for a logout, whatever the client sent to logoutCleanUp), converted as given by the
+   * users converter, not read from the database.
+   */
+  async fireUserEvent(event: string, user: UserDocument): Promise<unknown> {
+    return this.fireEvent(event, toAppUser(user, this.engine.users));
   }
 
   async status(appId: string): Promise<string> {

@@ -62,6 +62,8 @@ export interface EngineHost {
   updateSetting(id: string, value: unknown, appId?: string): Promise<void>;
   /** Raise an Apps-Engine event, e.g. fireEvent('IPostUserLoggedOut', user): runs each listening App's handler; resolves when they are done. */
   fireEvent(event: string, data: unknown): Promise<unknown>;
+  /** A user event with a Rocket.Chat user object, converted as Rocket.Chat's listener bridge converts it (as given). */
+  fireUserEvent(event: string, user: UserDocument): Promise<unknown>;
   /** Apps' persistence (the in-memory bridge): copies of an App's records (ours by default), and a way to add one. */
   persistence: {
     records(appId?: string): ReadonlyArray<{ id: string; associations?: Array<{ model: string; id: string }>; data: object }>;
@@ -128,6 +130,7 @@ async function start(options: EngineHostOptions): Promise<EngineHost> {
     execute: (path, request, targetAppId = appId) => runtime.execute(targetAppId, path, request),
     updateSetting: (id, value, targetAppId = appId) => runtime.updateSetting(targetAppId, id, value),
     fireEvent: (event, data) => runtime.fireEvent(event, data),
+    fireUserEvent: (event, user) => runtime.fireUserEvent(event, user),
     serverSettings: runtime.bridges.serverSettings,
     persistence: {
       records: (targetAppId = appId) => runtime.bridges.persistence.records(targetAppId),

@@ -11,12 +11,17 @@ export interface CreateTokenConfig {
   secret?: string;
 }
 
+/** Raises an Apps-Engine event with the Rocket.Chat object it concerns; resolves when the Apps are done. */
+export type AppsEventListener = (event: 'IPostUserLoggedOut', user: Record<string, unknown>) => Promise<void>;
+
 export interface ServerState {
   store: UserStore;
   settings: Settings;
   twoFactor: TwoFactor;
   createToken: CreateTokenConfig;
   version: string;
+  /** Set at run time, like the Apps hook: the engine usually needs the stand-in's URL first. */
+  appsEvents: { listener?: AppsEventListener };
 }
 
 /** One REST call as a route sees it. */

@@ -23,6 +23,7 @@
  *   rc.requests                 [{ method, path, userId?, status, origin? }]: no query strings, bodies or tokens
  *   rc.mail                     emailed 2FA codes [{ to, subject, code }]
  *   rc.setApps(hook)            plug the Apps-Engine host in after start (it usually needs rc.url first)
+ *   rc.setAppsEvents(listener)  where Apps events go: the web client's logoutCleanUp raises IPostUserLoggedOut
  *   rc.resetRateLimit()
  *   await rc.close()
  *
@@ -34,7 +35,7 @@
  * The web client page is GET / (or /home); its events are on window.__rc.events.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { CreateTokenConfig } from './context';
+import type { AppsEventListener, CreateTokenConfig, ServerState } from './context';
 import { StandInServer } from './server';
 import { Settings } from './settings';
 import { UserStore } from './store';
@@ -75,6 +76,8 @@ export interface RocketChatStandIn {
   requests: RequestRecord[];
   mail: SentMail[];
   setApps(hook: RocketChatOptions['apps']): void;
+  /** Where Rocket.Chat's Apps events go (logoutCleanUp raises IPostUserLoggedOut); none by default. */
+  setAppsEvents(listener: AppsEventListener | undefined): void;
   resetRateLimit(): void;
   close(): Promise<void>;
 }
@@ -90,7 +93,8 @@ export async function startRocketChat(options: RocketChatOptions = {}): Promise<
   const createToken = createTokenConfig(options.createToken);
   const settings = new Settings('', options.iframe ?? {}, options.registration ?? false);
   const twoFactor = new TwoFactor();
-  const state = { store, settings, twoFactor, createToken, version: createToken.mode === '8.x' ? '8.0.0' : '7.10.0' };
+  const appsEvents: ServerState['appsEvents'] = {};
+  const state: ServerState = { store, settings, twoFactor, createToken, version: createToken.mode === '8.x' ? '8.0.0' : '7.10.0', appsEvents };
   const serverOptions = { rateLimit: options.rateLimit ?? false, apps: options.apps };
   const server = new StandInServer(state, serverOptions);
   const address = await server.listen(options.port ?? 0, host);
@@ -134,6 +138,9 @@ export async function startRocketChat(options: RocketChatOptions = {}): Promise<
     mail: twoFactor.outbox,
     setApps: (hook) => {
       serverOptions.apps = hook;
+    },
+    setAppsEvents: (listener) => {
+      appsEvents.listener = listener;
     },
     resetRateLimit: () => server.rateLimiter.reset(),
     close: () => server.close(),

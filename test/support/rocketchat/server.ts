@@ -7,6 +7,7 @@ import { notFound, parseBody, readBody, ReplyError, unauthorized, writeReply, ty
 import { hasPermission } from './permissions';
 import { RateLimiter } from './rateLimit';
 import { authRoutes } from './routes/auth';
+import { methodRoutes } from './routes/methods';
 import { publicRoutes } from './routes/public';
 import { tokenRoutes } from './routes/tokens';
 import { userRoutes } from './routes/users';
@@ -21,7 +22,7 @@ export interface ServerOptions {
   apps?: AppsHook;
 }
 
-const ROUTES: Route[] = [...authRoutes, ...userRoutes, ...tokenRoutes, ...publicRoutes];
+const ROUTES: Route[] = [...authRoutes, ...userRoutes, ...tokenRoutes, ...publicRoutes, ...methodRoutes];
 
 /** The HTTP side of the stand-in: one listener for REST, App endpoints and the web client page. */
 export class StandInServer {

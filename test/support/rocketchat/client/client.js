@@ -45,6 +45,7 @@
     localStorage.setItem(TOKEN_KEY, data.authToken);
     localStorage.setItem(USER_KEY, data.userId);
     rc.user = { userId: data.userId, username: data.me.username };
+    rc.me = data.me;
     removeIframe();
     $('rc-login-form').hidden = true;
     $('rc-home').hidden = false;
@@ -140,14 +141,27 @@
   }
 
   async function logout() {
+    var me = rc.me;
     var headers = { 'X-User-Id': localStorage.getItem(USER_KEY) || '', 'X-Auth-Token': localStorage.getItem(TOKEN_KEY) || '' };
     await fetch('/api/v1/logout', { method: 'POST', headers: headers }).catch(function () {});
     localStorage.removeItem(TOKEN_KEY);
     localStorage.removeItem(USER_KEY);
     rc.user = null;
+    rc.me = null;
     record('logged-out');
-    // Like the real client: no stored token → ask the API URL again (issue #28006).
+    // Meteor.logout's callback calls logoutCleanUp, whose server side raises the Apps event
+    // IPostUserLoggedOut; the emptied token store sends the client back to the API URL (issue
+    // #28006). The real client runs the two side by side; this one lets logoutCleanUp answer
+    // first, unless `__rc.sideBySide` is set (SECURITY.md, known limits: the race this opens).
+    var cleanUp = me ? logoutCleanUp(me) : Promise.resolve();
+    if (!rc.sideBySide) await cleanUp;
     await start();
+  }
+
+  function logoutCleanUp(me) {
+    var message = JSON.stringify({ msg: 'method', id: String(Date.now()), method: 'logoutCleanUp', params: [me] });
+    return fetch('/api/v1/method.callAnon/logoutCleanUp', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ message: message }) })
+      .then(function (res) { record('logout-cleanup', { status: res.status }); }, function () {});
   }
 
   function reply(e, message) {
