@@ -106,28 +106,34 @@ export async function submitPassword(
   const { query, lockout, passwordLogin } = form;
   const login = form.username.trim();
   const { identity } = fastify.deps;
+  // Per account with `local`. With IDENTITY_SOURCE=rocketchat nothing here knows the account before
+  // Rocket.Chat has accepted the password, so the key is the spelling typed (any case): a username
+  // and its email are counted apart.
   const lockKey = (await identity.accountKey?.(login)) ?? login.toLowerCase();
-  if (lockout.retryAfter(lockKey) > 0) {
+  const refused = async () => reply.code(401).send(await renderLogin(fastify, reply, { query, csrf: fastify.csrf.token(request, reply), username: login, error: GENERIC_LOGIN_ERROR }));
+  // Claimed before the slow checks, so parallel guesses cannot all get past a lockout that none has tripped yet.
+  const release = lockout.begin(lockKey);
+  if (!release) {
     fastify.metrics.login('locked');
     request.log.warn('login refused: account temporarily locked');
-    return reply.code(401).send(await renderLogin(fastify, reply, { query, csrf: fastify.csrf.token(request, reply), username: login, error: GENERIC_LOGIN_ERROR }));
+    return refused();
   }
-  // `local`: the site's own password check first, so only site users ever reach Rocket.Chat.
-  let siteUser;
-  if (identity.verifyPassword) {
-    siteUser = await identity.verifyPassword(login, form.password);
-    if (!siteUser) {
-      lockout.fail(lockKey);
-      fastify.metrics.login('bad_credentials');
-      return reply.code(401).send(await renderLogin(fastify, reply, { query, csrf: fastify.csrf.token(request, reply), username: login, error: GENERIC_LOGIN_ERROR }));
-    }
-  }
+  let step: PasswordStep | undefined;
   try {
-    const step = await passwordLogin.start(login, form.password, form.csrf, siteUser);
-    return await answerStep(fastify, request, reply, step, { query, login, lockKey, lockout });
+    // `local`: the site's own password check first, so only site users ever reach Rocket.Chat.
+    const siteUser = identity.verifyPassword ? await identity.verifyPassword(login, form.password) : undefined;
+    if (siteUser || !identity.verifyPassword) step = await passwordLogin.start(login, form.password, form.csrf, siteUser);
   } catch (error) {
     return unavailable(fastify, request, reply, query, error);
+  } finally {
+    release();
   }
+  if (!step) {
+    lockout.fail(lockKey);
+    fastify.metrics.login('bad_credentials');
+    return refused();
+  }
+  return answerStep(fastify, request, reply, step, { query, login, lockKey, lockout });
 }
 
 /**

@@ -2,8 +2,10 @@
  * TOKEN_MODE=password against the Rocket.Chat stand-in: the user's own password through
  * /api/v1/login, emailed and TOTP codes, wrong codes, a token Rocket.Chat revokes later, logout.
  */
+import { createLocalIdentity } from '../../service/identity/local';
+import { createRocketChatIdentity } from '../../service/identity/rocketchat';
 import { totpCode } from '../support/rocketchat';
-import { cookieJar, csrfFrom, login, PASSWORD, PUBLIC_ORIGIN } from './support/harness';
+import { cookieJar, csrfFrom, login, PASSWORD, PUBLIC_ORIGIN, seededStore } from './support/harness';
 import { apiSession, loginTokenFrom, pendingFrom, rcAccepts, rcAlice, startPasswordHarness, submitCode, TOTP_SECRET, type PasswordHarness } from './support/password';
 
 let h: PasswordHarness;
@@ -228,4 +230,49 @@ test('the lockout counts the account, not the spelling: failures as "alice" lock
   const locked = await login(h.app, cookieJar(), 'alice@example.com', PASSWORD);
   expect(locked.statusCode).toBe(401);
   expect(h.rc.requests.filter((r) => r.path === '/api/v1/login')).toHaveLength(0);
+});
+
+/** `count` login form posts at once from three addresses (under the per-IP limit), `last` sent last. */
+async function burst(count: number, username: string, last: string) {
+  const jar = cookieJar();
+  const page = await h.app.inject({ method: 'GET', url: '/login' });
+  jar.take(page.headers['set-cookie']);
+  const csrf = csrfFrom(page.body);
+  const guess = (password: string, i: number) =>
+    h.app.inject({
+      method: 'POST',
+      url: '/login',
+      remoteAddress: `10.0.0.${(i % 3) + 1}`,
+      headers: { cookie: jar.header(), origin: PUBLIC_ORIGIN, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams({ username, password, _csrf: csrf }).toString(),
+    });
+  return Promise.all([...Array.from({ length: count - 1 }, (_, i) => guess(`wrong-${i}`, i)), guess(last, count - 1)]);
+}
+
+test('parallel guesses cannot outrun the lockout (local source): at most the threshold of site checks, the right password last is refused', async () => {
+  const store = await seededStore();
+  const local = createLocalIdentity(store);
+  let checks = 0;
+  const identity = {
+    ...local,
+    async verifyPassword(login: string, password: string) {
+      checks += 1;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      return local.verifyPassword!(login, password);
+    },
+  };
+  h = await startPasswordHarness({ env: { LOCKOUT_THRESHOLD: '5' }, deps: { identity } });
+  rcAlice(h.rc);
+  const answers = await burst(30, 'alice', PASSWORD);
+  expect(answers.map((answer) => answer.statusCode)).toEqual(Array(30).fill(401));
+  expect(checks).toBeLessThanOrEqual(5);
+  expect(h.rc.requests.filter((r) => r.path === '/api/v1/login')).toHaveLength(0);
+});
+
+test('parallel guesses cannot outrun the lockout (IDENTITY_SOURCE=rocketchat): at most the threshold of Rocket.Chat logins', async () => {
+  h = await startPasswordHarness({ env: { IDENTITY_SOURCE: 'rocketchat', LOCKOUT_THRESHOLD: '3', PASSWORD_MODE_ACCOUNT_LOGINS_PER_MINUTE: '9' }, deps: { identity: createRocketChatIdentity(async () => true) } });
+  rcAlice(h.rc);
+  const answers = await burst(12, 'alice', PASSWORD);
+  expect(answers.every((answer) => answer.statusCode === 401)).toBe(true);
+  expect(h.rc.requests.filter((r) => r.path === '/api/v1/login').length).toBeLessThanOrEqual(3);
 });
