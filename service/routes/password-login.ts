@@ -122,7 +122,7 @@ export async function submitPassword(
   try {
     // `local`: the site's own password check first, so only site users ever reach Rocket.Chat.
     const siteUser = identity.verifyPassword ? await identity.verifyPassword(login, form.password) : undefined;
-    if (siteUser || !identity.verifyPassword) step = await passwordLogin.start(login, form.password, form.csrf, siteUser);
+    if (siteUser || !identity.verifyPassword) step = await passwordLogin.start(login, form.password, form.csrf, siteUser, lockKey);
   } catch (error) {
     return unavailable(fastify, request, reply, query, error);
   } finally {
@@ -176,12 +176,23 @@ export function passwordCodeRoute(lockout: Lockout): FastifyPluginAsyncTypebox {
           request.log.warn({ origin: request.headers.origin }, 'code form refused: CSRF check failed');
           return reply.code(403).send(await renderLogin(fastify, reply, { query, csrf: fastify.csrf.token(request, reply), error: 'formExpired' }));
         }
+        // A code is a guess too: the lockout of the login's account applies, claimed before Rocket.Chat is asked.
+        const lockKey = passwordLogin.lockKeyOf(pendingId, _csrf);
+        const release = lockKey === undefined ? () => {} : lockout.begin(lockKey);
+        if (!release) {
+          fastify.metrics.login('locked');
+          request.log.warn('code refused: account temporarily locked');
+          return reply.code(401).send(await renderLogin(fastify, reply, { query, csrf: fastify.csrf.token(request, reply), error: GENERIC_LOGIN_ERROR }));
+        }
+        let step: PasswordStep;
         try {
-          const step = await passwordLogin.complete(pendingId, code, _csrf);
-          return await answerStep(fastify, request, reply, step, { query, lockout });
+          step = await passwordLogin.complete(pendingId, code, _csrf);
         } catch (error) {
           return unavailable(fastify, request, reply, query, error);
+        } finally {
+          release();
         }
+        return answerStep(fastify, request, reply, step, { query, lockKey, lockout });
       },
     );
   };

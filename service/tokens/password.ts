@@ -29,9 +29,14 @@ export type PasswordStep =
   | { kind: 'rate-limited'; retryAfterSeconds: number; by: 'rocketchat' | 'account' };
 
 export interface PasswordLogin {
-  /** `siteUser`: who the identity source (local) says this is; absent when Rocket.Chat is the directory. */
-  start(login: string, password: string, binding: string, siteUser?: SiteUser): Promise<PasswordStep>;
+  /**
+   * `siteUser`: who the identity source (local) says this is; absent when Rocket.Chat is the directory.
+   * `lockKey`: kept with a login that waits for a code, for `lockKeyOf`.
+   */
+  start(login: string, password: string, binding: string, siteUser?: SiteUser, lockKey?: string): Promise<PasswordStep>;
   complete(pendingId: string, code: string, binding: string): Promise<PasswordStep>;
+  /** The `lockKey` a login waiting for a code was started with, before its code is tried. */
+  lockKeyOf(pendingId: string, binding: string): string | undefined;
 }
 
 export interface PasswordLoginOptions {
@@ -97,7 +102,7 @@ export function createPasswordLogin(options: PasswordLoginOptions): PasswordLogi
     return method === 'totp' || method === 'password' ? method : 'email';
   }
 
-  async function register(siteUser: SiteUser, password: string, binding: string): Promise<PasswordStep> {
+  async function register(siteUser: SiteUser, password: string, binding: string, lockKey: string | undefined): Promise<PasswordStep> {
     const answer = await rest.register({ username: siteUser.username, email: siteUser.email, pass: password, name: siteUser.name });
     if (answer.status === 429) return rateLimited(answer);
     if (answer.status >= 500) throw new TokenError('unavailable', `rocketchat_${answer.status}`);
@@ -110,7 +115,7 @@ export function createPasswordLogin(options: PasswordLoginOptions): PasswordLogi
     }
     const again = limited(siteUser.username);
     if (again) return again;
-    return interpret(await rest.login(siteUser.username, password), { login: siteUser.username, password, method: 'email', attempts: 0, siteUser }, binding, false);
+    return interpret(await rest.login(siteUser.username, password), { login: siteUser.username, password, method: 'email', attempts: 0, siteUser, lockKey }, binding, false);
   }
 
   async function interpret(answer: RestAnswer, entry: PendingLogin, binding: string, mayRegister: boolean): Promise<PasswordStep> {
@@ -130,17 +135,17 @@ export function createPasswordLogin(options: PasswordLoginOptions): PasswordLogi
     }
     if (error === 'totp-max-attempts') return { kind: 'refused', reason: 'code_attempts' };
     if (error === 'error-user-is-not-activated') return { kind: 'refused', reason: 'inactive' };
-    if (mayRegister && options.register && entry.siteUser) return register(entry.siteUser, entry.password, binding);
+    if (mayRegister && options.register && entry.siteUser) return register(entry.siteUser, entry.password, binding, entry.lockKey);
     // With a site user the password was right at the site: Rocket.Chat's differs (or the account is missing).
     return { kind: 'refused', reason: entry.siteUser ? 'password_mismatch' : 'bad_credentials' };
   }
 
   return {
-    async start(login, password, binding, siteUser) {
+    async start(login, password, binding, siteUser, lockKey) {
       const account = siteUser?.username ?? login;
       const wait = limited(account);
       if (wait) return wait;
-      const entry: PendingLogin = { login: account, password, method: 'email', attempts: 0, siteUser };
+      const entry: PendingLogin = { login: account, password, method: 'email', attempts: 0, siteUser, lockKey };
       return interpret(await rest.login(account, password), entry, binding, true);
     },
     async complete(pendingId, code, binding) {
@@ -149,6 +154,9 @@ export function createPasswordLogin(options: PasswordLoginOptions): PasswordLogi
       const wait = limited(entry.login);
       if (wait) return wait;
       return interpret(await rest.login(entry.login, entry.password, code.trim()), entry, binding, false);
+    },
+    lockKeyOf(pendingId, binding) {
+      return pending.peek(pendingId, binding)?.lockKey;
     },
   };
 }

@@ -19,6 +19,8 @@ export interface PendingLogin {
   attempts: number;
   /** The site user vouched for by the identity source (local), if any. */
   siteUser?: SiteUser;
+  /** What the companion's lockout counts this login under (routes/password-login.ts), for the code step. */
+  lockKey?: string;
 }
 
 interface Entry {
@@ -53,12 +55,16 @@ export class PendingLogins {
 
   /** Removes and returns the entry; `undefined` when unknown, expired or bound to another form. */
   take(id: string, binding: string): PendingLogin | undefined {
-    const entry = this.entries.get(id);
-    if (!entry) return undefined;
+    const pending = this.peek(id, binding);
     this.entries.delete(id);
-    if (entry.expiresAt <= this.now()) return undefined;
-    const given = digest(binding);
-    return timingSafeEqual(given, entry.binding) ? entry.pending : undefined;
+    return pending;
+  }
+
+  /** The entry, left in place; `undefined` when unknown, expired or bound to another form. */
+  peek(id: string, binding: string): PendingLogin | undefined {
+    const entry = this.entries.get(id);
+    if (!entry || entry.expiresAt <= this.now()) return undefined;
+    return timingSafeEqual(digest(binding), entry.binding) ? entry.pending : undefined;
   }
 
   get size(): number {

@@ -15,6 +15,9 @@ describe('PendingLogins', () => {
     // A wrong binding burns the entry too: no second guess.
     expect(pending.take(id, 'form-a')).toBeUndefined();
     const again = pending.put(entry, 'form-a');
+    // A peek (the lockout key before the code is tried) needs the binding and leaves the entry.
+    expect(pending.peek(again, 'form-b')).toBeUndefined();
+    expect(pending.peek(again, 'form-a')).toEqual(entry);
     expect(pending.take(again, 'form-a')).toEqual(entry);
     expect(pending.take(again, 'form-a')).toBeUndefined();
     const late = pending.put(entry, 'form-a');

@@ -276,3 +276,25 @@ test('parallel guesses cannot outrun the lockout (IDENTITY_SOURCE=rocketchat): a
   expect(answers.every((answer) => answer.statusCode === 401)).toBe(true);
   expect(h.rc.requests.filter((r) => r.path === '/api/v1/login').length).toBeLessThanOrEqual(3);
 });
+
+test('wrong two-factor codes count towards the lockout: a login whose codes ran out is a failure of the account', async () => {
+  h = await startPasswordHarness({ env: { LOCKOUT_THRESHOLD: '1', PASSWORD_MODE_ACCOUNT_LOGINS_PER_MINUTE: '9' } });
+  rcAlice(h.rc, { totpSecret: TOTP_SECRET });
+  const jar = cookieJar();
+  // Two logins waiting for a code; the first runs out of codes.
+  const first = await login(h.app, jar, 'alice', PASSWORD);
+  const second = await login(h.app, jar, 'alice', PASSWORD);
+  let page = first.body;
+  for (let i = 0; i < 3; i += 1) page = (await submitCode(h.app, jar, page, wrongTotp())).body;
+  expect(page).toContain('Too many wrong codes');
+  const calls = () => h.rc.requests.filter((r) => r.path === '/api/v1/login').length;
+  const before = calls();
+  // The account is locked now: the other waiting login's right code is refused without asking Rocket.Chat,
+  const code = await submitCode(h.app, jar, second.body, totpCode(TOTP_SECRET));
+  expect(code.statusCode).toBe(401);
+  expect(code.body).toContain('Sign-in failed');
+  // and so is a new login with the right password, by username or by email.
+  expect((await login(h.app, cookieJar(), 'alice', PASSWORD)).statusCode).toBe(401);
+  expect((await login(h.app, cookieJar(), 'alice@example.com', PASSWORD)).statusCode).toBe(401);
+  expect(calls()).toBe(before);
+});
