@@ -106,6 +106,8 @@ function createIssuer(config: Config, mongo: Connection | undefined, password: P
       db: mongo.db,
       autoCreate: config.mongo.autoCreateUsers,
       defaultRoles: config.mongo.defaultRoles,
+      // The site's name in the links written on accounts: the `iss` App mode would sign.
+      siteIssuer: config.assertion.issuer,
     });
   }
   if (!config.app || !config.assertion.key) throw new Error('TOKEN_MODE=app without its settings (config should have refused this)');

@@ -5,6 +5,14 @@
  *
  * What this module writes must look exactly like a user Rocket.Chat created itself, because
  * Rocket.Chat reads these records everywhere (presence, permissions, the admin UI).
+ *
+ * Which account is the site user's follows the App's rules (app/lib/provisioning.ts): the
+ * account linked to the site user (`services.iframeBridge = {issuer, sub}`, written when this
+ * module creates or adopts it); else, for an account never linked, the holder of the username
+ * if it is the same person — it has, verified, the email the site vouches for. Anyone else
+ * holding the username is a different person: `username_taken`, and nothing is written on
+ * their account. There is no matching by email alone: a username is not proof of identity,
+ * and neither is an address on its own.
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import { MongoServerError, type Collection, type Db } from 'mongodb';
@@ -36,8 +44,22 @@ export interface RocketChatUser {
   services: Record<string, unknown>;
 }
 
-type Account = Pick<RocketChatUser, '_id' | 'username' | 'active' | 'type'>;
-const ACCOUNT_PROJECTION = { _id: 1, username: 1, active: 1, type: 1 } as const;
+/**
+ * Which site user an account belongs to, on the account itself (`services.iframeBridge`).
+ * The issuer (ASSERTION_ISSUER, default the PUBLIC_URL origin) keeps two sites sharing one
+ * Rocket.Chat from meeting on the same `sub`. Rocket.Chat ignores service keys it does not know.
+ */
+export interface BridgeLink {
+  issuer: string;
+  sub: string;
+}
+export const LINK_FIELD = 'services.iframeBridge';
+
+type Account = Pick<RocketChatUser, '_id' | 'username' | 'active' | 'type'> & {
+  emails?: RocketChatUser['emails'];
+  services?: { iframeBridge?: Partial<BridgeLink> | null };
+};
+const ACCOUNT_PROJECTION = { _id: 1, username: 1, active: 1, type: 1, emails: 1, [LINK_FIELD]: 1 } as const;
 
 export function meteorRandomId(): string {
   let id = '';
@@ -53,9 +75,10 @@ export function newIframeToken(): string {
  * The record Rocket.Chat's own creation path leaves behind (Accounts.createUser →
  * insertUserDoc → onCreateUser → saveNewUser): status 'offline' until a connection comes,
  * statusDefault 'online' (what the presence service falls back to), `settings: {}` as
- * saveNewUser sets it, `type: 'user'`, `services: {}` because there is no password.
+ * saveNewUser sets it, `type: 'user'`, and in `services` no password, only our link: it is
+ * born belonging to the site user, so no later login of someone else can adopt it.
  */
-export function newRocketChatUser(user: SiteUser, roles: string[], now: Date): RocketChatUser {
+export function newRocketChatUser(user: SiteUser, roles: string[], now: Date, link: BridgeLink): RocketChatUser {
   return {
     _id: meteorRandomId(),
     createdAt: now,
@@ -70,7 +93,7 @@ export function newRocketChatUser(user: SiteUser, roles: string[], now: Date): R
     statusDefault: 'online',
     statusConnection: 'offline',
     settings: {},
-    services: {},
+    services: { iframeBridge: { issuer: link.issuer, sub: link.sub } },
   };
 }
 
@@ -90,45 +113,68 @@ function asTokenError(error: unknown): TokenError {
   return new TokenError('unavailable', 'mongodb_error');
 }
 
-export function createMongoTokenIssuer(options: { db: Db; autoCreate: boolean; defaultRoles: string[] }): TokenIssuer {
+const lower = (text: string): string => text.toLowerCase();
+
+export function createMongoTokenIssuer(options: { db: Db; autoCreate: boolean; defaultRoles: string[]; siteIssuer: string }): TokenIssuer {
   const users: Collection<RocketChatUser> = options.db.collection<RocketChatUser>('users');
+  const linkFor = (user: SiteUser): BridgeLink => ({ issuer: options.siteIssuer, sub: user.sub });
+
+  function isLinkedTo(account: Account, user: SiteUser): boolean {
+    const link = account.services?.iframeBridge;
+    return link?.issuer === options.siteIssuer && link.sub === user.sub;
+  }
 
   /**
-   * Username exactly as Rocket.Chat stores it, then a VERIFIED email — and the email path only
-   * when the site vouches for the address too: otherwise anyone who can type a victim's address
-   * into the site's sign-up form would be logged in as the victim.
+   * The same person, for an account no site user was ever linked to: the username matched (the
+   * caller found the account by it), the site vouches for the email, and Rocket.Chat has that
+   * address verified on the account. A linked account belongs to its site user (perhaps of
+   * another issuer) and is never handed to anyone else.
    */
-  async function findAccount(user: SiteUser): Promise<Account | undefined> {
-    const byUsername = await users.findOne({ username: user.username }, { projection: ACCOUNT_PROJECTION });
-    if (byUsername) return byUsername;
-    if (!user.email_verified) return undefined;
-    const byEmail = await users.findOne(
-      { emails: { $elemMatch: { address: user.email, verified: true } } },
-      { projection: ACCOUNT_PROJECTION },
-    );
-    return byEmail ?? undefined;
+  function isSamePerson(account: Account, user: SiteUser): boolean {
+    if (account.services?.iframeBridge !== undefined) return false;
+    if (!user.email_verified) return false;
+    return (account.emails ?? []).some((entry) => entry.verified === true && lower(entry.address) === lower(user.email));
+  }
+
+  /** The holder of exactly this username: one indexed read (Rocket.Chat's unique index). */
+  async function byUsername(username: string): Promise<Account | undefined> {
+    return (await users.findOne({ username }, { projection: ACCOUNT_PROJECTION })) ?? undefined;
+  }
+
+  /**
+   * The holder of a username whatever its case. Rocket.Chat treats usernames as taken
+   * case-insensitively though its unique index is exact: "Alice" holds "alice", so "Alice" is
+   * the one to judge, and a lookalike "alice" must never be created beside it.
+   */
+  async function holderOf(username: string): Promise<Account | undefined> {
+    const anyCase = { username: { $regex: `^${escapeRegExp(username)}$`, $options: 'i' } };
+    return (await byUsername(username)) ?? (await users.findOne(anyCase, { projection: ACCOUNT_PROJECTION })) ?? undefined;
+  }
+
+  /**
+   * The account linked to this site user. The holder of its username usually is it (no extra
+   * read); otherwise the link is looked up itself, which finds the account after the username
+   * changed on the site, or one a concurrent first login of this user just created. No index
+   * covers the link (Rocket.Chat has none there): this read runs only on a first login, after a
+   * rename, and on logout of a user who has no account.
+   */
+  async function findLinked(user: SiteUser, holder: Account | undefined): Promise<Account | undefined> {
+    if (holder && isLinkedTo(holder, user)) return holder;
+    const { issuer, sub } = linkFor(user);
+    return (await users.findOne({ [`${LINK_FIELD}.issuer`]: issuer, [`${LINK_FIELD}.sub`]: sub }, { projection: ACCOUNT_PROJECTION })) ?? undefined;
   }
 
   async function createAccount(user: SiteUser): Promise<Account> {
-    // Rocket.Chat treats usernames as taken case-insensitively, but its unique index is exact:
-    // "Alice" next to "alice" would be two accounts Rocket.Chat believes cannot coexist.
-    const lookalike = await users.findOne(
-      { username: { $regex: `^${escapeRegExp(user.username)}$`, $options: 'i' } },
-      { projection: ACCOUNT_PROJECTION },
-    );
-    // The exact name means a concurrent login created the account since our first lookup.
-    if (lookalike?.username === user.username) return lookalike;
-    if (lookalike) throw new TokenError('denied', 'username_taken');
-    const record = newRocketChatUser(user, options.defaultRoles, new Date());
+    const record = newRocketChatUser(user, options.defaultRoles, new Date(), linkFor(user));
     try {
       await users.insertOne(record);
       return { _id: record._id, username: record.username, active: record.active, type: record.type };
     } catch (error) {
       if (!isDuplicateKey(error)) throw error;
-      // Another login of the same new user won the race (unique index on username): use its account.
-      const winner = await findAccount(user);
+      // Another login of the same new user won the race (unique index on username): its account carries our link.
+      const winner = await findLinked(user, undefined);
       if (winner) return winner;
-      // The duplicate was something else, e.g. the address on an account we may not take over.
+      // Somebody else's: the username (created meanwhile) or the address on an account we may not take.
       throw new TokenError('denied', error.keyPattern && 'username' in error.keyPattern ? 'username_taken' : 'email_taken');
     }
   }
@@ -144,7 +190,15 @@ export function createMongoTokenIssuer(options: { db: Db; autoCreate: boolean; d
 
   /** The lookups and the write of one login; `issue` bounds and translates its errors. */
   async function issueToken(user: SiteUser): Promise<{ token: string }> {
-    let account = await findAccount(user);
+    const holder = await holderOf(user.username);
+    let account = await findLinked(user, holder);
+    let adopting = false;
+    if (!account && holder) {
+      // Never write on a different person's account, whoever they are (the admin included).
+      if (!isSamePerson(holder, user)) throw new TokenError('denied', 'username_taken');
+      account = holder;
+      adopting = true;
+    }
     if (!account) {
       if (!options.autoCreate) throw new TokenError('denied', 'user_not_found');
       account = await createAccount(user);
@@ -154,11 +208,16 @@ export function createMongoTokenIssuer(options: { db: Db; autoCreate: boolean; d
     if (account.type !== 'user') throw new TokenError('denied', 'not_a_user');
     const token = newIframeToken();
     // `active: true` in the filter: an admin deactivating the user meanwhile wins over this login.
+    // Adopting links the account in the same write, and only if nobody linked it meanwhile.
     const result = await users.updateOne(
-      { _id: account._id, active: true },
-      { $set: { 'services.iframe.token': token, _updatedAt: new Date() } },
+      { _id: account._id, active: true, ...(adopting ? { [LINK_FIELD]: { $exists: false } } : {}) },
+      { $set: { 'services.iframe.token': token, _updatedAt: new Date(), ...(adopting ? { [LINK_FIELD]: linkFor(user) } : {}) } },
     );
-    if (result.matchedCount !== 1) throw new TokenError('denied', 'user_deactivated');
+    if (result.matchedCount !== 1) {
+      // Deactivated meanwhile or, when adopting, linked to another site user meanwhile.
+      const now = await users.findOne({ _id: account._id }, { projection: ACCOUNT_PROJECTION });
+      throw new TokenError('denied', adopting && now?.active === true ? 'username_taken' : 'user_deactivated');
+    }
     return { token };
   }
 
@@ -169,11 +228,14 @@ export function createMongoTokenIssuer(options: { db: Db; autoCreate: boolean; d
    * token, so the site logout would leave Rocket.Chat open (Rocket.Chat issue #15788), unlike
    * App mode, whose `logout` calls `users.logout`. Personal access tokens (no `when`) stay:
    * they belong to integrations, not to a browser session.
+   *
+   * Only the account linked to the site user: a logout must never end the sessions of whoever
+   * else holds the username. An account not linked yet is left alone (its next login links it).
    */
   async function revoke(user: SiteUser): Promise<void> {
     try {
       await withDeadline(async () => {
-        const account = await findAccount(user);
+        const account = await findLinked(user, await byUsername(user.username));
         if (!account) return;
         await users.updateOne(
           { _id: account._id },

@@ -3,7 +3,9 @@ import type { SiteUser } from '../../service/identity/types';
 import { TokenError } from '../../service/tokens/types';
 import { liveName, liveTest, rocketChatUserIndexes, scratchDatabase, type Scratch } from './live';
 
+const SITE = 'https://auth.example.com';
 const alice: SiteUser = { sub: 'site-1', username: 'alice', email: 'alice@example.com', email_verified: true, name: 'Alice Liddell' };
+const ALICE_LINK = { issuer: SITE, sub: 'site-1' };
 
 async function reason(promise: Promise<unknown>): Promise<string> {
   try {
@@ -28,7 +30,7 @@ describe(liveName('MongoDB token issuer'), () => {
   });
 
   const users = () => scratch.db.collection<RocketChatUser>('users');
-  const issuer = (autoCreate = true) => createMongoTokenIssuer({ db: scratch.db, autoCreate, defaultRoles: ['user'] });
+  const issuer = (autoCreate = true) => createMongoTokenIssuer({ db: scratch.db, autoCreate, defaultRoles: ['user'], siteIssuer: SITE });
 
   liveTest('creates a new user with every Rocket.Chat field and stores the token', async () => {
     const { token } = (await issuer().issue(alice)) as { token: string };
@@ -46,19 +48,29 @@ describe(liveName('MongoDB token issuer'), () => {
       statusDefault: 'online',
       statusConnection: 'offline',
       settings: {},
-      services: { iframe: { token } },
+      services: { iframe: { token }, iframeBridge: ALICE_LINK },
     });
     expect(doc?.createdAt).toBeInstanceOf(Date);
     expect(doc?._updatedAt).toBeInstanceOf(Date);
   });
 
-  liveTest('a fresh token on every issue; finds by verified email', async () => {
-    await users().insertOne({ _id: 'existing000000001', username: 'alice.l', emails: [{ address: 'alice@example.com', verified: true }], active: true, type: 'user', roles: ['user'] } as RocketChatUser);
+  liveTest('adopts and links the same person (username + verified email); a fresh token on every issue; found by the link after a rename', async () => {
+    await users().insertOne({ _id: 'existing000000001', username: 'alice', emails: [{ address: 'alice@example.com', verified: true }], active: true, type: 'user', roles: ['user'] } as RocketChatUser);
     const first = (await issuer().issue(alice)) as { token: string };
-    const second = (await issuer().issue(alice)) as { token: string };
+    const second = (await issuer().issue({ ...alice, username: 'alice.liddell' })) as { token: string };
     expect(second.token).not.toBe(first.token);
-    expect((await users().findOne({ _id: 'existing000000001' }))?.services).toEqual({ iframe: { token: second.token } });
+    expect((await users().findOne({ _id: 'existing000000001' }))?.services).toEqual({ iframe: { token: second.token }, iframeBridge: ALICE_LINK });
     expect(await users().countDocuments()).toBe(1);
+  });
+
+  liveTest('never by username or email alone: the admin is refused and untouched, and revoke leaves them alone', async () => {
+    const admin = { _id: 'existingAdmin0001', username: 'admin', emails: [{ address: 'admin@example.com', verified: true }], active: true, type: 'user', roles: ['admin', 'user'], services: { resume: { loginTokens: [{ hashedToken: 'h', when: new Date() }] } } } as unknown as RocketChatUser;
+    await users().insertOne(admin);
+    const mallory: SiteUser = { sub: 'site-666', username: 'admin', email: 'mallory@evil.example', email_verified: true, name: 'Mallory' };
+    expect(await reason(issuer().issue(mallory))).toBe('denied:username_taken');
+    expect(await reason(issuer().issue({ ...mallory, username: 'mallory', email: 'admin@example.com' }))).toBe('denied:email_taken');
+    await issuer().revoke(mallory);
+    expect(await users().find().toArray()).toEqual([admin]);
   });
 
   liveTest('race: 10 simultaneous first logins make exactly one account (unique index, E11000, read again)', async () => {
@@ -71,7 +83,7 @@ describe(liveName('MongoDB token issuer'), () => {
     expect(await reason(issuer(false).issue(alice))).toBe('denied:user_not_found');
     await users().insertOne({ _id: 'existing000000002', username: 'Alice', emails: [{ address: 'x@example.com', verified: true }], active: true, type: 'user', roles: ['user'] } as RocketChatUser);
     expect(await reason(issuer().issue(alice))).toBe('denied:username_taken');
-    await users().insertOne({ _id: 'existing000000003', username: 'bob', emails: [{ address: 'bob@example.com', verified: false }], active: false, type: 'user', roles: ['user'] } as RocketChatUser);
+    await users().insertOne({ _id: 'existing000000003', username: 'bob', emails: [{ address: 'bob@example.com', verified: true }], active: false, type: 'user', roles: ['user'] } as RocketChatUser);
     expect(await reason(issuer().issue({ ...alice, username: 'bobby', email: 'bob@example.com' }))).toBe('denied:email_taken');
     expect(await reason(issuer().issue({ ...alice, username: 'bob', email: 'bob@example.com' }))).toBe('denied:user_deactivated');
   });
@@ -82,7 +94,7 @@ describe(liveName('MongoDB token issuer'), () => {
     await users().updateOne({ username: 'alice' }, { $set: { 'services.resume.loginTokens': [{ hashedToken: 'h', when: new Date() }, pat] } });
     await issuer().revoke(alice);
     const doc = await users().findOne({ username: 'alice' });
-    expect(doc?.services).toEqual({ iframe: {}, resume: { loginTokens: [pat] } });
+    expect(doc?.services).toEqual({ iframe: {}, resume: { loginTokens: [pat] }, iframeBridge: ALICE_LINK });
   });
 
   liveTest('ready() pings the real server', async () => {

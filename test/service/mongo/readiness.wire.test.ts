@@ -65,7 +65,7 @@ describe(`/readyz with MongoDB behind the revocation list — ${WIRE_LEVEL}`, ()
     const h = await startHarness({
       env: { TOKEN_MODE: 'mongo', MONGODB_URL: wire.server.url('bridge') },
       deps: {
-        issuer: createMongoTokenIssuer({ db, autoCreate: false, defaultRoles: ['user'] }),
+        issuer: createMongoTokenIssuer({ db, autoCreate: false, defaultRoles: ['user'], siteIssuer: 'https://auth.example.com' }),
         identity: createLocalIdentity(createMongoUserStore(db)),
         revocations: createMongoRevocationList(db),
       },
