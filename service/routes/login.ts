@@ -38,10 +38,31 @@ const login: FastifyPluginAsyncTypebox = async (fastify) => {
     return reply.code(200).send(await renderDone(fastify, reply, { query, credential: obtained.credential, csrf: fastify.csrf.token(request, reply) }));
   }
 
+  // A signed-in GET hands out a fresh Rocket.Chat token (Rocket.Chat keeps 50 a user and drops the
+  // oldest), or asks Rocket.Chat about the held one (password mode): those answers are limited per IP
+  // like the form (LOGIN_RATE_LIMIT_PER_MINUTE, a counter of their own). The bare form is not.
+  const signedInPageLimit = fastify.createRateLimit({ max: limits.loginPerMinute, timeWindow: '1 minute' });
+
   fastify.get('/login', { schema: LoginPageSchema }, async (request, reply) => {
     const query = request.query;
+    // Only a navigation that shows the page signs in: Rocket.Chat's iframe, the mobile app's WebView
+    // or a tab (`iframe`, `document`), or a browser too old to say. An <img> or <script> that another
+    // site points here, with the user's SameSite=None cookies, gets nothing and mints nothing.
+    const destination = request.headers['sec-fetch-dest'];
+    if (destination !== undefined && destination !== 'iframe' && destination !== 'document') {
+      request.log.info({ destination }, 'login page refused: not a navigation');
+      return reply.code(403).send('');
+    }
     const resolved = await tryResolveSession(fastify, request);
     if (!resolved) return unavailable(reply, query);
+    if (resolved.session) {
+      const limit = await signedInPageLimit(request);
+      if (!limit.isAllowed && limit.isExceeded) {
+        // The error handler answers the "Too many attempts" page, as for the form.
+        reply.header('retry-after', String(limit.ttlInSeconds));
+        throw Object.assign(new Error('signed-in login page rate limit exceeded'), { statusCode: 429 });
+      }
+    }
     if (resolved.session && passwordLogin) {
       // No password here to log in again: the held token, if Rocket.Chat still takes it, or the form.
       const delivered = await deliverHeld(fastify, request, reply, query, resolved.session);

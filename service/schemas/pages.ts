@@ -27,7 +27,7 @@ const Html = Type.String({ description: 'an HTML page' });
 
 export const LoginPageSchema = {
   querystring: PageQuery,
-  response: { 200: Html, 401: Html, 403: Html, 503: Html },
+  response: { 200: Html, 401: Html, 403: Html, 429: Html, 503: Html },
 };
 
 export const LoginSubmitSchema = {

@@ -90,6 +90,27 @@ describe('GET /login', () => {
     }
   });
 
+  test('only a navigation that shows the page signs in: an <img>, <script> or fetch() from another site mints nothing', async () => {
+    const jar = cookieJar();
+    await login(h.app, jar, 'alice', PASSWORD);
+    const get = (destination?: string) =>
+      h.app.inject({ method: 'GET', url: '/login', headers: { cookie: jar.header(), 'sec-fetch-site': 'cross-site', ...(destination ? { 'sec-fetch-dest': destination } : {}) } });
+    for (const destination of ['image', 'script', 'style', 'empty', 'object', 'embed', 'frame', 'worker', 'IFRAME']) {
+      const refused = await get(destination);
+      expect(refused.statusCode).toBe(403);
+      expect(refused.body).toBe('');
+      expect(refused.headers['set-cookie']).toBeUndefined();
+    }
+    expect(h.standIn.logins).toHaveLength(1);
+    // Rocket.Chat's iframe, the mobile app's WebView (a document), and browsers that send no Sec-Fetch-Dest.
+    for (const destination of ['iframe', 'document', undefined]) {
+      const delivered = await get(destination);
+      expect(delivered.statusCode).toBe(200);
+      expect(delivered.body).toContain('data-login-token=');
+    }
+    expect(h.standIn.logins).toHaveLength(4);
+  });
+
   test('with a live session, a fresh token is minted and delivered straight away', async () => {
     const jar = cookieJar();
     await login(h.app, jar, 'alice', PASSWORD);
@@ -240,6 +261,33 @@ describe('rate limits and lockout', () => {
       expect(checks).toBe(0);
     } finally {
       await raced.close();
+    }
+  });
+
+  test('signed-in GET /login (a fresh token each) is rate limited per IP (LOGIN_RATE_LIMIT_PER_MINUTE, apart from the form), with a readable page', async () => {
+    const limited = await startHarness({ store, env: { LOGIN_RATE_LIMIT_PER_MINUTE: '3' } });
+    try {
+      const jar = cookieJar();
+      await login(limited.app, jar, 'alice', PASSWORD);
+      const get = (remoteAddress = '203.0.113.7', cookie = jar.header()) => limited.app.inject({ method: 'GET', url: '/login?lang=en', remoteAddress, headers: { cookie, 'sec-fetch-dest': 'iframe' } });
+      const statuses: number[] = [];
+      for (let i = 0; i < 5; i += 1) statuses.push((await get()).statusCode);
+      expect(statuses).toEqual([200, 200, 200, 429, 429]);
+      // One token from the form's login, three from the page loads.
+      expect(limited.standIn.logins).toHaveLength(4);
+      const page = await get();
+      expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
+      expect(page.body).toContain('Too many attempts');
+      expect(page.headers['retry-after']).toBeDefined();
+      expect(String(page.headers['content-security-policy'])).toContain('frame-ancestors');
+      expect(limited.standIn.logins).toHaveLength(4);
+      // Another address is not affected, nor is the bare form (it mints nothing).
+      expect((await get('203.0.113.8')).statusCode).toBe(200);
+      const form = await get('203.0.113.7', '');
+      expect(form.statusCode).toBe(200);
+      expect(form.body).toContain('name="password"');
+    } finally {
+      await limited.close();
     }
   });
 
