@@ -187,7 +187,7 @@ function loadOperations(values: SettingValues, problems: string[]): OperationsCo
     backchannelSecret = parseSecret(text(values, SettingId.BackchannelSecret));
   } catch (error) {
     if (!(error instanceof KeyConfigError)) throw error;
-    problems.push(`${SettingId.BackchannelSecret}: must be at least 32 bytes`);
+    problems.push(`${SettingId.BackchannelSecret}: ${error.message}`);
   }
   return {
     companionUrl,

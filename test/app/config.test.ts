@@ -74,3 +74,27 @@ test.each([
   expect(missing).toEqual([id]);
   expect(problems.join('\n')).not.toContain('a-shared-secret');
 });
+
+describe('shared secrets: placeholders and hand-typed values are refused by id, saying how to make one', () => {
+  test.each([
+    ['the old .env.example placeholder', 'change-me-to-at-least-32-random-bytes-0123456789'],
+    ["'a' × 32", 'a'.repeat(32)],
+  ])('assertion_secret = %s: missing, so the App is not configured', async (_name, value) => {
+    const { missing, problems } = await base({ [SettingId.AssertionSecret]: value });
+    expect(missing).toEqual([SettingId.AssertionSecret]);
+    expect(problems.join('\n')).toMatch(/^assertion_secret: the HS256 secret (is a placeholder|has only 1 different character\b).*openssl rand -base64 32/m);
+    expect(problems.join('\n')).not.toContain(value);
+  });
+  test.each([
+    ['the old .env.example placeholder', 'change-me-to-at-least-32-random-bytes-0123456789', /is a placeholder/],
+    ["'a' × 32", 'a'.repeat(32), /has only 1 different character\b/],
+    ['too short', 'short', /must be at least 32 bytes/],
+  ])('backchannel_secret = %s: logged with its reason and unset (logins go on)', async (_name, value, why) => {
+    const { config, missing, problems } = await base({ [SettingId.BackchannelSecret]: value });
+    expect(missing).toEqual([]);
+    expect(config.operations.backchannelSecret).toBeUndefined();
+    const line = problems.find((p) => p.startsWith('backchannel_secret: '));
+    expect(line).toMatch(why);
+    expect(line).toContain('openssl rand -base64 32');
+  });
+});

@@ -1,8 +1,11 @@
 /** The strict parsers under the verifier: base64url, JSON without duplicate keys, key settings. */
+import { randomBytes } from 'node:crypto';
 import { decodeBase64url } from '../../app/lib/jws/base64url';
 import { KeyConfigError, parsePublicKeys, parseSecret } from '../../app/lib/jws/keys';
 import { JsonSyntaxError, parseStrictJson } from '../../app/lib/jws/strictJson';
 import { makeKeys } from './fixtures';
+
+const STRONG = randomBytes(24).toString('base64');
 
 describe('strict base64url', () => {
   test.each(['', 'AQ', 'AQI', 'AQID', '_-8'])('accepts canonical %p', (text) => {
@@ -60,7 +63,24 @@ describe('key settings', () => {
   });
   test('an HS256 secret shorter than 32 bytes is refused', () => {
     expect(() => parseSecret('x'.repeat(31))).toThrow(KeyConfigError);
-    expect(parseSecret('x'.repeat(32))!.length).toBe(32);
+    expect(parseSecret(STRONG)!.length).toBe(32);
     expect(parseSecret('')).toBeUndefined();
+  });
+  test.each([
+    ['the old .env.example placeholder', 'change-me-to-at-least-32-random-bytes-0123456789', /placeholder/],
+    ['change-me in any case inside a random value', `${randomBytes(24).toString('base64')}Change_Me`, /placeholder/],
+    ["'x' × 32", 'x'.repeat(32), /only 1 different character\b/],
+    ['a short repeated pattern', 'secret'.repeat(6), /only 5 different characters/],
+    ['hex with 9 digits', '012345678'.repeat(4), /only 9 different characters/],
+  ])('an HS256 secret that is %s is refused, saying how to make one', (_name, text, why) => {
+    expect(() => parseSecret(text)).toThrow(KeyConfigError);
+    expect(() => parseSecret(text)).toThrow(why);
+    expect(() => parseSecret(text)).toThrow('openssl rand -base64 32');
+  });
+  test('random secrets pass: base64 and hex, 500 of each', () => {
+    for (let i = 0; i < 500; i += 1) {
+      expect(parseSecret(randomBytes(32).toString('base64'))).toBeDefined();
+      expect(parseSecret(randomBytes(32).toString('hex'))).toBeDefined();
+    }
   });
 });

@@ -5,6 +5,7 @@
  */
 import { createHash, createPublicKey, JsonWebKey, KeyObject } from 'crypto';
 import type { Algorithm } from '../../contract/claims';
+import { SECRET_HINT, SECRET_MIN_BYTES, secretWeakness } from '../../contract/secrets';
 
 export interface PublicVerificationKey {
   alg: 'EdDSA' | 'ES256';
@@ -25,7 +26,7 @@ export class KeyConfigError extends Error {}
 
 export const MAX_PUBLIC_KEYS = 16;
 /** RFC 7518 §3.2: an HS256 key must be at least as long as the hash. */
-export const MIN_SECRET_BYTES = 32;
+export const MIN_SECRET_BYTES = SECRET_MIN_BYTES;
 
 const PEM_BLOCK = /-----BEGIN PUBLIC KEY-----[A-Za-z0-9+/=\s]+-----END PUBLIC KEY-----/g;
 
@@ -98,10 +99,17 @@ export function parsePublicKeys(text: string): PublicVerificationKey[] {
   return keys;
 }
 
+/**
+ * An HS256 secret setting (assertion_secret, backchannel_secret): empty is unset; too short, a
+ * placeholder or too little variety is refused (app/contract/secrets.ts), the message saying how
+ * to make a good one and never holding the value.
+ */
 export function parseSecret(text: string): Buffer | undefined {
   if (text === '') return undefined;
   const secret = Buffer.from(text, 'utf8');
-  if (secret.length < MIN_SECRET_BYTES) throw new KeyConfigError(`the HS256 secret must be at least ${MIN_SECRET_BYTES} bytes`);
+  if (secret.length < MIN_SECRET_BYTES) throw new KeyConfigError(`the HS256 secret must be at least ${MIN_SECRET_BYTES} bytes; ${SECRET_HINT}`);
+  const weakness = secretWeakness(text);
+  if (weakness) throw new KeyConfigError(`the HS256 secret ${weakness}; ${SECRET_HINT}`);
   return secret;
 }
 
