@@ -7,6 +7,7 @@ import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { DEFAULT_MAX_LIFETIME_SECONDS, type Algorithm } from '../app/contract/claims';
+import { isPlaceholderSecret, PLACEHOLDER_WHY, SECRET_HINT, SECRET_MIN_BYTES, secretWeakness } from '../app/contract/secrets';
 import { shippedLanguages } from './i18n/catalogue';
 import { loadOverrides, type Overrides } from './i18n/overrides';
 import type { SiteUser } from './identity/types';
@@ -140,7 +141,8 @@ export class ConfigError extends Error {
 
 const SITE_USER_FIELDS: readonly (keyof SiteUser)[] = ['sub', 'username', 'email', 'email_verified', 'name', 'roles', 'avatar_url'];
 const COLOR_PATTERN = /^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/;
-const SECRET_MIN_BYTES = 32;
+/** Secrets the provider issues (its format, not ours): only a placeholder is refused. */
+const PROVIDER_SECRETS = ['FACEBOOK_APP_SECRET', 'TWITTER_CONSUMER_SECRET'] as const;
 
 function parseUrl(value: string | undefined): URL | undefined {
   if (!value) return undefined;
@@ -150,6 +152,18 @@ function parseUrl(value: string | undefined): URL | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * A shared secret we rely on (SESSION_SECRET, ASSERTION_SECRET, BACKCHANNEL_SECRET, a shared-secret
+ * JWT_COOKIE_KEY): long enough, no placeholder, enough variety (app/contract/secrets.ts, the rule
+ * the App applies too). The problem names the variable and how to make one, never the value.
+ */
+function secretProblem(name: string, value: string, unit: 'bytes' | 'characters' = 'bytes'): string | undefined {
+  const length = unit === 'bytes' ? new TextEncoder().encode(value).length : value.length;
+  if (length < SECRET_MIN_BYTES) return `${name} must be at least ${SECRET_MIN_BYTES} ${unit}; ${SECRET_HINT}`;
+  const weakness = secretWeakness(value);
+  return weakness ? `${name} ${weakness}; ${SECRET_HINT}` : undefined;
 }
 
 /** `sub=id,email=mail`: our claim name = the field name in the site's JSON. */
@@ -209,6 +223,9 @@ function parseTrustProxy(raw: string): TrustProxy {
   return raw;
 }
 
+/** What a missing required variable's problem adds: how to make one. */
+const REQUIRED_HINTS: Record<string, string> = { SESSION_SECRET: SECRET_HINT };
+
 /** Schema problems, one line per variable, naming it. */
 function schemaProblems(env: Record<string, unknown>): string[] {
   const seen = new Map<string, string>();
@@ -218,7 +235,8 @@ function schemaProblems(env: Record<string, unknown>): string[] {
     const value = env[name];
     const choices = (error.schema.anyOf as { const?: unknown }[] | undefined)?.map((option) => option.const).filter((c) => c !== undefined);
     const why = choices && choices.length > 0 ? `must be one of ${choices.join(' | ')}` : error.message.toLowerCase();
-    seen.set(name, value === undefined ? `${name} is required` : `${name} is invalid: ${why}`);
+    const hint = REQUIRED_HINTS[name] ? `; ${REQUIRED_HINTS[name]}` : '';
+    seen.set(name, value === undefined ? `${name} is required${hint}` : `${name} is invalid: ${why}`);
   }
   return [...seen.values()];
 }
@@ -254,7 +272,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   if (has('ROCKETCHAT_URL') && !rocketChat) problems.push('ROCKETCHAT_URL must be an http(s) URL such as https://chat.example.com');
   const publicUrl = parseUrl(env.PUBLIC_URL);
   if (has('PUBLIC_URL') && !publicUrl) problems.push('PUBLIC_URL must be an http(s) URL such as https://auth.example.com');
-  if (has('SESSION_SECRET') && env.SESSION_SECRET.length < 32) problems.push('SESSION_SECRET must be at least 32 characters');
+  const sessionProblem = has('SESSION_SECRET') ? secretProblem('SESSION_SECRET', env.SESSION_SECRET, 'characters') : undefined;
+  if (sessionProblem) problems.push(sessionProblem);
   if (!COLOR_PATTERN.test(env.BRANDING_PRIMARY_COLOR)) problems.push('BRANDING_PRIMARY_COLOR must be a colour like #156ff5');
   const messages = loadOverrides(env.MESSAGES_DIR);
   problems.push(...messages.problems);
@@ -284,11 +303,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       };
     }
     if (has('ASSERTION_PRIVATE_KEY') === has('ASSERTION_SECRET')) {
-      problems.push('exactly one of ASSERTION_PRIVATE_KEY or ASSERTION_SECRET is required when TOKEN_MODE=app');
+      problems.push(`exactly one of ASSERTION_PRIVATE_KEY or ASSERTION_SECRET is required when TOKEN_MODE=app (ASSERTION_SECRET: ${SECRET_HINT}; ASSERTION_PRIVATE_KEY: openssl genpkey -algorithm ed25519)`);
     } else if (env.ASSERTION_SECRET !== undefined) {
-      const secret = new TextEncoder().encode(env.ASSERTION_SECRET);
-      if (secret.length < SECRET_MIN_BYTES) problems.push(`ASSERTION_SECRET must be at least ${SECRET_MIN_BYTES} bytes`);
-      else key = { alg: 'HS256', key: secret, kid: env.ASSERTION_KEY_ID };
+      const problem = secretProblem('ASSERTION_SECRET', env.ASSERTION_SECRET);
+      if (problem) problems.push(problem);
+      else key = { alg: 'HS256', key: new TextEncoder().encode(env.ASSERTION_SECRET), kid: env.ASSERTION_KEY_ID };
     } else if (env.ASSERTION_PRIVATE_KEY !== undefined) {
       const imported = importPrivateKey(env.ASSERTION_PRIVATE_KEY);
       if (typeof imported === 'string') problems.push(`ASSERTION_PRIVATE_KEY ${imported}`);
@@ -329,6 +348,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     }
     if (has('JWT_COOKIE_JWKS_URL') === has('JWT_COOKIE_KEY')) problems.push('exactly one of JWT_COOKIE_JWKS_URL or JWT_COOKIE_KEY is required when IDENTITY_SOURCE=jwt-cookie');
     if (has('JWT_COOKIE_JWKS_URL') && !parseUrl(env.JWT_COOKIE_JWKS_URL)) problems.push('JWT_COOKIE_JWKS_URL must be an http(s) URL');
+    // Neither a PEM nor a JWK: the identity source uses it as the HS* shared secret of the site's JWTs.
+    const sharedKey = env.JWT_COOKIE_KEY?.trim();
+    if (sharedKey && !sharedKey.startsWith('-----BEGIN') && !sharedKey.startsWith('{')) {
+      const problem = secretProblem('JWT_COOKIE_KEY', sharedKey);
+      if (problem) problems.push(problem);
+    }
     const algorithms = env.JWT_COOKIE_ALGORITHMS.split(',').map((a) => a.trim()).filter(Boolean);
     if (algorithms.length === 0 || algorithms.some((a) => a === 'none' || !/^(HS|RS|PS|ES)(256|384|512)$|^EdDSA$/.test(a))) {
       problems.push('JWT_COOKIE_ALGORITHMS must list JWS algorithms such as RS256,ES256,EdDSA (never none)');
@@ -347,7 +372,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   }
 
   const backchannelSecret = env.BACKCHANNEL_SECRET === undefined ? undefined : new TextEncoder().encode(env.BACKCHANNEL_SECRET);
-  if (backchannelSecret && backchannelSecret.length < SECRET_MIN_BYTES) problems.push(`BACKCHANNEL_SECRET must be at least ${SECRET_MIN_BYTES} bytes`);
+  const backchannelProblem = env.BACKCHANNEL_SECRET === undefined ? undefined : secretProblem('BACKCHANNEL_SECRET', env.BACKCHANNEL_SECRET);
+  if (backchannelProblem) problems.push(backchannelProblem);
   // Equal issuers would make every App logout look like the site's and call the App back.
   if (has('BACKCHANNEL_SITE_ISSUER') && env.BACKCHANNEL_SITE_ISSUER === (env.BACKCHANNEL_ISSUER ?? env.ASSERTION_AUDIENCE ?? rocketChat?.origin)) {
     problems.push("BACKCHANNEL_SITE_ISSUER must differ from the App's issuer (BACKCHANNEL_ISSUER, default ASSERTION_AUDIENCE)");
@@ -372,6 +398,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     };
   }
 
+  for (const name of PROVIDER_SECRETS) {
+    if (has(name) && isPlaceholderSecret(env[name] as string)) problems.push(`${name} ${PLACEHOLDER_WHY}; use the value the provider issued`);
+  }
   const social = socialConfig(env, problems);
 
   if (problems.length > 0 || !rocketChat || !publicUrl) throw new ConfigError(problems);

@@ -109,7 +109,7 @@ describe('POST|GET /api/session', () => {
     const tampered = `${value.slice(0, -4)}AAAA`;
     const response = await h.app.inject({ method: 'POST', url: '/api/session', headers: { origin: RC_ORIGIN, cookie: `__Host-rcib_session=${tampered}` } });
     expect(response.statusCode).toBe(401);
-    const other = await startHarness({ store, env: { SESSION_SECRET: 'another-session-secret-of-32-characters!' } });
+    const other = await startHarness({ store, env: { SESSION_SECRET: 'YIPK+CoKsuKEP0FeQUo/Nytajs/Rb2LHPfCzufVUtYY=' } });
     try {
       const foreign = await other.app.inject({ method: 'POST', url: '/api/session', headers: { origin: RC_ORIGIN, cookie: jar.header() } });
       expect(foreign.statusCode).toBe(401);

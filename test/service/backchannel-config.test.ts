@@ -25,7 +25,7 @@ describe('back-channel configuration', () => {
   });
 
   test('refuses a short secret, issuers without a secret, and a site issuer equal to the App one', () => {
-    expect(problems({ BACKCHANNEL_SECRET: 'short' })).toContain('BACKCHANNEL_SECRET must be at least 32 bytes');
+    expect(problems({ BACKCHANNEL_SECRET: 'short' })).toContain('BACKCHANNEL_SECRET must be at least 32 bytes; generate one with: openssl rand -base64 32');
     expect(problems({ BACKCHANNEL_SITE_ISSUER: 'https://www.example.org' })).toContain('BACKCHANNEL_SECRET is required when BACKCHANNEL_ISSUER or BACKCHANNEL_SITE_ISSUER is set');
     expect(problems({ BACKCHANNEL_SECRET: SECRET, BACKCHANNEL_SITE_ISSUER: RC_ORIGIN }).join('\n')).toMatch(/BACKCHANNEL_SITE_ISSUER must differ/);
   });

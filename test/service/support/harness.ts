@@ -15,7 +15,8 @@ import { startAppStandIn, type AppStandIn } from '../../support/app-stand-in';
 export const RC_ORIGIN = 'https://chat.example.com';
 export const PUBLIC_ORIGIN = 'https://auth.example.org';
 export const SECRET = 'assertion-secret-of-at-least-32-bytes!!';
-export const SESSION_SECRET = 'session-secret-of-at-least-32-characters';
+/** Random (openssl rand -base64 32): hand-typed secrets are refused at start. */
+export const SESSION_SECRET = 'XsJ3woDG2ptrPtHKPk/12hCFiq0/nKDjidkIjolBD6U=';
 export const PASSWORD = 'correct horse battery staple';
 
 export function baseEnv(overrides: Record<string, string | undefined> = {}): Record<string, string | undefined> {

@@ -1,0 +1,82 @@
+/**
+ * What the start refuses beyond the schema (security review): secrets that are public or
+ * guessable.
+ */
+import { randomBytes } from 'node:crypto';
+import { ConfigError, loadConfig } from '../../service/config';
+import { baseEnv } from './support/harness';
+
+function problems(env: Record<string, string | undefined>): string[] {
+  try {
+    loadConfig(env as NodeJS.ProcessEnv);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+const load = (env: Record<string, string | undefined>) => loadConfig(baseEnv(env) as NodeJS.ProcessEnv);
+const strong = () => randomBytes(32).toString('base64');
+
+describe('shared secrets: placeholders and hand-typed values are refused', () => {
+  const SECRETS = ['SESSION_SECRET', 'ASSERTION_SECRET', 'BACKCHANNEL_SECRET'] as const;
+  const WEAK: [string, string][] = [
+    ['the old .env.example session placeholder', 'change-me-to-at-least-32-random-characters-0123'],
+    ['the old .env.example assertion placeholder', 'change-me-to-at-least-32-random-bytes-0123456789'],
+    ['change-me in another case, inside a random value', `${strong()}CHANGE-ME${strong()}`],
+    ['changeme without the dash', 'changeme-changeme-changeme-chang'],
+    ["'a' × 32", 'a'.repeat(32)],
+    ['a short repeated pattern', 'abc123'.repeat(8)],
+    ['hex with too few digits', '0123456789'.repeat(4).replace(/9/g, '0')],
+  ];
+
+  for (const name of SECRETS) {
+    test.each(WEAK)(`${name}: %s is refused with how to make one`, (_label, value) => {
+      for (const NODE_ENV of ['production', 'development', undefined]) {
+        const text = problems(baseEnv({ [name]: value, NODE_ENV })).join('\n');
+        expect(text).toMatch(new RegExp(`${name} (is a placeholder|has only \\d+ different characters?)`));
+        expect(text).toContain('openssl rand -base64 32');
+        expect(text).not.toContain(value);
+      }
+    });
+  }
+
+  test.each([
+    ['openssl rand -base64 32', () => randomBytes(32).toString('base64')],
+    ['openssl rand -base64 48', () => randomBytes(48).toString('base64')],
+    ['openssl rand -hex 32', () => randomBytes(32).toString('hex')],
+    ['openssl rand -hex 32, upper case', () => randomBytes(32).toString('hex').toUpperCase()],
+    ['base64url', () => randomBytes(32).toString('base64url')],
+  ])('random secrets pass (%s, 200 of each, for all three)', (_label, make) => {
+    for (let i = 0; i < 200; i += 1) {
+      expect(problems(baseEnv({ SESSION_SECRET: make(), ASSERTION_SECRET: make(), BACKCHANNEL_SECRET: make(), NODE_ENV: 'production' }))).toEqual([]);
+    }
+  });
+
+  test('the length rule still comes first and now says how to make one', () => {
+    const text = problems(baseEnv({ SESSION_SECRET: 'short' })).join('\n');
+    expect(text).toContain('SESSION_SECRET must be at least 32 characters; generate one with: openssl rand -base64 32');
+  });
+
+  test('a missing SESSION_SECRET, or no assertion key in app mode, says how to make one', () => {
+    expect(problems(baseEnv({ SESSION_SECRET: '' }))).toContain('SESSION_SECRET is required; generate one with: openssl rand -base64 32');
+    expect(problems(baseEnv({ ASSERTION_SECRET: undefined })).join('\n')).toMatch(/exactly one of ASSERTION_PRIVATE_KEY or ASSERTION_SECRET .*openssl rand -base64 32/);
+  });
+
+  test('a shared-secret JWT_COOKIE_KEY follows the same rule; a PEM public key is not a secret', () => {
+    const jwt = { IDENTITY_SOURCE: 'jwt-cookie', JWT_COOKIE_NAME: 'site', JWT_COOKIE_ISSUER: 'https://www.example.org', JWT_COOKIE_AUDIENCE: 'chat', JWT_COOKIE_ALGORITHMS: 'HS256' };
+    expect(problems(baseEnv({ ...jwt, JWT_COOKIE_KEY: 'change-me-to-the-site-jwt-secret-0123456789' })).join('\n')).toMatch(/JWT_COOKIE_KEY is a placeholder/);
+    expect(problems(baseEnv({ ...jwt, JWT_COOKIE_KEY: 'x'.repeat(40) })).join('\n')).toMatch(/JWT_COOKIE_KEY has only 1 different character\b/);
+    expect(load({ ...jwt, JWT_COOKIE_KEY: strong() }).jwtCookie?.algorithms).toEqual(['HS256']);
+    const pem = '-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEAGb9ECWmEzf6FQbrBZ9w7lshQhqowtrbLDFw4rXAxZuE=\n-----END PUBLIC KEY-----';
+    expect(load({ ...jwt, JWT_COOKIE_ALGORITHMS: 'EdDSA', JWT_COOKIE_KEY: pem }).jwtCookie?.key).toBe(pem);
+  });
+
+  test('provider secrets (issued by Facebook, Twitter) are only refused as placeholders', () => {
+    const social = { SOCIAL_PROVIDERS: 'facebook,twitter', FACEBOOK_APP_ID: '1', TWITTER_CONSUMER_KEY: 'k' };
+    const text = problems(baseEnv({ ...social, FACEBOOK_APP_SECRET: 'change-me', TWITTER_CONSUMER_SECRET: 'Change_Me' })).join('\n');
+    expect(text).toMatch(/FACEBOOK_APP_SECRET is a placeholder/);
+    expect(text).toMatch(/TWITTER_CONSUMER_SECRET is a placeholder/);
+    expect(problems(baseEnv({ ...social, FACEBOOK_APP_SECRET: '0123456789abcdef0123456789abcdef', TWITTER_CONSUMER_SECRET: 'tw' }))).toEqual([]);
+  });
+});
