@@ -166,6 +166,27 @@ function secretProblem(name: string, value: string, unit: 'bytes' | 'characters'
   return weakness ? `${name} ${weakness}; ${SECRET_HINT}` : undefined;
 }
 
+/** localhost, 127.0.0.0/8 and ::1, as the WHATWG URL parser writes them (127.1 is 127.0.0.1). */
+function isLoopback(url: URL): boolean {
+  return url.hostname === 'localhost' || url.hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(url.hostname);
+}
+
+/**
+ * ROCKETCHAT_URL and PUBLIC_URL become exact origins (CORS, postMessage targetOrigin, CSP
+ * frame-ancestors, the CSRF Origin check): a `*` would turn frame-ancestors into a wildcard, so it
+ * is refused anywhere in the value. In production (NODE_ENV=production) both must be https, except
+ * on a loopback host (a proxy on the same machine, local trials).
+ */
+function originProblems(name: 'ROCKETCHAT_URL' | 'PUBLIC_URL', raw: string | undefined, url: URL | undefined, production: boolean): string[] {
+  if (raw === undefined) return [];
+  if (raw.includes('*')) return [`${name} must not contain * (it must name one exact origin, such as https://chat.example.com)`];
+  if (!url) return [`${name} must be an http(s) URL such as https://${name === 'PUBLIC_URL' ? 'auth' : 'chat'}.example.com`];
+  if (production && url.protocol !== 'https:' && !isLoopback(url)) {
+    return [`${name} must be an https URL when NODE_ENV=production (http is allowed only for localhost, 127.0.0.0/8 and ::1)`];
+  }
+  return [];
+}
+
 /** `sub=id,email=mail`: our claim name = the field name in the site's JSON. */
 export function parseFieldMap(raw: string): FieldMap | string {
   const map: FieldMap = {};
@@ -268,10 +289,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const env = raw as Env;
   const has = (name: keyof Env) => raw[name] !== undefined;
 
+  // Read from the environment given, else the process's (as the rest of Node does).
+  const production = (source.NODE_ENV ?? process.env.NODE_ENV) === 'production';
   const rocketChat = parseUrl(env.ROCKETCHAT_URL);
-  if (has('ROCKETCHAT_URL') && !rocketChat) problems.push('ROCKETCHAT_URL must be an http(s) URL such as https://chat.example.com');
+  problems.push(...originProblems('ROCKETCHAT_URL', has('ROCKETCHAT_URL') ? env.ROCKETCHAT_URL : undefined, rocketChat, production));
   const publicUrl = parseUrl(env.PUBLIC_URL);
-  if (has('PUBLIC_URL') && !publicUrl) problems.push('PUBLIC_URL must be an http(s) URL such as https://auth.example.com');
+  problems.push(...originProblems('PUBLIC_URL', has('PUBLIC_URL') ? env.PUBLIC_URL : undefined, publicUrl, production));
   const sessionProblem = has('SESSION_SECRET') ? secretProblem('SESSION_SECRET', env.SESSION_SECRET, 'characters') : undefined;
   if (sessionProblem) problems.push(sessionProblem);
   if (!COLOR_PATTERN.test(env.BRANDING_PRIMARY_COLOR)) problems.push('BRANDING_PRIMARY_COLOR must be a colour like #156ff5');

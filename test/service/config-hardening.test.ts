@@ -1,6 +1,6 @@
 /**
  * What the start refuses beyond the schema (security review): secrets that are public or
- * guessable.
+ * guessable, and origins that are not exact or not https in production.
  */
 import { randomBytes } from 'node:crypto';
 import { ConfigError, loadConfig } from '../../service/config';
@@ -78,5 +78,47 @@ describe('shared secrets: placeholders and hand-typed values are refused', () =>
     expect(text).toMatch(/FACEBOOK_APP_SECRET is a placeholder/);
     expect(text).toMatch(/TWITTER_CONSUMER_SECRET is a placeholder/);
     expect(problems(baseEnv({ ...social, FACEBOOK_APP_SECRET: '0123456789abcdef0123456789abcdef', TWITTER_CONSUMER_SECRET: 'tw' }))).toEqual([]);
+  });
+});
+
+describe('ROCKETCHAT_URL and PUBLIC_URL: exact origins, https in production', () => {
+  test.each(['ROCKETCHAT_URL', 'PUBLIC_URL'])('%s with a * is refused, in any environment', (name) => {
+    for (const NODE_ENV of ['production', 'development', undefined]) {
+      for (const value of ['https://*.example.com', 'https://chat.example.com/*', 'https://*', 'http://*.localhost:3000']) {
+        expect(problems(baseEnv({ [name]: value, NODE_ENV })).join('\n')).toContain(`${name} must not contain *`);
+      }
+    }
+  });
+
+  test.each(['ROCKETCHAT_URL', 'PUBLIC_URL'])('%s over http:// is refused with NODE_ENV=production', (name) => {
+    const text = problems(baseEnv({ [name]: 'http://chat.example.net', NODE_ENV: 'production' })).join('\n');
+    expect(text).toContain(`${name} must be an https URL when NODE_ENV=production`);
+  });
+
+  test('NODE_ENV is read from the environment given, else from process.env', () => {
+    const before = process.env.NODE_ENV;
+    process.env.NODE_ENV = 'production';
+    try {
+      const text = problems(baseEnv({ PUBLIC_URL: 'http://auth.example.org', ROCKETCHAT_URL: 'http://chat.example.com' })).join('\n');
+      expect(text).toContain('ROCKETCHAT_URL must be an https URL');
+      expect(text).toContain('PUBLIC_URL must be an https URL');
+      expect(problems(baseEnv({ PUBLIC_URL: 'http://auth.example.org', NODE_ENV: 'development' }))).toEqual([]);
+    } finally {
+      process.env.NODE_ENV = before;
+    }
+  });
+
+  test.each(['http://localhost:3001', 'http://127.0.0.1:3000', 'http://127.8.9.10', 'http://[::1]:3000'])('loopback %s may stay http in production', (url) => {
+    expect(problems(baseEnv({ ROCKETCHAT_URL: url, PUBLIC_URL: url, NODE_ENV: 'production' }))).toEqual([]);
+  });
+
+  test('outside production http stays allowed (development, tests)', () => {
+    expect(load({ ROCKETCHAT_URL: 'http://chat.example.com', PUBLIC_URL: 'http://auth.example.org', NODE_ENV: 'development' }).rocketChatOrigin).toBe('http://chat.example.com');
+  });
+
+  test('look-alike loopback names are not loopback', () => {
+    for (const url of ['http://localhost.example.com', 'http://127.0.0.1.example.com', 'http://[::2]']) {
+      expect(problems(baseEnv({ PUBLIC_URL: url, NODE_ENV: 'production' })).join('\n')).toContain('PUBLIC_URL must be an https URL');
+    }
   });
 });
