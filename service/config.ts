@@ -217,16 +217,31 @@ function importPrivateKey(value: string): { alg: Algorithm; key: KeyObject } | s
   return `is a ${key.asymmetricKeyType ?? 'unknown'} key; use Ed25519 (EdDSA) or P-256 (ES256)`;
 }
 
+/** Second-level labels that are public under a two-letter country code (co.uk, com.au, ac.jp, …). */
+const COUNTRY_SECOND_LEVELS = new Set(['ac', 'co', 'com', 'edu', 'gob', 'go', 'gov', 'ltd', 'mil', 'ne', 'net', 'nom', 'or', 'org', 'plc', 'sch']);
+/** Hosting suffixes where every tenant (name.github.io) is its own site. */
+const HOSTING_SUFFIXES = new Set(['github.io', 'herokuapp.com', 'vercel.app', 'netlify.app', 'pages.dev']);
+
 /**
- * Two sites are the same when scheme and the last two host labels agree. This is the
- * registrable domain for ordinary names; for multi-label public suffixes (co.uk) it
- * errs towards "different", which only costs SameSite=None — the safe direction for a framed page.
+ * Schemeful same-site, without a public-suffix list: the site is the scheme and the last two host
+ * labels, or the last three when the last two are a known public suffix (COUNTRY_SECOND_LEVELS under
+ * a two-letter TLD, HOSTING_SUFFIXES). The session cookie is SameSite=Lax on the same site and None
+ * across sites. A wrong "same" would be Lax across sites: the framed login page would never get its
+ * cookie and the login would fail (not unsafely). A wrong "different" only drops SameSite's own
+ * defence, which the CSRF tokens and Origin checks already give. So a listed suffix is read as
+ * public even where a registrant owns that name (co.de): "different", the harmless direction.
+ * Public suffixes not listed (me.uk, id.au, azurewebsites.net, …) are still read as one site: the
+ * case left to err the other way, costing a broken cross-site login, never a weaker one.
  */
 export function sameSite(a: URL, b: URL): boolean {
   const site = (url: URL) => {
     const host = url.hostname;
     const isIp = /^[\d.]+$/.test(host) || host.includes(':') || host.startsWith('[');
-    return `${url.protocol}//${isIp ? host : host.split('.').slice(-2).join('.')}`;
+    if (isIp) return `${url.protocol}//${host}`;
+    const labels = host.split('.');
+    const [second, top] = labels.slice(-2);
+    const publicSuffix = HOSTING_SUFFIXES.has(`${second}.${top}`) || (/^[a-z]{2}$/.test(top ?? '') && COUNTRY_SECOND_LEVELS.has(second ?? ''));
+    return `${url.protocol}//${labels.slice(publicSuffix ? -3 : -2).join('.')}`;
   };
   return site(a) === site(b);
 }

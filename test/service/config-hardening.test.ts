@@ -1,9 +1,9 @@
 /**
  * What the start refuses beyond the schema (security review): secrets that are public or
- * guessable, and origins that are not exact or not https in production.
+ * guessable, origins that are not exact or not https in production, and the same-site guess.
  */
 import { randomBytes } from 'node:crypto';
-import { ConfigError, loadConfig } from '../../service/config';
+import { ConfigError, loadConfig, sameSite } from '../../service/config';
 import { baseEnv } from './support/harness';
 
 function problems(env: Record<string, string | undefined>): string[] {
@@ -120,5 +120,31 @@ describe('ROCKETCHAT_URL and PUBLIC_URL: exact origins, https in production', ()
     for (const url of ['http://localhost.example.com', 'http://127.0.0.1.example.com', 'http://[::2]']) {
       expect(problems(baseEnv({ PUBLIC_URL: url, NODE_ENV: 'production' })).join('\n')).toContain('PUBLIC_URL must be an https URL');
     }
+  });
+});
+
+describe('sameSite errs towards cross-site (SameSite=None) where the registrable domain is unsure', () => {
+  const same = (a: string, b: string) => sameSite(new URL(a), new URL(b));
+  test('two registrants under a two-level country suffix are two sites', () => {
+    expect(same('https://chat.example.co.uk', 'https://auth.other.co.uk')).toBe(false);
+    expect(same('https://chat.example.com.au', 'https://auth.other.com.au')).toBe(false);
+    expect(same('https://chat.example.ac.jp', 'https://auth.other.ac.jp')).toBe(false);
+    expect(load({ ROCKETCHAT_URL: 'https://chat.example.co.uk', PUBLIC_URL: 'https://auth.other.co.uk' }).session.sameSite).toBe('none');
+  });
+  test('one registrant under such a suffix is still one site', () => {
+    expect(same('https://chat.example.co.uk', 'https://auth.example.co.uk')).toBe(true);
+    expect(same('https://a.b.example.org.br', 'https://example.org.br')).toBe(true);
+  });
+  test('hosting suffixes: each tenant is its own site', () => {
+    for (const suffix of ['github.io', 'herokuapp.com', 'vercel.app', 'netlify.app', 'pages.dev']) {
+      expect(same(`https://chat-a.${suffix}`, `https://auth-b.${suffix}`)).toBe(false);
+      expect(same(`https://chat.team.${suffix}`, `https://auth.team.${suffix}`)).toBe(true);
+    }
+  });
+  test('ordinary names are unchanged', () => {
+    expect(same('https://chat.example.com', 'https://auth.example.com')).toBe(true);
+    expect(same('https://chat.example.uk', 'https://auth.example.uk')).toBe(true);
+    expect(same('https://chat.example.com', 'https://auth.example.org')).toBe(false);
+    expect(same('http://127.0.0.1:3000', 'http://localhost:3001')).toBe(false);
   });
 });
