@@ -6,8 +6,8 @@ import { pageQueryFrom, renderMessage } from '../flow/pages';
  * One error handler: 5xx details are logged, never sent; 4xx say only what class of
  * problem it was. (Routes answer their own auth failures; this is for everything else.)
  */
-/** Form routes whose answers a person reads in Rocket.Chat's login iframe. */
-const PAGE_FORMS = new Set(['/login', '/login-code', '/login-continue']);
+/** Form routes whose answers a person reads in Rocket.Chat's login iframe (`/logout` unless fetched for JSON). */
+const PAGE_FORMS = new Set(['/login', '/login-code', '/login-continue', '/logout']);
 
 export default fp(
   async (fastify) => {
@@ -19,7 +19,9 @@ export default fp(
       }
       request.log.info({ code: error.code, status }, 'request refused');
       // The login page lives in Rocket.Chat's iframe: a person reads this answer, not a program.
-      if (status === 429 && PAGE_FORMS.has(request.routeOptions.url ?? '')) {
+      const url = request.routeOptions.url ?? '';
+      const wantsJson = url === '/logout' && request.headers.accept?.includes('application/json') === true;
+      if (status === 429 && PAGE_FORMS.has(url) && !wantsJson) {
         const minutes = Math.max(1, Math.ceil(Number(reply.getHeader('retry-after') ?? 60) / 60));
         return renderMessage(fastify, reply, { query: pageQueryFrom(request.query), page: 'tooManyAttempts', count: minutes }).then((html) => reply.code(429).send(html));
       }

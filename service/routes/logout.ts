@@ -11,6 +11,9 @@ import { LogoutSchema } from '../schemas/pages';
 const logout: FastifyPluginAsyncTypebox = async (fastify) => {
   const options = {
     schema: LogoutSchema,
+    // Per IP like the other form POSTs (LOGIN_RATE_LIMIT_PER_MINUTE, its own count): each logout
+    // writes to the revocation list, so a flood of them must not fill it or the event loop.
+    config: { rateLimit: { max: fastify.config.limits.loginPerMinute, timeWindow: '1 minute' } },
     // A fetch-style logout sends no body (its token comes in a header): validate it as an empty form.
     preValidation: async (request: { body: unknown }) => {
       if (request.body === undefined || request.body === null) request.body = {};

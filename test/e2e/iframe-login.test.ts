@@ -22,7 +22,7 @@ afterAll(async () => {
 });
 
 beforeEach(async () => {
-  stack.rocketChat.setIframe({ apiMethod: 'POST', sendContentType: false });
+  stack.rocketChat.setIframe({ apiMethod: 'POST', sendContentType: false, apiUrl: `${stack.companionUrl}/api/session` });
   context = await browser.newContext();
   page = await context.newPage();
 });
@@ -89,6 +89,20 @@ it.each([
   expect(await eventTypes(page)).not.toContain('iframe-shown');
 });
 
+it('the framed page signs a site session in when the API URL fails: Chromium loads it as Sec-Fetch-Dest: iframe', async () => {
+  await signInThroughIframe();
+  await loggedInAs(page);
+  const callsAfterLogin = appLoginCalls();
+  stack.rocketChat.setIframe({ apiUrl: `${stack.companionUrl}/no-such-api-url` });
+  const framed = page.waitForRequest((request) => request.method() === 'GET' && request.url().startsWith(`${stack.companionUrl}/login`));
+  await page.evaluate(() => localStorage.clear());
+  await page.reload();
+  expect(await (await framed).headerValue('sec-fetch-dest')).toBe('iframe');
+  expect(await loggedInAs(page)).toBe(`Logged in as ${stack.user.username}`);
+  expect(await eventTypes(page)).toContain('iframe-shown');
+  expect(appLoginCalls()).toBe(callsAfterLogin + 1);
+});
+
 it('wrong password: the error shows inside the iframe and nothing is posted to Rocket.Chat', async () => {
   const usersBefore = stack.rocketChat.users().length;
   await page.goto(`${stack.rocketChat.url}/`);
@@ -116,6 +130,13 @@ describe('a page on a foreign origin', () => {
             .then((r) => r.text().then((t) => 'read:' + r.status + ':' + t), (e) => 'blocked:' + e.name);
         </script><iframe id="f" src=${JSON.stringify(`${stack.companionUrl}/login`)} style="width:400px;height:400px"></iframe>`,
       }),
+      // Subresources aimed at the login page: with SameSite=None cookies each would mint a token.
+      '/subresources': () => ({
+        body: `<!doctype html><title>evil</title>
+          <img src=${JSON.stringify(`${stack.companionUrl}/login?i=1`)}><img src=${JSON.stringify(`${stack.companionUrl}/login?i=2`)}>
+          <script src=${JSON.stringify(`${stack.companionUrl}/login?s=1`)}></script>
+          <script>window.fetched = fetch(${JSON.stringify(`${stack.companionUrl}/login`)}, { credentials: 'include', mode: 'no-cors' }).then(() => 'answered', () => 'failed');</script>`,
+      }),
     });
   });
   afterAll(async () => {
@@ -135,6 +156,23 @@ describe('a page on a foreign origin', () => {
     const framed = evil.frames().find((f) => f !== evil.mainFrame());
     const framedText = framed ? await framed.evaluate(() => document.body?.innerText ?? '').catch(() => '') : '';
     expect(framedText).not.toMatch(/signed in|Sign in/i);
+  });
+
+  it('mints no token for an <img>, <script> or fetch() aimed at the login page, even with a live site session', async () => {
+    await signInThroughIframe();
+    await loggedInAs(page);
+    const callsAfterLogin = appLoginCalls();
+    const evil = await context.newPage();
+    const requested: string[] = [];
+    evil.on('request', (request) => {
+      if (request.url().startsWith(`${stack.companionUrl}/login`)) requested.push(request.resourceType());
+    });
+    await evil.goto(`${foreign.url}/subresources`);
+    // The browser may refuse to hand the answers to the page (CORP); the requests went out all the same.
+    await evil.evaluate(() => (window as unknown as { fetched: Promise<string> }).fetched);
+    await evil.waitForLoadState('networkidle');
+    expect(requested.sort()).toEqual(['fetch', 'image', 'image', 'script']);
+    expect(appLoginCalls()).toBe(callsAfterLogin);
   });
 });
 

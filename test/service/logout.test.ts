@@ -88,4 +88,34 @@ describe('POST /logout', () => {
       await h.close();
     }
   });
+
+  test('is rate limited per IP like the other form POSTs (LOGIN_RATE_LIMIT_PER_MINUTE, its own count): 429 page for a form, JSON when fetched', async () => {
+    const h = await startHarness({ env: { LOGIN_RATE_LIMIT_PER_MINUTE: '2' } });
+    try {
+      const jar = cookieJar();
+      const done = await login(h.app, jar, 'alice', PASSWORD, '?lang=de');
+      const csrf = csrfFrom(done.body);
+      const post = (headers: Record<string, string> = {}, remoteAddress = '127.0.0.1') =>
+        h.app.inject({ method: 'POST', url: '/logout?lang=de', remoteAddress, headers: { cookie: jar.header(), origin: PUBLIC_ORIGIN, ...headers } });
+      // Two refused logouts (no CSRF token) use up the limit; the third is refused before its token is even read.
+      expect((await post()).statusCode).toBe(403);
+      expect((await post()).statusCode).toBe(403);
+      const page = await post({ 'content-type': 'application/x-www-form-urlencoded' }, '127.0.0.1');
+      expect(page.statusCode).toBe(429);
+      expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
+      expect(page.body).toContain('<html lang="de">');
+      expect(page.headers['retry-after']).toBeDefined();
+      const fetched = await post({ accept: 'application/json', 'x-csrf-token': csrf });
+      expect(fetched.statusCode).toBe(429);
+      expect(fetched.json()).toEqual({ error: 'too_many_requests' });
+      expect(h.standIn.logouts).toHaveLength(0);
+      // Another IP is not affected, and the login form keeps its own count.
+      const other = await post({ accept: 'application/json', 'x-csrf-token': csrf }, '198.51.100.7');
+      expect(other.statusCode).toBe(200);
+      expect(h.standIn.logouts).toHaveLength(1);
+      expect((await login(h.app, cookieJar(), 'alice', PASSWORD)).statusCode).toBe(200);
+    } finally {
+      await h.close();
+    }
+  });
 });
