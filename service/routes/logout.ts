@@ -28,7 +28,8 @@ const logout: FastifyPluginAsyncTypebox = async (fastify) => {
     }
     const session = await fastify.sessions.read(request);
     if (session) {
-      await fastify.deps.revocations.revoke(session.sid, session.exp);
+      // Fails (503, logged) rather than report a logout the list could not hold.
+      await fastify.deps.revocations.revoke(session.sid, session.exp, { sub: session.user.sub, iat: session.iat });
       try {
         await fastify.deps.issuer.revoke(session.user, session);
       } catch (error) {

@@ -20,13 +20,18 @@ export interface SubjectRevocationOptions {
 }
 
 export interface RevocationList {
-  /** Ends session `sid` until `untilEpochSeconds` (the session's own expiry). */
-  revoke(sid: string, untilEpochSeconds: number): Promise<void>;
+  /**
+   * Ends session `sid` until `untilEpochSeconds` (the session's own expiry). A bounded list that
+   * cannot hold one more session id may end it through `stamp` instead (every session of
+   * `stamp.sub` made up to `stamp.iat`, like `revokeSubject`); no list forgets an earlier
+   * revocation to make room: when it cannot hold this one it rejects (the logout fails, 503).
+   */
+  revoke(sid: string, untilEpochSeconds: number, stamp?: SessionStamp): Promise<void>;
   /**
    * Ends every session of `sub` made before `beforeEpochSeconds` (a back-channel logout knows
    * the user, not their cookies). Kept until `untilEpochSeconds`: by then every such session
    * has expired on its own. Repeating it keeps the later of each bound; a Rocket.Chat-logout mark,
-   * once set, stays until the entry expires.
+   * once set, stays until the entry expires. Rejects, like `revoke`, when it cannot be held.
    */
   revokeSubject(sub: string, beforeEpochSeconds: number, untilEpochSeconds: number, options?: SubjectRevocationOptions): Promise<void>;
   /**
@@ -40,6 +45,7 @@ export interface RevocationList {
   /**
    * Single-use ids (back-channel `jti`s): true the first time `id` is seen, false after,
    * until `untilEpochSeconds`. Shared like the rest, so a replay to another replica fails too.
+   * Rejects, rather than forget a used id, when it cannot be held.
    */
   firstUse(id: string, untilEpochSeconds: number): Promise<boolean>;
   /** Whether the list answers (for /readyz): logouts and session checks depend on it. */

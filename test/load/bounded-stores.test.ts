@@ -1,6 +1,7 @@
 /**
  * The stores that grow with traffic stay bounded when driven past their caps: the App's
- * replay cache (seen jti, pruned once expired) and the companion's memory revocation list.
+ * replay cache (seen jti, pruned once expired) and the companion's memory revocation list (which
+ * forgets nothing before it expires).
  * Time is simulated, so hours of traffic take a fraction of a second.
  */
 import { ReplayCache } from '../../app/lib/store/replayCache';
@@ -59,19 +60,28 @@ test('replay cache: 1,500 logins a minute for 10 minutes keeps only the jti that
   expect(await cache.claim(storage, 'iss', 'jti-9-1499', start + 700, start + 600)).toBe(false);
 });
 
-test('memory revocation list: 5,000 logouts against a cap of 1,000 keep at most 1,000 entries', async () => {
+test('memory revocation list: 5,000 logouts against a cap of 1,000 hold at most 1,000 ids, forget none, and are all gone after expiry', async () => {
   let now = 1_800_000_000;
   const list = createMemoryRevocationList({ maxEntries: 1000, now: () => now });
-  for (let i = 0; i < 5000; i += 1) await list.revoke(`sid-${i}`, now + 3600 + i);
-  let alive = 0;
-  for (let i = 0; i < 5000; i += 1) if (await list.isRevoked(`sid-${i}`)) alive += 1;
-  expect(alive).toBeLessThanOrEqual(1000);
-  // The latest ones (the ones that matter most) are kept.
-  expect(await list.isRevoked('sid-4999')).toBe(true);
-  // Expired entries go first, so after the sessions' lifetime nothing is held.
+  // 50 users, 100 logouts each: past the cap, each user's further logouts end their older sessions (one entry per user).
+  const stamp = (i: number) => ({ sub: `user-${i % 50}`, iat: now - 5000 + i });
+  for (let i = 0; i < 5000; i += 1) await list.revoke(`sid-${i}`, now + 3600 + i, stamp(i));
+  let byId = 0;
+  let revoked = 0;
+  for (let i = 0; i < 5000; i += 1) {
+    if (await list.isRevoked(`sid-${i}`)) byId += 1;
+    if (await list.isRevoked(`sid-${i}`, stamp(i))) revoked += 1;
+  }
+  expect(byId).toBe(1000);
+  // Every logout still holds: the first ones (the ones an eviction would have dropped) too.
+  expect(revoked).toBe(5000);
+  expect(await list.isRevoked('sid-0')).toBe(true);
+  // Expired entries go, so after the sessions' lifetime nothing is held and there is room again.
   now += 3600 + 5001;
   await list.revoke('sid-new', now + 10);
-  alive = 0;
-  for (let i = 0; i < 5000; i += 1) if (await list.isRevoked(`sid-${i}`)) alive += 1;
-  expect(alive).toBe(0);
+  revoked = 0;
+  for (let i = 0; i < 5000; i += 1) if (await list.isRevoked(`sid-${i}`, stamp(i))) revoked += 1;
+  expect(revoked).toBe(0);
+  for (let i = 0; i < 999; i += 1) await list.revoke(`later-${i}`, now + 3600);
+  expect(await list.isRevoked('later-998')).toBe(true);
 });

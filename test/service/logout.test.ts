@@ -118,4 +118,45 @@ describe('POST /logout', () => {
       await h.close();
     }
   });
+
+  test("a full memory revocation list ends the user's sessions up to this one instead", async () => {
+    const revocations = createMemoryRevocationList({ maxEntries: 1 });
+    const h = await startHarness({ deps: { revocations } });
+    try {
+      // Someone else's logout holds the one session slot.
+      await revocations.revoke('someone-else', Math.floor(Date.now() / 1000) + 3600);
+      const jar = cookieJar();
+      const done = await login(h.app, jar, 'alice', PASSWORD);
+      const before = jar.header();
+      const out = await h.app.inject({ method: 'POST', url: '/logout', headers: { cookie: before, origin: PUBLIC_ORIGIN, accept: 'application/json', 'x-csrf-token': csrfFrom(done.body) } });
+      expect(out.statusCode).toBe(200);
+      expect((await h.app.inject({ method: 'POST', url: '/api/session', headers: { origin: RC_ORIGIN, cookie: before } })).statusCode).toBe(401);
+      expect(await revocations.isRevoked('someone-else')).toBe(true);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('when the memory revocation list cannot hold the logout at all, it fails (503, logged) instead of forgetting an earlier one or reporting success', async () => {
+    const revocations = createMemoryRevocationList({ maxEntries: 1 });
+    const h = await startHarness({ deps: { revocations } });
+    try {
+      const at = Math.floor(Date.now() / 1000);
+      await revocations.revoke('someone-else', at + 3600);
+      await revocations.revokeSubject('sub-someone', at, at + 3600);
+      const jar = cookieJar();
+      const done = await login(h.app, jar, 'alice', PASSWORD);
+      const out = await h.app.inject({ method: 'POST', url: '/logout', headers: { cookie: jar.header(), origin: PUBLIC_ORIGIN, accept: 'application/json', 'x-csrf-token': csrfFrom(done.body) } });
+      expect(out.statusCode).toBe(503);
+      expect(out.json()).toEqual({ error: 'internal_error' });
+      expect(out.headers['set-cookie']).toBeUndefined();
+      expect(h.logs.text).toContain('revocation list full');
+      expect(h.standIn.logouts).toHaveLength(0);
+      // Nothing held was dropped to make room.
+      expect(await revocations.isRevoked('someone-else')).toBe(true);
+      expect(await revocations.isRevoked('x', { sub: 'sub-someone', iat: at - 1 })).toBe(true);
+    } finally {
+      await h.close();
+    }
+  });
 });
