@@ -19,9 +19,11 @@ export async function obtainCredential(fastify: FastifyInstance, log: FastifyBas
     }
   }
   try {
-    const credential = await fastify.deps.issuer.issue(session.user);
+    const { userId, ...credential } = await fastify.deps.issuer.issue(session.user);
     fastify.metrics.credential('issued', 'ok');
-    return { ok: true, credential, session: { ...session, credential } };
+    // Whose token it is, when the issuer says: the Iframe URL then asks Rocket.Chat whether it still stands.
+    const held = userId ? { rocketChat: { userId, checkedAt: Math.floor(Date.now() / 1000) } } : {};
+    return { ok: true, credential, session: { ...session, credential, ...held } };
   } catch (error) {
     if (!(error instanceof TokenError)) throw error;
     fastify.metrics.credential('issued', error.kind);

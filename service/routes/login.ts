@@ -1,17 +1,20 @@
 /**
  * The Iframe URL: the login page Rocket.Chat frames, its form, and the page that hands the
  * credential over. Every failed login looks the same from outside. After a Rocket.Chat logout
- * while the site session lives (forward, jwt-cookie), the page asks before signing the user back
- * in: "Continue as <name>" posts to /login-continue (issue 8, flow/site-session.ts).
+ * while the site session lives (forward, jwt-cookie: flow/site-session.ts), or while the session
+ * still holds the token Rocket.Chat ended (flow/held-token.ts), the page asks before signing the
+ * user back in: "Continue as <name>" posts to /login-continue (issue 8).
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { obtainCredential } from '../flow/credential';
+import { createHeldTokenCheck } from '../flow/held-token';
 import { GENERIC_LOGIN_ERROR, queryString, renderContinue, renderDone, renderLogin, renderMessage, type LoginError, type PageQuery } from '../flow/pages';
 import { continueAfterRocketChatLogout, tryResolveSession } from '../flow/site-session';
 import { ContinueSubmitSchema, LoginPageSchema, LoginSubmitSchema } from '../schemas/pages';
 import type { Session } from '../sessions/cookie-codec';
 import { Lockout } from '../sessions/lockout';
+import { createRocketChatRest } from '../tokens/rocketchat-rest';
 import { deliverHeld, passwordCodeRoute, submitPassword } from './password-login';
 
 const login: FastifyPluginAsyncTypebox = async (fastify) => {
@@ -43,6 +46,11 @@ const login: FastifyPluginAsyncTypebox = async (fastify) => {
   // like the form (LOGIN_RATE_LIMIT_PER_MINUTE, a counter of their own). The bare form is not.
   const signedInPageLimit = fastify.createRateLimit({ max: limits.loginPerMinute, timeWindow: '1 minute' });
 
+  // App mode: before a signed-in page hands out or mints anything, Rocket.Chat is asked whether the
+  // token the session holds still stands (flow/held-token.ts).
+  const { app, rocketChatUrl } = fastify.config;
+  const heldToken = app ? createHeldTokenCheck(createRocketChatRest({ restUrl: rocketChatUrl, timeoutMs: app.timeoutMs })) : async () => 'unknown' as const;
+
   fastify.get('/login', { schema: LoginPageSchema }, async (request, reply) => {
     const query = request.query;
     // Only a navigation that shows the page signs in: Rocket.Chat's iframe, the mobile app's WebView
@@ -69,8 +77,19 @@ const login: FastifyPluginAsyncTypebox = async (fastify) => {
       if (delivered) return delivered;
       fastify.sessions.clear(reply);
     } else if (resolved.session) {
+      const { session } = resolved;
+      const held = await heldToken(session);
+      if (resolved.changed && held !== 'unknown') await fastify.sessions.write(reply, session);
+      if (held === 'ended') {
+        // Rocket.Chat's client shows this page after the held token failed: the user logged out of chat.
+        request.log.info({ sub: session.user.sub }, 'the held Rocket.Chat login has ended: asking before signing back in');
+        return reply.code(200).send(await renderContinue(fastify, reply, { query, csrf: fastify.csrf.token(request, reply), name: session.user.name }));
+      }
       fastify.metrics.login('session');
-      return deliver(request, reply, query, resolved.session);
+      if (held === 'alive' && session.credential) {
+        return reply.code(200).send(await renderDone(fastify, reply, { query, credential: session.credential, csrf: fastify.csrf.token(request, reply) }));
+      }
+      return deliver(request, reply, query, session);
     }
     if (resolved.changed) fastify.sessions.clear(reply);
     if (resolved.signedOutOfChat) {
@@ -144,6 +163,12 @@ const login: FastifyPluginAsyncTypebox = async (fastify) => {
         if (heldBack) {
           return reply.code(403).send(await renderContinue(fastify, reply, { query, csrf: fastify.csrf.token(request, reply), name: heldBack.name, error: 'formExpired' }));
         }
+      }
+      if (csrfOk && !heldBack && resolved.session) {
+        // The page asked because Rocket.Chat ended the login this session held (flow/held-token.ts).
+        fastify.metrics.login('session');
+        request.log.info({ sub: resolved.session.user.sub }, 'signed back in to chat after a Rocket.Chat logout');
+        return deliver(request, reply, query, resolved.session);
       }
       if (!csrfOk || !heldBack) {
         // Nothing to continue (nobody at the site, the mark is gone, or signed in again already): the login page says what to do.

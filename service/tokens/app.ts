@@ -62,7 +62,9 @@ export function createAppTokenIssuer(options: AppTokenIssuerOptions): TokenIssue
       const answer = await call(urls.login, 'POST', { assertion: await signer.sign(user) });
       if (answer.status !== 200) throw failure(answer);
       if (!isLoginReply(answer.body)) throw new TokenError('unavailable', 'app_bad_reply');
-      return { loginToken: answer.body.loginToken };
+      const { loginToken, userId } = answer.body;
+      // The user id lets the Iframe URL ask Rocket.Chat whether this token still stands (flow/held-token.ts).
+      return typeof userId === 'string' && userId !== '' ? { loginToken, userId } : { loginToken };
     },
     async revoke(user) {
       const answer = await call(urls.logout, 'POST', { assertion: await signer.sign(user) });

@@ -3,7 +3,10 @@ import type { SiteUser } from '../identity/types';
 /** The API URL's reply body: exactly one of the two (ROCKETCHAT.md §1). */
 export type RocketChatCredential = { loginToken: string } | { token: string };
 
-/** Password mode's Rocket.Chat login as a session holds it: whose token, and when Rocket.Chat last confirmed it. */
+/** What `issue` answers: the credential and, when the issuer knows it (the App says), whose it is. */
+export type IssuedCredential = RocketChatCredential & { userId?: string };
+
+/** The Rocket.Chat login a session holds: whose token, and when Rocket.Chat last confirmed it (password mode rechecks by age). */
 export interface RocketChatLogin {
   userId: string;
   /** Epoch seconds. */
@@ -23,7 +26,7 @@ export interface HeldLogin {
  */
 export interface TokenIssuer {
   readonly mode: 'app' | 'mongo' | 'password';
-  issue(user: SiteUser): Promise<RocketChatCredential>;
+  issue(user: SiteUser): Promise<IssuedCredential>;
   /** Ends the user's Rocket.Chat logins (App `logout`, unsetting the iframe token, or `/api/v1/logout` with `held`). */
   revoke(user: SiteUser, held?: HeldLogin): Promise<void>;
   /**

@@ -2,7 +2,9 @@
  * Issue 8 in real Chromium with IDENTITY_SOURCE=forward: the user is signed in at the site, so
  * Rocket.Chat's web client logs them in silently; they log out in Rocket.Chat; the App tells the
  * companion; the client asks the API URL again (401) and shows the Iframe URL, which now asks
- * "Continue as <name>"; clicking it logs them back in. axe finds nothing on that page.
+ * "Continue as <name>"; clicking it logs them back in. axe finds nothing on that page. And in
+ * the real client's order, with the App's notice landing only after the Iframe URL has loaded,
+ * the page still asks (it checks the held token with Rocket.Chat: service/flow/held-token.ts).
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,6 +17,7 @@ import { eventTypes, loggedInAs, loginFrame, rcEvents } from './support';
 
 const BACKCHANNEL_SECRET = 'e2e-backchannel-secret-of-32-bytes-min!';
 const gus = { sub: 'site-gus', username: 'gus', email: 'gus@example.com', email_verified: true, name: 'Gus Site' };
+const ida = { sub: 'site-ida', username: 'ida', email: 'ida@example.com', email_verified: true, name: 'Ida Site' };
 
 let site: Server;
 let stack: Stack;
@@ -23,10 +26,11 @@ let context: BrowserContext;
 let page: Page;
 
 beforeAll(async () => {
-  // The site's FORWARD_AUTH_URL: the cookie `site=gus-1` is Gus.
+  // The site's FORWARD_AUTH_URL: the cookie `site=gus-1` is Gus, `site=ida-1` is Ida.
   site = createServer((request, response) => {
-    const known = /(?:^|;\s*)site=gus-1(?:;|$)/.test(request.headers.cookie ?? '');
-    response.writeHead(known ? 200 : 401, { 'content-type': 'application/json' }).end(known ? JSON.stringify(gus) : '{}');
+    const value = /(?:^|;\s*)site=([^;]+)/.exec(request.headers.cookie ?? '')?.[1];
+    const user = value === 'gus-1' ? gus : value === 'ida-1' ? ida : undefined;
+    response.writeHead(user ? 200 : 401, { 'content-type': 'application/json' }).end(user ? JSON.stringify(user) : '{}');
   });
   await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
   const forwardUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}/me`;
@@ -97,4 +101,33 @@ it('log out in Rocket.Chat: the login iframe asks "Continue as Gus Site" instead
   await page.reload();
   expect(await loggedInAs(page)).toBe(`Logged in as ${gus.username}`);
   expect(await eventTypes(page)).not.toContain('iframe-shown');
+}, 60_000);
+
+it('as the real client orders it — the API URL asked side by side with logoutCleanUp — the login iframe still asks before signing back in', async () => {
+  await context.addCookies([{ name: 'site', value: 'ida-1', domain: 'localhost', path: '/', secure: true, sameSite: 'None', httpOnly: true }]);
+  await page.goto(`${stack.rocketChat.url}/`);
+  expect(await loggedInAs(page)).toBe(`Logged in as ${ida.username}`);
+  // The worst order: the App's notice lands only after the Iframe URL has loaded. The API URL
+  // hands out the token Rocket.Chat just ended, and the Iframe URL asks Rocket.Chat about it
+  // (flow/held-token.ts) instead of relying on the notice.
+  await page.evaluate(() => {
+    (window as unknown as { __rc: { sideBySide: boolean } }).__rc.sideBySide = true;
+  });
+  let release = (): void => undefined;
+  const noticeHeld = new Promise<void>((resolve) => (release = resolve));
+  await page.route(`${stack.rocketChat.url}/api/v1/method.callAnon/logoutCleanUp`, async (route) => {
+    await noticeHeld;
+    await route.continue();
+  });
+  await page.getByTestId('rc-logout').click();
+  const frame = await loginFrame(page);
+  try {
+    expect((await rcEvents(page)).filter((e) => e.type === 'api-response').pop()?.detail).toEqual({ status: 200 });
+    expect(await eventTypes(page)).toContain('login-failed');
+    expect(await frame.getByRole('heading', { level: 1 }).textContent()).toBe('You signed out of chat');
+    expect(await frame.getByRole('button', { name: 'Continue as Ida Site' }).isVisible()).toBe(true);
+    expect(await page.getByTestId('rc-logged-in').isVisible()).toBe(false);
+  } finally {
+    release();
+  }
 }, 60_000);
