@@ -22,7 +22,8 @@ test.each([
   const standIn = await startAppStandIn({ key: pair.publicKey, issuer, audience });
   try {
     const tokens = createAppTokenIssuer(options(standIn.url, { alg, key: pair.privateKey, kid: 'key-1' }));
-    expect(await tokens.issue(user)).toEqual({ loginToken: standIn.tokens[0] });
+    // With whose token it is, as the App answers it (the stand-in's ids are `u-<sub>`).
+    expect(await tokens.issue(user)).toEqual({ loginToken: standIn.tokens[0], userId: `u-${user.sub}` });
     expect(standIn.logins[0]).toMatchObject({ ...user, iss: issuer, aud: audience });
     expect(standIn.logins[0].exp - standIn.logins[0].iat).toBe(30);
     await tokens.revoke(user);
