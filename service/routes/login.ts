@@ -122,7 +122,7 @@ const login: FastifyPluginAsyncTypebox = async (fastify) => {
       // Locked per account, not per spelling: the username and the email share one counter.
       const lockKey = (await identity.accountKey?.(login)) ?? login;
       // Claimed before the slow check, so parallel guesses cannot all get past a lockout that none has tripped yet.
-      const release = lockout.begin(lockKey);
+      const release = await lockout.claim(lockKey);
       if (!release) {
         fastify.metrics.login('locked');
         request.log.warn('login refused: account temporarily locked');

@@ -112,7 +112,7 @@ export async function submitPassword(
   const lockKey = (await identity.accountKey?.(login)) ?? login.toLowerCase();
   const refused = async () => reply.code(401).send(await renderLogin(fastify, reply, { query, csrf: fastify.csrf.token(request, reply), username: login, error: GENERIC_LOGIN_ERROR }));
   // Claimed before the slow checks, so parallel guesses cannot all get past a lockout that none has tripped yet.
-  const release = lockout.begin(lockKey);
+  const release = await lockout.claim(lockKey);
   if (!release) {
     fastify.metrics.login('locked');
     request.log.warn('login refused: account temporarily locked');
@@ -178,7 +178,7 @@ export function passwordCodeRoute(lockout: Lockout): FastifyPluginAsyncTypebox {
         }
         // A code is a guess too: the lockout of the login's account applies, claimed before Rocket.Chat is asked.
         const lockKey = passwordLogin.lockKeyOf(pendingId, _csrf);
-        const release = lockKey === undefined ? () => {} : lockout.begin(lockKey);
+        const release = lockKey === undefined ? () => {} : await lockout.claim(lockKey);
         if (!release) {
           fastify.metrics.login('locked');
           request.log.warn('code refused: account temporarily locked');

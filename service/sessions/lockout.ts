@@ -5,7 +5,9 @@
  *
  * A check is claimed with `begin` before its slow part (scrypt, a call to Rocket.Chat), so a burst
  * of parallel guesses cannot all pass while none has failed yet: at most `threshold` checks are
- * under way or failed before the lock, and one at a time once it has been locked.
+ * under way or failed before the lock, and one at a time once it has been locked. `claim` waits
+ * for a place instead of refusing, so a user's own parallel logins (two tabs, a retry, many
+ * clients of one account) run one after another rather than fail.
  */
 export interface LockoutOptions {
   threshold: number;
@@ -21,10 +23,15 @@ interface Entry {
   lastFailure: number;
 }
 
+/** Checks of one account that may wait for a place; the per-IP rate limit bounds them first. */
+const MAX_WAITING = 200;
+
 export class Lockout {
   private readonly entries = new Map<string, Entry>();
   /** Checks under way per key; a key leaves when its last one is released. */
   private readonly running = new Map<string, number>();
+  /** Checks waiting for a place per key (`claim`), woken one at a time as places free up. */
+  private readonly waiting = new Map<string, Array<() => void>>();
   private readonly now: () => number;
 
   constructor(private readonly options: LockoutOptions) {
@@ -61,7 +68,37 @@ export class Lockout {
       const left = (this.running.get(key) ?? 1) - 1;
       if (left > 0) this.running.set(key, left);
       else this.running.delete(key);
+      this.wakeOne(key);
     };
+  }
+
+  /**
+   * `begin`, but while every place of the account is taken by a check under way it waits for
+   * one instead of refusing. Still `undefined` at once when the account is locked (or becomes
+   * locked while this waits), or when MAX_WAITING checks of it are waiting already.
+   */
+  async claim(login: string): Promise<(() => void) | undefined> {
+    const key = this.key(login);
+    let woken = false;
+    for (;;) {
+      const release = this.begin(login);
+      if (release) return release;
+      const queue = this.waiting.get(key) ?? [];
+      if (this.retryAfter(login) > 0 || (this.running.get(key) ?? 0) === 0 || queue.length >= MAX_WAITING) {
+        // Refused: a waiter woken for this place passes it on, so every waiter gets its answer.
+        if (woken) this.wakeOne(key);
+        return undefined;
+      }
+      this.waiting.set(key, queue);
+      await new Promise<void>((resolve) => queue.push(resolve));
+      woken = true;
+    }
+  }
+
+  private wakeOne(key: string): void {
+    const queue = this.waiting.get(key);
+    queue?.shift()?.();
+    if (queue?.length === 0) this.waiting.delete(key);
   }
 
   /** Failures that still count at `at`: a long quiet spell forgives old ones. */

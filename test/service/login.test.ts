@@ -264,6 +264,43 @@ describe('rate limits and lockout', () => {
     }
   });
 
+  test('parallel right passwords of one account all sign in: checks beyond the lockout\'s places wait their turn instead of failing', async () => {
+    const local = createLocalIdentity(store);
+    let running = 0;
+    let most = 0;
+    const identity = {
+      ...local,
+      async verifyPassword(login: string, password: string) {
+        most = Math.max(most, ++running);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        running -= 1;
+        return local.verifyPassword!(login, password);
+      },
+    };
+    const busy = await startHarness({ store, deps: { identity }, env: { LOCKOUT_THRESHOLD: '5' } });
+    try {
+      const jar = cookieJar();
+      const page = await busy.app.inject({ method: 'GET', url: '/login' });
+      jar.take(page.headers['set-cookie']);
+      const csrf = csrfFrom(page.body);
+      const answers = await Promise.all(
+        Array.from({ length: 12 }, (_, i) =>
+          busy.app.inject({
+            method: 'POST',
+            url: '/login',
+            remoteAddress: `10.0.1.${i + 1}`,
+            headers: { cookie: jar.header(), origin: PUBLIC_ORIGIN, 'content-type': FORM },
+            payload: form({ username: 'alice', password: PASSWORD, _csrf: csrf }),
+          }),
+        ),
+      );
+      expect(answers.map((answer) => answer.statusCode)).toEqual(Array(12).fill(200));
+      expect(most).toBeLessThanOrEqual(5);
+    } finally {
+      await busy.close();
+    }
+  });
+
   test('signed-in GET /login (a fresh token each) is rate limited per IP (LOGIN_RATE_LIMIT_PER_MINUTE, apart from the form), with a readable page', async () => {
     const limited = await startHarness({ store, env: { LOGIN_RATE_LIMIT_PER_MINUTE: '3' } });
     try {

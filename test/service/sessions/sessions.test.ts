@@ -297,6 +297,30 @@ describe('lockout', () => {
     expect(lockout.begin('alice')).toBeUndefined();
   });
 
+  test('claim waits for a place instead of refusing, and every waiter gets its answer once a lock begins', async () => {
+    let now = 0;
+    const lockout = new Lockout({ threshold: 2, baseSeconds: 10, maxSeconds: 25, now: () => now });
+    const held = [await lockout.claim('alice'), await lockout.claim('alice')];
+    expect(held.every(Boolean)).toBe(true);
+    let answered = 0;
+    const waiting = lockout.claim('alice').then((release) => ((answered += 1), release));
+    await Promise.resolve();
+    expect(answered).toBe(0);
+    // A check answers without a failure: its place goes to the waiter.
+    held[0]?.();
+    const release = await waiting;
+    expect(release).toBeDefined();
+    // Now both places fail: the account locks, and all three waiters are refused, none left hanging.
+    const refused = Promise.all([lockout.claim('alice'), lockout.claim('Alice'), lockout.claim(' ALICE')]);
+    for (const place of [held[1], release]) {
+      lockout.fail('alice');
+      place?.();
+    }
+    expect(await refused).toEqual([undefined, undefined, undefined]);
+    now = 10;
+    expect(await lockout.claim('alice')).toBeDefined();
+  });
+
   test('a long quiet spell forgives old failures; the table is bounded', () => {
     let now = 0;
     const lockout = new Lockout({ threshold: 2, baseSeconds: 10, maxSeconds: 10, maxEntries: 2, now: () => now });
