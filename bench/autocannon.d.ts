@@ -28,6 +28,10 @@ declare module 'autocannon' {
       statusCodeStats: Record<string, { count: number }>;
     }
   }
-  function autocannon(options: autocannon.Options): Promise<autocannon.Result>;
+  /** A running load: awaitable for its result, and an emitter of each answer (`response`: client, status, bytes, ms). */
+  interface Run extends PromiseLike<autocannon.Result> {
+    on(event: 'response', listener: (client: unknown, status: number, bytes: number, ms: number) => void): Run;
+  }
+  function autocannon(options: autocannon.Options): Run;
   export = autocannon;
 }

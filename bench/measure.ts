@@ -28,13 +28,53 @@ export async function cannon(row: string, options: { url: string; connections: n
     body: options.body,
     timeout: 10,
   });
-  const refused = Object.entries(result.statusCodeStats).filter(([code]) => !code.startsWith('2'));
-  if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0) {
-    const codes = refused.map(([code, { count }]) => `${count}× ${code}`).join(', ');
-    throw new RowFailed(row, `${result.non2xx} non-2xx (${codes || 'none'}), ${result.errors} errors, ${result.timeouts} timeouts`);
-  }
+  failOnRefusals(row, result);
   if (result['2xx'] === 0) throw new RowFailed(row, 'no request completed');
   return { requests: result['2xx'], rps: result['2xx'] / result.duration, p50: result.latency.p50, p99: result.latency.p99 };
+}
+
+export interface CannonRow {
+  id: string;
+  options: { url: string; method?: string; headers?: Record<string, string>; body?: string };
+}
+
+/**
+ * Saturating load on several rows in turn, `slices` slices of `sliceSeconds` each, so that a ratio
+ * between them (row 2 ÷ row 1) is taken under the same machine load rather than minutes apart.
+ * req/s sums each row's slices; latencies are every answer's own (µs resolution, not autocannon's
+ * whole milliseconds), gathered across slices.
+ */
+export async function cannonInTurn(rows: CannonRow[], options: { connections: number; sliceSeconds: number; slices: number }): Promise<Measurement[]> {
+  const totals = rows.map(() => ({ answered: 0, seconds: 0, latencies: [] as number[] }));
+  for (let slice = 0; slice < options.slices; slice++) {
+    for (const [index, row] of rows.entries()) {
+      const total = totals[index];
+      const run = autocannon({ ...row.options, method: row.options.method ?? 'GET', connections: options.connections, duration: options.sliceSeconds, timeout: 10 });
+      run.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {
+        if (status >= 200 && status < 300) total.latencies.push(ms);
+      });
+      const result = await run;
+      failOnRefusals(row.id, result);
+      total.answered += result['2xx'];
+      total.seconds += result.duration;
+    }
+  }
+  return rows.map((row, index) => {
+    const { answered, seconds, latencies } = totals[index];
+    if (answered === 0) throw new RowFailed(row.id, 'no request completed');
+    latencies.sort((a, b) => a - b);
+    return { requests: answered, rps: answered / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+  });
+}
+
+function failOnRefusals(row: string, result: autocannon.Result): void {
+  if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0) {
+    const codes = Object.entries(result.statusCodeStats)
+      .filter(([code]) => !code.startsWith('2'))
+      .map(([code, { count }]) => `${count}× ${code}`)
+      .join(', ');
+    throw new RowFailed(row, `${result.non2xx} non-2xx (${codes || 'none'}), ${result.errors} errors, ${result.timeouts} timeouts`);
+  }
 }
 
 export function percentile(sorted: number[], p: number): number {

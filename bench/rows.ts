@@ -2,7 +2,8 @@
 import { createPrivateKey } from 'node:crypto';
 import { Agent } from 'node:http';
 import { createAssertionSigner } from '../service/tokens/assertion';
-import { cannon, interleaved, loop, RowFailed, type Call, type Measurement } from './measure';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { cannon, cannonInTurn, interleaved, loop, RowFailed, type Call, type Measurement } from './measure';
 import { send } from './http';
 import { SHORT_LIVED_ASSERTIONS } from './setup';
 import type { Setup } from './setup';
@@ -103,19 +104,24 @@ const enginePost = (url: string) => ({ url, method: 'POST', headers: { 'content-
 
 export const UNITS: Array<Row | RowGroup> = [
   {
-    id: '1',
-    title: 'bare Fastify route, same JSON',
-    how: 'autocannon',
-    settleMs: 200,
-    run: (s, o) => cannon('1', { url: s.target.ready.bareUrl, method: 'POST', connections: o.connections, seconds: o.seconds }),
-  },
-  {
-    id: '2',
-    title: 'POST /api/session, token held',
-    how: 'autocannon',
-    baseline: '1',
-    settleMs: 200,
-    run: (s, o) => cannon('2', { ...apiCall(s, `${s.target.ready.companionUrl}/api/session`, s.heldSession), connections: o.connections, seconds: o.seconds }),
+    // In turn, one-second slices alternating between the two: row 2's share of row 1 (the target)
+    // is taken under the same machine load, not seconds apart.
+    rows: [
+      { id: '1', title: 'bare Fastify route, same JSON', how: 'autocannon' },
+      { id: '2', title: 'POST /api/session, token held', how: 'autocannon', baseline: '1' },
+    ],
+    run: async (s, o) => {
+      const { url, ...held } = apiCall(s, `${s.target.ready.companionUrl}/api/session`, s.heldSession);
+      const measured = await cannonInTurn(
+        [
+          { id: '1', options: { url: s.target.ready.bareUrl, method: 'POST' } },
+          { id: '2', options: { url, ...held } },
+        ],
+        { connections: o.connections, sliceSeconds: 1, slices: Math.max(1, Math.round(o.seconds)) },
+      );
+      await sleep(200); // requests the load generator abandoned at its deadline finish first
+      return measured;
+    },
   },
   {
     id: '3',

@@ -138,6 +138,9 @@ export class EngineHostRuntime {
     const apps = await this.manager.get();
     const controllers = apps.map((app) => app.getRuntimeController() as unknown as RuntimeControllerInternals);
     const children = controllers.map((controller) => controller.deno).filter((child): child is ChildProcess => child !== undefined);
+    // A message the engine still sends while its subprocess goes down (a timer of an App's, a late
+    // answer) fails with EPIPE on the dead pipe; unlistened, that error would end this process.
+    for (const child of children) child.stdin?.on('error', () => undefined);
     try {
       await this.manager.unload(true);
     } finally {
