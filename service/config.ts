@@ -417,6 +417,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     problems.push("BACKCHANNEL_SITE_ISSUER must differ from the App's issuer (BACKCHANNEL_ISSUER, default ASSERTION_AUDIENCE)");
   }
   if (!backchannelSecret && (has('BACKCHANNEL_ISSUER') || has('BACKCHANNEL_SITE_ISSUER'))) problems.push('BACKCHANNEL_SECRET is required when BACKCHANNEL_ISSUER or BACKCHANNEL_SITE_ISSUER is set');
+  // ASSERTION_SECRET and BACKCHANNEL_SECRET are also kept in the App's settings, which Rocket.Chat's
+  // admins can read: the session secret must be none of them, or they could forge sessions.
+  for (const other of ['ASSERTION_SECRET', 'BACKCHANNEL_SECRET'] as const) {
+    if (has('SESSION_SECRET') && env[other] !== undefined && env[other] === env.SESSION_SECRET) problems.push(`SESSION_SECRET must differ from ${other} (generate each with: openssl rand -base64 32)`);
+  }
 
   let password: Config['password'];
   const restUrl = parseUrl(env.ROCKETCHAT_REST_URL) ?? rocketChat;

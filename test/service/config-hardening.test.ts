@@ -53,6 +53,14 @@ describe('shared secrets: placeholders and hand-typed values are refused', () =>
     }
   });
 
+  test.each(['ASSERTION_SECRET', 'BACKCHANNEL_SECRET'])('SESSION_SECRET equal to %s (which Rocket.Chat admins can read in the App) is refused, without the value', (other) => {
+    const value = strong();
+    const text = problems(baseEnv({ SESSION_SECRET: value, [other]: value })).join('\n');
+    expect(text).toContain(`SESSION_SECRET must differ from ${other}`);
+    expect(text).not.toContain(value);
+    expect(problems(baseEnv({ SESSION_SECRET: strong(), [other]: value }))).toEqual([]);
+  });
+
   test('the length rule still comes first and now says how to make one', () => {
     const text = problems(baseEnv({ SESSION_SECRET: 'short' })).join('\n');
     expect(text).toContain('SESSION_SECRET must be at least 32 characters; generate one with: openssl rand -base64 32');
