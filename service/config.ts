@@ -27,6 +27,7 @@ export const EnvSchema = Type.Object({
   HOST: Type.String({ default: '0.0.0.0', description: 'Address to listen on' }),
   TRUST_PROXY: Type.String({ default: 'false', description: 'Fastify trustProxy: true, false, a hop count or a list of addresses' }),
   LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)), { default: 'info' }),
+  METRICS_TOKEN: Type.Optional(Type.String({ description: 'When set, GET /metrics wants Authorization: Bearer <it>' })),
   TOKEN_MODE: Type.Union([Type.Literal('app'), Type.Literal('mongo'), Type.Literal('password')], { default: 'app' }),
   APP_LOGIN_URL: Text("Full URL of the App's login endpoint"),
   APP_LOGOUT_URL: Text("Full URL of the App's logout endpoint (default: APP_LOGIN_URL ending in /logout)"),
@@ -112,6 +113,8 @@ export interface Config {
   host: string;
   trustProxy: TrustProxy;
   logLevel: string;
+  /** When set, `/metrics` answers only `Authorization: Bearer <it>`. */
+  metricsToken?: string;
   tokenMode: 'app' | 'mongo' | 'password';
   app?: { loginUrl: string; logoutUrl: string; statusUrl: string; timeoutMs: number };
   assertion: { issuer: string; audience: string; lifetimeSeconds: number; key?: AssertionKey };
@@ -412,6 +415,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const backchannelSecret = env.BACKCHANNEL_SECRET === undefined ? undefined : new TextEncoder().encode(env.BACKCHANNEL_SECRET);
   const backchannelProblem = env.BACKCHANNEL_SECRET === undefined ? undefined : secretProblem('BACKCHANNEL_SECRET', env.BACKCHANNEL_SECRET);
   if (backchannelProblem) problems.push(backchannelProblem);
+  const metricsProblem = env.METRICS_TOKEN === undefined ? undefined : secretProblem('METRICS_TOKEN', env.METRICS_TOKEN);
+  if (metricsProblem) problems.push(metricsProblem);
   // Equal issuers would make every App logout look like the site's and call the App back.
   if (has('BACKCHANNEL_SITE_ISSUER') && env.BACKCHANNEL_SITE_ISSUER === (env.BACKCHANNEL_ISSUER ?? env.ASSERTION_AUDIENCE ?? rocketChat?.origin)) {
     problems.push("BACKCHANNEL_SITE_ISSUER must differ from the App's issuer (BACKCHANNEL_ISSUER, default ASSERTION_AUDIENCE)");
@@ -459,6 +464,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     host: env.HOST,
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
     logLevel: env.LOG_LEVEL,
+    ...(env.METRICS_TOKEN ? { metricsToken: env.METRICS_TOKEN } : {}),
     tokenMode: env.TOKEN_MODE,
     app,
     assertion: {

@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { HealthSchema, ReadySchema } from '../schemas/health';
 
@@ -16,8 +17,16 @@ const health: FastifyPluginAsyncTypebox = async (fastify) => {
     return reply.code(503).send({ ready: false, checks });
   });
 
-  fastify.get('/metrics', async (_request, reply) => {
-    reply.header('cache-control', 'no-store').type(fastify.metrics.registry.contentType);
+  // Its login counters tell locked-out from wrong-password attempts apart: METRICS_TOKEN keeps it to the scraper.
+  const { metricsToken } = fastify.config;
+  const digest = (value: string) => new Uint8Array(createHash('sha256').update(value).digest());
+  const expected = metricsToken === undefined ? undefined : digest(`Bearer ${metricsToken}`);
+  fastify.get('/metrics', async (request, reply) => {
+    reply.header('cache-control', 'no-store');
+    if (expected && !timingSafeEqual(digest(request.headers.authorization ?? ''), expected)) {
+      return reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'unauthorized' });
+    }
+    reply.type(fastify.metrics.registry.contentType);
     return fastify.metrics.registry.metrics();
   });
 };

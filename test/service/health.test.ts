@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { IdentitySource } from '../../service/identity/types';
 import { startHarness, type Harness } from './support/harness';
 
@@ -34,6 +35,25 @@ describe('health and metrics', () => {
       expect(response.json().checks.identity).toBe(false);
     } finally {
       await other.close();
+    }
+  });
+
+  test('METRICS_TOKEN: /metrics answers only its bearer (401 otherwise, nothing counted shown); health stays open', async () => {
+    const token = randomBytes(32).toString('base64');
+    const guarded = await startHarness({ env: { METRICS_TOKEN: token } });
+    try {
+      for (const authorization of [undefined, 'Bearer wrong', `Bearer ${token}x`, token, `Basic ${token}`]) {
+        const refused = await guarded.app.inject({ method: 'GET', url: '/metrics', headers: authorization ? { authorization } : {} });
+        expect(refused.statusCode).toBe(401);
+        expect(refused.headers['www-authenticate']).toBe('Bearer');
+        expect(refused.body).not.toContain('logins_total');
+      }
+      const scraped = await guarded.app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${token}` } });
+      expect(scraped.statusCode).toBe(200);
+      expect(scraped.body).toContain('http_request_duration_seconds');
+      expect((await guarded.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+    } finally {
+      await guarded.close();
     }
   });
 
