@@ -85,7 +85,7 @@ export const settings: ISetting[] = [
     public: false,
     section: Section.verification,
     i18nLabel: 'HS256 shared secret',
-    i18nDescription: 'At least 32 bytes; the companion signs with the same value (ASSERTION_SECRET). Leave empty to use public keys only.',
+    i18nDescription: 'A random secret of at least 32 bytes (openssl rand -base64 32); the companion signs with the same value (ASSERTION_SECRET). Leave empty to use public keys only.',
   },
   {
     id: SettingId.AssertionPublicKeys,
@@ -279,7 +279,7 @@ export const settings: ISetting[] = [
     public: false,
     section: Section.operations,
     i18nLabel: 'Back-channel secret',
-    i18nDescription: 'At least 32 bytes; the companion verifies with the same value (BACKCHANNEL_SECRET). Signs the logout message sent when a user logs out of Rocket.Chat.',
+    i18nDescription: 'A random secret of at least 32 bytes (openssl rand -base64 32); the companion verifies with the same value (BACKCHANNEL_SECRET). Signs the logout message sent when a user logs out of Rocket.Chat.',
   },
   {
     id: SettingId.LogoutPropagation,
