@@ -6,12 +6,23 @@ import { HealthSchema, ReadySchema } from '../schemas/health';
 const health: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/healthz', { schema: HealthSchema }, async () => ({ status: 'ok' as const }));
 
-  fastify.get('/readyz', { schema: ReadySchema }, async (_request, reply) => {
+  // Each /readyz asks the App, the identity source and MongoDB: requests that arrive while one
+  // round is under way share its answer, so a flood of them is not passed on to those services.
+  let round: Promise<{ tokens: boolean; identity: boolean; revocation: boolean }> | undefined;
+  const probeAll = async () => {
     const check = (probe: () => Promise<boolean>) => probe().catch(() => false);
     const { issuer, identity: source, revocations } = fastify.deps;
     // No timeout here: each probe bounds itself, and MongoDB-backed ones share one ping per client (pingMongo).
     const [tokens, identity, revocation] = await Promise.all([issuer, source, revocations].map((part) => check(() => part.ready())));
-    const checks = { tokens, identity, revocation };
+    return { tokens, identity, revocation };
+  };
+
+  fastify.get('/readyz', { schema: ReadySchema }, async (_request, reply) => {
+    round ??= probeAll().finally(() => {
+      round = undefined;
+    });
+    const checks = await round;
+    const { tokens, identity, revocation } = checks;
     reply.header('cache-control', 'no-store');
     if (tokens && identity && revocation) return reply.code(200).send({ ready: true, checks });
     return reply.code(503).send({ ready: false, checks });

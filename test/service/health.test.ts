@@ -26,6 +26,29 @@ describe('health and metrics', () => {
     expect(down.json()).toEqual({ ready: false, checks: { tokens: false, identity: true, revocation: true } });
   });
 
+  test('concurrent /readyz share one round of probes; the next one asks again', async () => {
+    let asked = 0;
+    const slow: IdentitySource = {
+      kind: 'forward',
+      ready: async () => {
+        asked += 1;
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        return true;
+      },
+      close: async () => undefined,
+    };
+    const other = await startHarness({ deps: { identity: slow } });
+    try {
+      const answers = await Promise.all(Array.from({ length: 20 }, () => other.app.inject({ method: 'GET', url: '/readyz' })));
+      expect(answers.every((answer) => answer.statusCode === 200)).toBe(true);
+      expect(asked).toBe(1);
+      expect((await other.app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
+      expect(asked).toBe(2);
+    } finally {
+      await other.close();
+    }
+  });
+
   test('an identity source that throws in ready() is not ready', async () => {
     const broken: IdentitySource = { kind: 'forward', ready: () => Promise.reject(new Error('boom')), close: async () => undefined };
     const other = await startHarness({ deps: { identity: broken } });
