@@ -7,8 +7,9 @@ export type Obtained = { ok: true; credential: RocketChatCredential; session: Se
 
 /**
  * `reuse`: answer with the credential the session already holds (the API URL's fast path:
- * Rocket.Chat keeps only 50 tokens a user). The login page never reuses — the held token may
- * be the very one Rocket.Chat just rejected.
+ * Rocket.Chat keeps only 50 tokens a user). The login page does not reuse blindly — the held
+ * token may be the very one Rocket.Chat just rejected — but asks Rocket.Chat first where it can
+ * (flow/held-token.ts) and calls this only to get a new one.
  */
 export async function obtainCredential(fastify: FastifyInstance, log: FastifyBaseLogger, session: Session, reuse: boolean): Promise<Obtained> {
   if (reuse && session.credential) {

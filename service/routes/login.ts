@@ -41,9 +41,9 @@ const login: FastifyPluginAsyncTypebox = async (fastify) => {
     return reply.code(200).send(await renderDone(fastify, reply, { query, credential: obtained.credential, csrf: fastify.csrf.token(request, reply) }));
   }
 
-  // A signed-in GET hands out a fresh Rocket.Chat token (Rocket.Chat keeps 50 a user and drops the
-  // oldest), or asks Rocket.Chat about the held one (password mode): those answers are limited per IP
-  // like the form (LOGIN_RATE_LIMIT_PER_MINUTE, a counter of their own). The bare form is not.
+  // A signed-in GET asks Rocket.Chat about the held token or hands out a fresh one (Rocket.Chat
+  // keeps 50 a user and drops the oldest): those answers are limited per IP like the form
+  // (LOGIN_RATE_LIMIT_PER_MINUTE, a counter of their own). The bare form is not.
   const signedInPageLimit = fastify.createRateLimit({ max: limits.loginPerMinute, timeWindow: '1 minute' });
 
   // App mode: before a signed-in page hands out or mints anything, Rocket.Chat is asked whether the
