@@ -364,6 +364,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       autoCreateUsers: (env.MONGO_AUTO_CREATE_USERS ?? 'true') === 'true',
       defaultRoles: env.MONGO_DEFAULT_ROLES.split(',').map((r) => r.trim()).filter(Boolean),
     };
+    // Every account the companion creates would be a Rocket.Chat admin: never what an operator means.
+    if (mongo.defaultRoles.includes('admin')) problems.push('MONGO_DEFAULT_ROLES must not include admin (every user the companion creates would be a Rocket.Chat admin)');
   } else if (env.TOKEN_MODE === 'mongo') {
     problems.push('MONGODB_URL is required when TOKEN_MODE=mongo');
   }

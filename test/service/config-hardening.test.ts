@@ -89,6 +89,14 @@ describe('shared secrets: placeholders and hand-typed values are refused', () =>
   });
 });
 
+describe('MongoDB mode provisioning', () => {
+  test('MONGO_DEFAULT_ROLES with admin is refused: every created account would be an admin', () => {
+    const env = { TOKEN_MODE: 'mongo', MONGODB_URL: 'mongodb://127.0.0.1:27017/rocketchat' };
+    expect(problems(baseEnv({ ...env, MONGO_DEFAULT_ROLES: 'user, admin' })).join('\n')).toContain('MONGO_DEFAULT_ROLES must not include admin');
+    expect(problems(baseEnv({ ...env, MONGO_DEFAULT_ROLES: 'user,livechat-agent' }))).toEqual([]);
+  });
+});
+
 describe('ROCKETCHAT_URL and PUBLIC_URL: exact origins, https in production', () => {
   test.each(['ROCKETCHAT_URL', 'PUBLIC_URL'])('%s with a * is refused, in any environment', (name) => {
     for (const NODE_ENV of ['production', 'development', undefined]) {
