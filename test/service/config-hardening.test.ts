@@ -3,18 +3,9 @@
  * guessable, origins that are not exact or not https in production, and the same-site guess.
  */
 import { randomBytes } from 'node:crypto';
-import { ConfigError, loadConfig, sameSite } from '../../service/config';
-import { baseEnv } from './support/harness';
+import { loadConfig, sameSite } from '../../service/config';
+import { baseEnv, configProblems as problems } from './support/harness';
 
-function problems(env: Record<string, string | undefined>): string[] {
-  try {
-    loadConfig(env as NodeJS.ProcessEnv);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  return [];
-}
 const load = (env: Record<string, string | undefined>) => loadConfig(baseEnv(env) as NodeJS.ProcessEnv);
 const strong = () => randomBytes(32).toString('base64');
 

@@ -1,16 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { ConfigError, loadConfig, parseFieldMap, sameSite } from '../../service/config';
-import { baseEnv } from './support/harness';
-
-function problems(env: Record<string, string | undefined>): string[] {
-  try {
-    loadConfig(env as NodeJS.ProcessEnv);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  return [];
-}
+import { loadConfig, parseFieldMap, sameSite } from '../../service/config';
+import { baseEnv, configProblems as problems } from './support/harness';
 
 const pem = (type: 'ed25519' | 'ec' | 'rsa', extra: object = {}) =>
   (generateKeyPairSync as (t: string, o: object) => { privateKey: { export(o: object): string } })(type, extra).privateKey.export({ type: 'pkcs8', format: 'pem' });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../../service/app';
-import { loadConfig, type Config } from '../../../service/config';
+import { ConfigError, loadConfig, type Config } from '../../../service/config';
 import type { Dependencies } from '../../../service/dependencies';
 import { hashPassword } from '../../../service/users/password';
 import { createFileUserStore } from '../../../service/users/file-store';
@@ -30,6 +30,17 @@ export function baseEnv(overrides: Record<string, string | undefined> = {}): Rec
     LOG_LEVEL: 'info',
     ...overrides,
   };
+}
+
+/** What the start refuses in `env` (ConfigError's problems), or none. */
+export function configProblems(env: Record<string, string | undefined>): string[] {
+  try {
+    loadConfig(env as NodeJS.ProcessEnv);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
 }
 
 export class LogCapture extends Writable {
