@@ -1,13 +1,14 @@
 /**
  * Finds or creates the Rocket.Chat user an assertion names, by the operator's policy.
  *
- * Who is "the same person": the Rocket.Chat user linked to the assertion's `sub` (the App
- * records that link when it creates or adopts a user); else, for a user the App never
- * linked, the one with the assertion's username *and* its verified email; else (opt-in)
- * the one with its verified email. A user with the username who is none of these is a
- * different person: the login is refused, or a suffixed username is used.
+ * Whose account it is follows the one rule both token modes share (app/contract/accounts.ts):
+ * the user linked to the assertion's `sub`; else an unlinked user whose username (or, opted in,
+ * email) matches and who holds the assertion's email verified in Rocket.Chat as well as at the
+ * site; else the result of this user's own unfinished create. Anyone else is a different person:
+ * the login is refused, or a suffixed username is used.
  */
 import { randomBytes, createHash } from 'crypto';
+import { decideAccount, type AccountLink, type PendingCreate } from '../contract/accounts';
 import { AssertionClaims, emailDomain, USERNAME_PATTERN } from '../contract/claims';
 import type { ProvisioningConfig } from './config';
 import { ProvisioningDenied, RocketChatUnavailable } from './errors';
@@ -38,7 +39,7 @@ function mentionsEmail(error: RocketChatRefused, email: string): boolean {
   return text.includes(lower(email)) || /e-?mail/.test(text);
 }
 
-function hasEmail(user: RocketChatUser, email: string): boolean {
+function hasEmail(user: Pick<RocketChatUser, 'emails'>, email: string): boolean {
   return user.emails.some((entry) => lower(entry.address) === lower(email));
 }
 
@@ -123,15 +124,19 @@ export class Provisioner {
   private async findExisting(claims: AssertionClaims, looked?: LinkedLookup): Promise<RocketChatUser | undefined> {
     const linked = await this.linkedUser(claims.sub, looked ?? (await this.lookupLinked(claims.sub)));
     if (linked) return linked;
-    const repaired = await this.adoptPending(claims);
-    if (repaired) return repaired;
+    const pending = await this.links.pending(claims.sub);
+    if (pending) {
+      // Exact: the pending username is the one our users.create sent, and Rocket.Chat stores it as sent.
+      const made = await this.directory.byUsername(pending.username);
+      if (made && (await this.mayHave(made, claims, 'username', pending))) return this.adopt(claims, made);
+    }
 
     const byName = await this.holderOf(claims.username);
-    if (byName && (await this.isSamePerson(byName, claims))) return this.adopt(claims, byName);
+    if (byName && (await this.mayHave(byName, claims, 'username', pending))) return this.adopt(claims, byName);
 
     if (this.policy.matchByVerifiedEmail && claims.email_verified) {
       const byEmail = await this.users.findByEmail(claims.email);
-      if (byEmail && (await this.links.siteOf(byEmail._id)) === undefined) return this.adopt(claims, byEmail);
+      if (byEmail && (await this.mayHave(byEmail, claims, 'email'))) return this.adopt(claims, byEmail);
     }
     return undefined;
   }
@@ -151,27 +156,11 @@ export class Provisioner {
     return undefined;
   }
 
-  /** A create whose link was never written: the user it made has the name and email we wrote down. */
-  private async adoptPending(claims: AssertionClaims): Promise<RocketChatUser | undefined> {
-    const pending = await this.links.pending(claims.sub);
-    if (!pending) return undefined;
-    // Exact: the pending username is the one our users.create sent, and Rocket.Chat stores it as sent.
-    const user = await this.directory.byUsername(pending.username);
-    if (!user || !hasEmail(user, pending.email) || (await this.links.siteOf(user._id)) !== undefined) return undefined;
-    return this.adopt(claims, user);
-  }
-
-  /** The same person, or the user an unfinished attempt of theirs created (see `pending`). */
-  private async isOurs(user: RocketChatUser, claims: AssertionClaims): Promise<boolean> {
-    if (await this.isSamePerson(user, claims)) return true;
-    const pending = await this.links.pending(claims.sub);
-    return pending?.username === user.username && hasEmail(user, pending.email) && (await this.links.siteOf(user._id)) === undefined;
-  }
-
-  private async isSamePerson(user: RocketChatUser, claims: AssertionClaims): Promise<boolean> {
+  /** The shared rule, fed with this App's view of the user's link. */
+  private async mayHave(user: RocketChatUser, claims: AssertionClaims, foundBy: 'username' | 'email', pending?: PendingCreate): Promise<boolean> {
     const site = await this.links.siteOf(user._id);
-    if (site !== undefined) return this.links.isSite(site, claims.sub);
-    return claims.email_verified && hasEmail(user, claims.email);
+    const link: AccountLink = site === undefined ? 'none' : this.links.isSite(site, claims.sub) ? 'this_user' : 'another_user';
+    return decideAccount({ ...user, link }, claims, foundBy, this.policy, pending).adopt;
   }
 
   private async adopt(claims: AssertionClaims, user: RocketChatUser): Promise<RocketChatUser> {
@@ -182,12 +171,14 @@ export class Provisioner {
   private async createFor(claims: AssertionClaims): Promise<ProvisionedUser> {
     if (!this.policy.autoCreate) throw new ProvisioningDenied('auto_create_off');
     const candidates = [claims.username, ...(this.policy.usernameConflict === 'suffix' ? suffixedUsernames(claims.username, claims.sub) : [])];
+    const pending = await this.links.pending(claims.sub);
     for (const username of candidates) {
       // Looked up again even for the first name: `pending` must only ever name a username that was free.
       // Exact only: a holder under another case makes users.create refuse, and tryCreate looks again.
       const holder = await this.directory.byUsername(username);
       if (holder) {
-        if (await this.isOurs(holder, claims)) return this.existing(await this.adopt(claims, holder), claims);
+        // Under the suffix policy a candidate name is this user's claimed username: the rule judges it so.
+        if (await this.mayHave(holder, { ...claims, username }, 'username', pending)) return this.existing(await this.adopt(claims, holder), claims);
         continue;
       }
       const created = await this.tryCreate(claims, username);
@@ -204,6 +195,7 @@ export class Provisioner {
 
   /** `undefined` when the username is held by a different person. */
   private async tryCreate(claims: AssertionClaims, username: string): Promise<ProvisionedUser | undefined> {
+    const attempt: PendingCreate = { username, email: claims.email, since: Date.now() };
     await this.links.markPending(claims.sub, username, claims.email);
     try {
       const user = await this.users.create({
@@ -217,12 +209,15 @@ export class Provisioner {
       await this.links.link(claims.sub, user._id);
       return { user, created: true };
     } catch (error) {
+      // An unknown outcome (network, timeout) keeps the pending record for the next attempt to judge.
       if (!(error instanceof RocketChatRefused)) throw error;
+      // Rocket.Chat said no, so this attempt created nothing: a pending record would only let a
+      // later holder of this username and email pass for its result.
+      await this.links.clearPending(claims.sub);
       // Someone (maybe a concurrent attempt for this same person) took the name: look again.
       const holder = await this.holderOf(username);
       if (holder) {
-        if (await this.isOurs(holder, claims)) return this.existing(await this.adopt(claims, holder), claims);
-        await this.links.clearPending(claims.sub); // that name went to somebody else
+        if (await this.mayHave(holder, { ...claims, username }, 'username', attempt)) return this.existing(await this.adopt(claims, holder), claims);
         return undefined;
       }
       if (mentionsEmail(error, claims.email)) throw new ProvisioningDenied('email_taken');

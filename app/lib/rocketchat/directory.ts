@@ -9,12 +9,12 @@
  */
 import type { IUserRead } from '@rocket.chat/apps-engine/definition/accessors';
 import { RocketChatUnavailable } from '../errors';
-import { readEmails, readRoles, type RocketChatUser } from './users';
+import { readEmails, readRoles, readTime, type RocketChatUser } from './users';
 
 function fromAppUser(value: unknown): RocketChatUser | undefined {
   // `undefined` over the engine's JSON-RPC may arrive as null.
   if (value === undefined || value === null) return undefined;
-  const user = value as { id?: unknown; username?: unknown; name?: unknown; isEnabled?: unknown; emails?: unknown; roles?: unknown };
+  const user = value as { id?: unknown; username?: unknown; name?: unknown; isEnabled?: unknown; emails?: unknown; roles?: unknown; createdAt?: unknown };
   if (typeof user !== 'object' || typeof user.id !== 'string' || typeof user.username !== 'string') {
     throw new RocketChatUnavailable('user reader: a user without id/username');
   }
@@ -26,6 +26,7 @@ function fromAppUser(value: unknown): RocketChatUser | undefined {
     active: user.isEnabled === true,
     emails: readEmails(user.emails),
     roles: readRoles(user.roles),
+    createdAt: readTime(user.createdAt),
   };
 }
 

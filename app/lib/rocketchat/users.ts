@@ -13,6 +13,8 @@ export interface RocketChatUser {
   emails: Array<{ address: string; verified: boolean }>;
   /** Absent when Rocket.Chat did not show them: then roles are left alone, never reset. */
   roles?: string[];
+  /** When Rocket.Chat created the user (milliseconds since the epoch), if shown. */
+  createdAt?: number;
 }
 
 export interface NewUser {
@@ -40,6 +42,13 @@ export function readEmails(value: unknown): RocketChatUser['emails'] {
   });
 }
 
+/** A creation time as Rocket.Chat shows it (a Date, or its JSON string over REST and the engine's RPC). */
+export function readTime(value: unknown): number | undefined {
+  // Not `instanceof Date`: a Date made in another realm (the host's side of a bridge) fails it.
+  const time = Object.prototype.toString.call(value) === '[object Date]' ? (value as Date).getTime() : typeof value === 'string' ? Date.parse(value) : NaN;
+  return Number.isFinite(time) ? time : undefined;
+}
+
 /** A user's roles; `undefined` when not shown, so they are left alone rather than reset. */
 export function readRoles(value: unknown): string[] | undefined {
   return Array.isArray(value) ? value.filter((role): role is string => typeof role === 'string') : undefined;
@@ -58,6 +67,7 @@ function readUser(value: unknown): RocketChatUser {
     active: user.active !== false,
     emails: readEmails(user.emails),
     roles: readRoles(user.roles),
+    createdAt: readTime(user.createdAt),
   };
 }
 

@@ -3,9 +3,11 @@
  * created or adopted for them. It tells "the same person came back under a new username"
  * from "a different person has this username", and survives username changes.
  *
- * A `pending` record is written before users.create, so that a user created by an
- * attempt that failed before linking is recognised and adopted by the next attempt.
+ * A `pending` record is written before users.create and removed once the create is linked or
+ * refused, so that a user created by an attempt that never learned the outcome is recognised
+ * (by the rule in app/contract/accounts.ts) and adopted by the next attempt.
  */
+import type { PendingCreate } from '../../contract/accounts';
 import { LinkCache } from './linkCache';
 import { association, hashKey, Storage } from './records';
 
@@ -20,6 +22,8 @@ interface Pending {
   site: string;
   username: string;
   email: string;
+  /** When the create was attempted (ms since the epoch); records written before this field have none. */
+  since?: number;
 }
 
 /** A link as found, before anything is written. */
@@ -94,9 +98,12 @@ export class IdentityLinks {
     await this.storage.write.removeByAssociation(association('site', site));
   }
 
-  async pending(sub: string): Promise<Pending | undefined> {
+  /** This user's create whose outcome was never learned, if any (see app/contract/accounts.ts). */
+  async pending(sub: string): Promise<PendingCreate | undefined> {
     const [record] = (await this.storage.read.readByAssociation(association('pending', this.site(sub)))) as Pending[];
-    return record && typeof record.username === 'string' ? record : undefined;
+    if (!record || typeof record.username !== 'string' || typeof record.email !== 'string') return undefined;
+    // A record without its time cannot show that an account is its result: nothing is adopted by it.
+    return { username: record.username, email: record.email, since: typeof record.since === 'number' ? record.since : Number.POSITIVE_INFINITY };
   }
 
   async clearPending(sub: string): Promise<void> {
@@ -105,6 +112,6 @@ export class IdentityLinks {
 
   async markPending(sub: string, username: string, email: string): Promise<void> {
     const site = this.site(sub);
-    await this.storage.write.updateByAssociation(association('pending', site), { site, username, email } satisfies Pending, true);
+    await this.storage.write.updateByAssociation(association('pending', site), { site, username, email, since: Date.now() } satisfies Pending, true);
   }
 }
