@@ -55,6 +55,7 @@ export const EnvSchema = Type.Object({
   SITE_LOGIN_URL: Text('Where the login page sends users when the site itself logs them in (forward, jwt-cookie)'),
   MONGODB_URL: Text("Rocket.Chat's MongoDB (token mode mongo) and the store of local users and logouts"),
   MONGO_AUTO_CREATE_USERS: Type.Optional(Bool),
+  MONGO_MATCH_BY_VERIFIED_EMAIL: Type.Optional(Bool),
   MONGO_DEFAULT_ROLES: Type.String({ default: 'user' }),
   FORWARD_AUTH_URL: Text('URL the forward source calls with the browser Cookie and Authorization headers'),
   FORWARD_AUTH_TIMEOUT_MS: Int(100, 60000, 2000, 'Timeout of the forward call'),
@@ -125,7 +126,7 @@ export interface Config {
   localUsersFile: string;
   password?: { restUrl: string; timeoutMs: number; register: boolean; recheckSeconds: number; accountLoginsPerMinute: number };
   siteLoginUrl?: string;
-  mongo?: { url: string; autoCreateUsers: boolean; defaultRoles: string[] };
+  mongo?: { url: string; autoCreateUsers: boolean; defaultRoles: string[]; matchByVerifiedEmail: boolean };
   forward?: { url: string; timeoutMs: number; cacheSeconds: number; fieldMap: FieldMap };
   jwtCookie?: { cookieName: string; jwksUrl?: string; key?: string; issuer: string; audience: string; algorithms: string[]; fieldMap: FieldMap };
   limits: { loginPerMinute: number; apiPerMinute: number; lockoutThreshold: number; lockoutBaseSeconds: number; lockoutMaxSeconds: number };
@@ -362,6 +363,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     mongo = {
       url: env.MONGODB_URL as string,
       autoCreateUsers: (env.MONGO_AUTO_CREATE_USERS ?? 'true') === 'true',
+      matchByVerifiedEmail: env.MONGO_MATCH_BY_VERIFIED_EMAIL === 'true',
       defaultRoles: env.MONGO_DEFAULT_ROLES.split(',').map((r) => r.trim()).filter(Boolean),
     };
     // Every account the companion creates would be a Rocket.Chat admin: never what an operator means.

@@ -106,6 +106,7 @@ function createIssuer(config: Config, mongo: Connection | undefined, password: P
       db: mongo.db,
       autoCreate: config.mongo.autoCreateUsers,
       defaultRoles: config.mongo.defaultRoles,
+      matchByVerifiedEmail: config.mongo.matchByVerifiedEmail,
       // The site's name in the links written on accounts: the `iss` App mode would sign.
       siteIssuer: config.assertion.issuer,
     });

@@ -81,7 +81,7 @@ export async function main(args: string[], env: NodeJS.ProcessEnv = process.env)
   const mongoUrl = env.MONGODB_URL || undefined;
   let mongo;
   try {
-    mongo = await connectConfiguredMongo({ mongo: mongoUrl ? { url: mongoUrl, autoCreateUsers: false, defaultRoles: [] } : undefined });
+    mongo = await connectConfiguredMongo({ mongo: mongoUrl ? { url: mongoUrl, autoCreateUsers: false, defaultRoles: [], matchByVerifiedEmail: false } : undefined });
     const store = createUserStore({ localUsersFile: env.LOCAL_USERS_FILE || './data/users.json' }, mongo);
     await run(store, args, (line) => process.stdout.write(`${line}\n`));
     return 0;

@@ -6,16 +6,17 @@
  * What this module writes must look exactly like a user Rocket.Chat created itself, because
  * Rocket.Chat reads these records everywhere (presence, permissions, the admin UI).
  *
- * Which account is the site user's follows the App's rules (app/lib/provisioning.ts): the
+ * Whose account it is follows the rule both token modes share (app/contract/accounts.ts): the
  * account linked to the site user (`services.iframeBridge = {issuer, sub}`, written when this
- * module creates or adopts it); else, for an account never linked, the holder of the username
- * if it is the same person — it has, verified, the email the site vouches for. Anyone else
- * holding the username is a different person: `username_taken`, and nothing is written on
- * their account. There is no matching by email alone: a username is not proof of identity,
- * and neither is an address on its own.
+ * module creates or adopts it) is theirs; an account never linked is adopted only when it holds,
+ * verified in Rocket.Chat, the email the site vouches for, and its username matches (or, with
+ * MONGO_MATCH_BY_VERIFIED_EMAIL, it was found by that email alone). Anyone else holding the
+ * username or the address is a different person: `username_taken` / `email_taken`, and nothing
+ * is written on their account.
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import { MongoServerError, type Collection, type Db } from 'mongodb';
+import { decideAccount, type AccountLink } from '../../app/contract/accounts';
 import type { SiteUser } from '../identity/types';
 import { isMongoUnavailable, MongoDeadlineError, pingMongo, withDeadline } from '../mongo';
 import { TokenError, type TokenIssuer } from './types';
@@ -60,6 +61,16 @@ type Account = Pick<RocketChatUser, '_id' | 'username' | 'active' | 'type'> & {
   services?: { iframeBridge?: Partial<BridgeLink> | null };
 };
 const ACCOUNT_PROJECTION = { _id: 1, username: 1, active: 1, type: 1, emails: 1, [LINK_FIELD]: 1 } as const;
+
+/** What the companion's MongoDB mode needs besides the database. */
+export interface MongoTokenOptions {
+  db: Db;
+  autoCreate: boolean;
+  defaultRoles: string[];
+  siteIssuer: string;
+  /** MONGO_MATCH_BY_VERIFIED_EMAIL: adopt an unlinked account found by its (doubly) verified email alone. */
+  matchByVerifiedEmail?: boolean;
+}
 
 export function meteorRandomId(): string {
   let id = '';
@@ -113,9 +124,7 @@ function asTokenError(error: unknown): TokenError {
   return new TokenError('unavailable', 'mongodb_error');
 }
 
-const lower = (text: string): string => text.toLowerCase();
-
-export function createMongoTokenIssuer(options: { db: Db; autoCreate: boolean; defaultRoles: string[]; siteIssuer: string }): TokenIssuer {
+export function createMongoTokenIssuer(options: MongoTokenOptions): TokenIssuer {
   const users: Collection<RocketChatUser> = options.db.collection<RocketChatUser>('users');
   const linkFor = (user: SiteUser): BridgeLink => ({ issuer: options.siteIssuer, sub: user.sub });
 
@@ -124,16 +133,20 @@ export function createMongoTokenIssuer(options: { db: Db; autoCreate: boolean; d
     return link?.issuer === options.siteIssuer && link.sub === user.sub;
   }
 
+  /** The shared rule, fed with the link this account carries (any other issuer's counts as another user). */
+  function mayHave(account: Account, user: SiteUser, foundBy: 'username' | 'email'): boolean {
+    const link: AccountLink = isLinkedTo(account, user) ? 'this_user' : account.services?.iframeBridge !== undefined ? 'another_user' : 'none';
+    const policy = { matchByVerifiedEmail: options.matchByVerifiedEmail === true };
+    return decideAccount({ username: account.username, emails: account.emails ?? [], link }, user, foundBy, policy).adopt;
+  }
+
   /**
-   * The same person, for an account no site user was ever linked to: the username matched (the
-   * caller found the account by it), the site vouches for the email, and Rocket.Chat has that
-   * address verified on the account. A linked account belongs to its site user (perhaps of
-   * another issuer) and is never handed to anyone else.
+   * The one account holding this address, spelled as given or lower-cased (Rocket.Chat's unique
+   * index on `emails.address` serves both); none when two accounts hold its spellings.
    */
-  function isSamePerson(account: Account, user: SiteUser): boolean {
-    if (account.services?.iframeBridge !== undefined) return false;
-    if (!user.email_verified) return false;
-    return (account.emails ?? []).some((entry) => entry.verified === true && lower(entry.address) === lower(user.email));
+  async function byEmail(email: string): Promise<Account | undefined> {
+    const found = await users.find({ 'emails.address': { $in: [...new Set([email, email.toLowerCase()])] } }, { projection: ACCOUNT_PROJECTION, limit: 2 }).toArray();
+    return found.length === 1 ? found[0] : undefined;
   }
 
   /** The holder of exactly this username: one indexed read (Rocket.Chat's unique index). */
@@ -195,9 +208,16 @@ export function createMongoTokenIssuer(options: { db: Db; autoCreate: boolean; d
     let adopting = false;
     if (!account && holder) {
       // Never write on a different person's account, whoever they are (the admin included).
-      if (!isSamePerson(holder, user)) throw new TokenError('denied', 'username_taken');
+      if (!mayHave(holder, user, 'username')) throw new TokenError('denied', 'username_taken');
       account = holder;
       adopting = true;
+    }
+    if (!account && options.matchByVerifiedEmail && user.email_verified) {
+      const owner = await byEmail(user.email);
+      if (owner && mayHave(owner, user, 'email')) {
+        account = owner;
+        adopting = true;
+      }
     }
     if (!account) {
       if (!options.autoCreate) throw new TokenError('denied', 'user_not_found');

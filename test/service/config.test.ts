@@ -63,7 +63,10 @@ describe('config', () => {
 
   test('mongo mode needs no App settings', () => {
     const config = loadConfig(baseEnv({ TOKEN_MODE: 'mongo', APP_LOGIN_URL: undefined, ASSERTION_SECRET: undefined, MONGODB_URL: 'mongodb://db/rocketchat', MONGO_DEFAULT_ROLES: 'user, guest' }) as NodeJS.ProcessEnv);
-    expect(config.mongo).toEqual({ url: 'mongodb://db/rocketchat', autoCreateUsers: true, defaultRoles: ['user', 'guest'] });
+    expect(config.mongo).toEqual({ url: 'mongodb://db/rocketchat', autoCreateUsers: true, defaultRoles: ['user', 'guest'], matchByVerifiedEmail: false });
+    const matching = loadConfig(baseEnv({ TOKEN_MODE: 'mongo', APP_LOGIN_URL: undefined, ASSERTION_SECRET: undefined, MONGODB_URL: 'mongodb://db/rocketchat', MONGO_MATCH_BY_VERIFIED_EMAIL: 'true' }) as NodeJS.ProcessEnv);
+    expect(matching.mongo?.matchByVerifiedEmail).toBe(true);
+    expect(problems(baseEnv({ MONGODB_URL: 'mongodb://db/rocketchat', MONGO_MATCH_BY_VERIFIED_EMAIL: 'yes' }))).toEqual([expect.stringContaining('MONGO_MATCH_BY_VERIFIED_EMAIL')]);
   });
 
   test('forward and jwt-cookie settings are passed on typed', () => {

@@ -396,3 +396,37 @@ describe(`MongoDB token issuer: an account is someone's — ${WIRE_LEVEL}`, () =
     expect(others()).toEqual(before);
   });
 });
+
+describe(`MongoDB token issuer: MONGO_MATCH_BY_VERIFIED_EMAIL, the App's match_by_verified_email — ${WIRE_LEVEL}`, () => {
+  let h: WireHarness;
+  let issuer: TokenIssuer;
+
+  beforeEach(async () => {
+    h = await startWireHarness();
+    rocketChatIndexes(h);
+    issuer = createMongoTokenIssuer({ db: h.db, autoCreate: true, defaultRoles: ['user'], siteIssuer: SITE, matchByVerifiedEmail: true });
+  });
+  afterEach(() => h.close());
+
+  test('an unlinked account holding the address verified on both sides is adopted under its own username, and linked in the same write', async () => {
+    h.fake.docs('users').push(existing({ username: 'alice.l' }));
+    const { token } = (await issuer.issue(alice)) as { token: string };
+    expect(h.sent('users', 'find').map((c) => c.body.filter)).toContainEqual({ 'emails.address': { $in: ['alice@example.com'] } });
+    const [update] = h.updates('users');
+    expect(update.q).toEqual({ _id: 'rcUser00000000001', active: true, 'services.iframeBridge': { $exists: false } });
+    expect(h.fake.docs('users')[0].services).toMatchObject({ iframe: { token }, iframeBridge: ALICE_LINK });
+    expect(h.sent('users', 'insert')).toHaveLength(0);
+  });
+
+  test.each([
+    ['Rocket.Chat has not verified the address (a self-registered account)', { emails: [{ address: 'alice@example.com', verified: false }] }, alice],
+    ['the site does not vouch for it', {}, { ...alice, email_verified: false }],
+    ['the account is linked to another site user', { services: { iframeBridge: { issuer: SITE, sub: 'site-666' } } }, alice],
+  ])('refused when %s: email_taken, nothing written on the account', async (_, account, user) => {
+    h.fake.docs('users').push(existing({ username: 'alice.l', ...account }));
+    const before = structuredClone(h.fake.docs('users'));
+    expect(await reason(issuer.issue(user))).toBe('denied:email_taken');
+    expect(h.updates('users')).toHaveLength(0);
+    expect(h.fake.docs('users')).toEqual(before);
+  });
+});

@@ -71,9 +71,22 @@ function matchValue(value: unknown, condition: unknown, ci: boolean): boolean {
   });
 }
 
+/** Whether a dotted path crosses an array before its last key (`emails.address`). */
+function crossesArray(doc: Document, keys: string[]): boolean {
+  let value: unknown = doc;
+  for (const key of keys.slice(0, -1)) {
+    value = value && typeof value === 'object' ? (value as Document)[key] : undefined;
+    if (Array.isArray(value)) return true;
+  }
+  return false;
+}
+
 export function matches(doc: Document, filter: Document, ci = false): boolean {
   return Object.entries(filter).every(([key, condition]) => {
     if (key === '$or') return (condition as Document[]).some((branch) => matches(doc, branch, ci));
+    const keys = key.split('.');
+    // Through an array, MongoDB matches the path against each element (`emails.address`).
+    if (crossesArray(doc, keys)) return leaves(doc, keys).some((value) => matchValue(value, condition, ci));
     return matchValue(get(doc, key), condition, ci);
   });
 }
