@@ -250,7 +250,7 @@ export const settings: ISetting[] = [
     public: false,
     section: Section.provisioning,
     i18nLabel: 'Match existing users by verified email',
-    i18nDescription: 'When no user has the username, adopt the Rocket.Chat user with the assertion\'s email, if the assertion says it is verified.',
+    i18nDescription: 'When no user has the username, adopt the Rocket.Chat user with the assertion\'s email, if both the assertion and Rocket.Chat say that address is verified.',
   },
   {
     id: SettingId.RequireVerifiedEmail,
