@@ -1,6 +1,6 @@
 /** What the endpoints need from the App: its current configuration, its replay cache and link cache, its log, what status reports. */
 import type { IHttp, ILogger, IPersistence, IRead } from '@rocket.chat/apps-engine/definition/accessors';
-import type { RequestContext } from '../lib/bridge';
+import type { RequestContext } from '../lib/request';
 import type { LoadedConfig } from '../lib/config';
 import type { CompanionProbe } from '../lib/companion/probe';
 import type { WiringState } from '../lib/companion/wiring';
@@ -8,7 +8,7 @@ import type { LoginStats } from '../lib/stats';
 import type { LinkCache } from '../lib/store/linkCache';
 import type { ReplayCache } from '../lib/store/replayCache';
 
-export interface BridgeHost {
+export interface EndpointHost {
   configuration(read: IRead): Promise<LoadedConfig>;
   readonly replay: ReplayCache;
   readonly links: LinkCache;
@@ -22,7 +22,7 @@ export interface BridgeHost {
 }
 
 /** One request's accessors, as lib/ takes them. */
-export function requestContext(host: BridgeHost, read: IRead, http: IHttp, persistence: IPersistence): RequestContext {
+export function requestContext(host: EndpointHost, read: IRead, http: IHttp, persistence: IPersistence): RequestContext {
   const storage = { read: read.getPersistenceReader(), write: persistence };
   return { read, http, storage, log: host.log, now: Math.floor(Date.now() / 1000) };
 }

@@ -3,14 +3,15 @@ import type { IHttp, IModify, IPersistence, IRead } from '@rocket.chat/apps-engi
 import { ApiEndpoint, IApiEndpointInfo, IApiRequest, IApiResponse } from '@rocket.chat/apps-engine/definition/api';
 import type { IApp } from '@rocket.chat/apps-engine/definition/IApp';
 import { APP_ENDPOINTS } from '../contract/replies';
-import { login, requireConfigured } from '../lib/bridge';
-import { requestContext, type BridgeHost } from './host';
+import { login } from '../lib/login';
+import { requireConfigured } from '../lib/request';
+import { requestContext, type EndpointHost } from './host';
 import { errorReply, readAssertion, rejectionKey, reply } from './replies';
 
 export class LoginEndpoint extends ApiEndpoint {
   public override path = APP_ENDPOINTS.login;
 
-  constructor(app: IApp, private readonly host: BridgeHost) {
+  constructor(app: IApp, private readonly host: EndpointHost) {
     super(app);
   }
 

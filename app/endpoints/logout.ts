@@ -3,14 +3,15 @@ import type { IHttp, IModify, IPersistence, IRead } from '@rocket.chat/apps-engi
 import { ApiEndpoint, IApiEndpointInfo, IApiRequest, IApiResponse } from '@rocket.chat/apps-engine/definition/api';
 import type { IApp } from '@rocket.chat/apps-engine/definition/IApp';
 import { APP_ENDPOINTS, LogoutReply } from '../contract/replies';
-import { logout, requireConfigured } from '../lib/bridge';
-import { requestContext, type BridgeHost } from './host';
+import { logout } from '../lib/logout';
+import { requireConfigured } from '../lib/request';
+import { requestContext, type EndpointHost } from './host';
 import { errorReply, readAssertion, reply } from './replies';
 
 export class LogoutEndpoint extends ApiEndpoint {
   public override path = APP_ENDPOINTS.logout;
 
-  constructor(app: IApp, private readonly host: BridgeHost) {
+  constructor(app: IApp, private readonly host: EndpointHost) {
     super(app);
   }
 

@@ -3,9 +3,9 @@
  * its machine reason only: assertions, tokens and secrets never reach the log.
  */
 import type { IApiRequest, IApiResponse } from '@rocket.chat/apps-engine/definition/api';
-import { BadRequest, BridgeError, RocketChatUnavailable } from '../lib/errors';
+import { BadRequest, EndpointError, RocketChatUnavailable } from '../lib/errors';
 import { RocketChatRefused } from '../lib/rocketchat/client';
-import type { BridgeHost } from './host';
+import type { EndpointHost } from './host';
 
 const JSON_HEADERS = { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' };
 
@@ -26,14 +26,14 @@ export function readAssertion(request: IApiRequest): string {
 /** The key a refusal is counted under in `status`: the contract's `reason`, else the error code. */
 export function rejectionKey(error: unknown): string {
   const known = error instanceof RocketChatRefused ? new RocketChatUnavailable(error.message) : error;
-  if (!(known instanceof BridgeError)) return 'internal_error';
+  if (!(known instanceof EndpointError)) return 'internal_error';
   const body = known.body();
   return 'reason' in body ? body.reason : body.error;
 }
 
-export function errorReply(error: unknown, host: BridgeHost, endpoint: string): IApiResponse {
+export function errorReply(error: unknown, host: EndpointHost, endpoint: string): IApiResponse {
   const known = error instanceof RocketChatRefused ? new RocketChatUnavailable(error.message) : error;
-  if (known instanceof BridgeError) {
+  if (known instanceof EndpointError) {
     const body = known.body();
     host.log.info(`${endpoint}: ${known.status} ${body.error}${'reason' in body ? ` ${body.reason}` : ''} — ${known.message}`);
     return reply(known.status, body);

@@ -7,13 +7,13 @@ import { ApiEndpoint, IApiEndpointInfo, IApiRequest, IApiResponse } from '@rocke
 import type { IApp } from '@rocket.chat/apps-engine/definition/IApp';
 import { APP_ENDPOINTS, StatusReply } from '../contract/replies';
 import { missingSettings } from '../lib/statusLine';
-import type { BridgeHost } from './host';
+import type { EndpointHost } from './host';
 import { reply } from './replies';
 
 export class StatusEndpoint extends ApiEndpoint {
   public override path = APP_ENDPOINTS.status;
 
-  constructor(app: IApp, private readonly host: BridgeHost) {
+  constructor(app: IApp, private readonly host: EndpointHost) {
     super(app);
   }
 

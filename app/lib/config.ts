@@ -48,7 +48,7 @@ export interface OperationsConfig {
   manageIframeSettings: boolean;
 }
 
-export interface BridgeConfig {
+export interface AppConfig {
   verification: VerificationConfig;
   access: AccessConfig;
   provisioning: ProvisioningConfig;
@@ -56,7 +56,7 @@ export interface BridgeConfig {
 }
 
 export interface LoadedConfig {
-  config: BridgeConfig;
+  config: AppConfig;
   /** Setting ids that are required but empty, or set to something unusable. */
   missing: string[];
   /** Why each unusable value was refused (for the log; never holds a secret). */
@@ -144,7 +144,7 @@ export function loadConfig(raw: SettingValues): LoadedConfig {
   };
   const conflict = text(values, SettingId.UsernameConflict);
 
-  const config: Omit<BridgeConfig, 'operations'> = {
+  const config: Omit<AppConfig, 'operations'> = {
     verification: {
       algorithms,
       keys,

@@ -5,12 +5,12 @@
 import type { InvalidReason } from '../contract/claims';
 import { ERROR_STATUS, ErrorReply, ProvisioningDeniedReason } from '../contract/replies';
 
-export abstract class BridgeError extends Error {
+export abstract class EndpointError extends Error {
   abstract readonly status: number;
   abstract body(): ErrorReply;
 }
 
-export class BadRequest extends BridgeError {
+export class BadRequest extends EndpointError {
   readonly status = ERROR_STATUS.bad_request;
   body(): ErrorReply {
     return { error: 'bad_request' };
@@ -18,7 +18,7 @@ export class BadRequest extends BridgeError {
 }
 
 /** The assertion was refused; `detail` is for the log only (it may name a claim, never a value). */
-export class InvalidAssertion extends BridgeError {
+export class InvalidAssertion extends EndpointError {
   readonly status = ERROR_STATUS.invalid_assertion;
   constructor(readonly reason: InvalidReason, readonly detail: string) {
     super(`invalid assertion: ${reason} (${detail})`);
@@ -28,7 +28,7 @@ export class InvalidAssertion extends BridgeError {
   }
 }
 
-export class ProvisioningDenied extends BridgeError {
+export class ProvisioningDenied extends EndpointError {
   readonly status = ERROR_STATUS.provisioning_denied;
   constructor(readonly reason: ProvisioningDeniedReason) {
     super(`provisioning denied: ${reason}`);
@@ -39,14 +39,14 @@ export class ProvisioningDenied extends BridgeError {
 }
 
 /** Rocket.Chat's REST API failed: down, slow, 5xx, 429, unreadable, or refused the admin credential. */
-export class RocketChatUnavailable extends BridgeError {
+export class RocketChatUnavailable extends EndpointError {
   readonly status = ERROR_STATUS.rocketchat_unavailable;
   body(): ErrorReply {
     return { error: 'rocketchat_unavailable' };
   }
 }
 
-export class NotConfigured extends BridgeError {
+export class NotConfigured extends EndpointError {
   readonly status = ERROR_STATUS.not_configured;
   constructor(readonly missing: string[]) {
     super(`not configured: ${missing.join(', ')}`);

@@ -8,7 +8,7 @@ import type { IUser } from '@rocket.chat/apps-engine/definition/users';
 import { UserStatusConnection, UserType } from '@rocket.chat/apps-engine/definition/users';
 import type { IApiEndpointInfo, IApiResponse } from '@rocket.chat/apps-engine/definition/api';
 import type { IApp } from '@rocket.chat/apps-engine/definition/IApp';
-import type { BridgeHost } from '../../app/endpoints/host';
+import type { EndpointHost } from '../../app/endpoints/host';
 import { LoginEndpoint } from '../../app/endpoints/login';
 import { LogoutEndpoint } from '../../app/endpoints/logout';
 import { StatusEndpoint } from '../../app/endpoints/status';
@@ -23,7 +23,7 @@ import { toAppUser } from '../support/engine/bridges/user-converter';
 import type { RocketChatStandIn } from '../support/rocketchat';
 import { verificationSettings, type TestKeys } from './fixtures';
 
-export interface Bridge {
+export interface Endpoints {
   login(content: unknown): Promise<IApiResponse>;
   logout(content: unknown): Promise<IApiResponse>;
   status(): Promise<IApiResponse>;
@@ -68,12 +68,12 @@ export function accessSettings(rc: RocketChatStandIn): Record<string, unknown> {
   return { [SettingId.RcAdminUserId]: rc.admin.userId, [SettingId.RcAdminToken]: rc.admin.token, [SettingId.RcRestUrl]: rc.url };
 }
 
-export function makeBridge(rc: RocketChatStandIn | undefined, keys: TestKeys, overrides: Record<string, unknown> = {}, persistence = new MemoryPersistence(), readerFault?: () => Error | undefined): Bridge {
+export function makeEndpoints(rc: RocketChatStandIn | undefined, keys: TestKeys, overrides: Record<string, unknown> = {}, persistence = new MemoryPersistence(), readerFault?: () => Error | undefined): Endpoints {
   const settings: Record<string, unknown> = { ...verificationSettings(keys), ...(rc ? accessSettings(rc) : {}), ...overrides };
   const logger = new MemoryLogger();
   const http = new FetchHttp();
   const stats = new LoginStats();
-  const host: BridgeHost = {
+  const host: EndpointHost = {
     // Re-read on every call, so a test may change `settings` between requests.
     configuration: async () => loadConfig(new Map(Object.entries(settings))),
     replay: new ReplayCache(),

@@ -16,7 +16,7 @@ import { SettingId } from '../../app/settings';
 import { MemoryPersistence } from '../support/app/accessors';
 import { startRocketChat, type RocketChatStandIn } from '../support/rocketchat';
 import { claimsFor, makeKeys, nowSeconds, signWithJose, type TestKeys } from './fixtures';
-import { makeBridge } from './harness';
+import { makeEndpoints } from './harness';
 
 /** MemoryPersistence that counts the calls a claim makes, in order. */
 function countingStorage() {
@@ -205,65 +205,65 @@ describe('login through the endpoint', () => {
 
   test('a user deactivated after a login is refused at the next one, link cached or not', async () => {
     const alice = rc.createUser({ username: 'alice', email: 'alice@corp.example', verified: true });
-    const bridge = makeBridge(rc, keys);
-    expect((await bridge.login({ assertion: await assertion('alice') })).status).toBe(200);
-    expect((await bridge.login({ assertion: await assertion('alice') })).status).toBe(200);
+    const app = makeEndpoints(rc, keys);
+    expect((await app.login({ assertion: await assertion('alice') })).status).toBe(200);
+    expect((await app.login({ assertion: await assertion('alice') })).status).toBe(200);
     rc.findUser({ userId: alice._id })!.active = false;
     const tokens = rc.resumeTokenCount(alice._id);
-    expect(await bridge.login({ assertion: await assertion('alice') })).toMatchObject({ status: 403, content: { reason: 'user_deactivated' } });
+    expect(await app.login({ assertion: await assertion('alice') })).toMatchObject({ status: 403, content: { reason: 'user_deactivated' } });
     expect(rc.resumeTokenCount(alice._id)).toBe(tokens);
   });
 
   test('a policy refusal asks Rocket.Chat nothing, also while the jti is spent', async () => {
     rc.createUser({ username: 'alice', email: 'alice@corp.example', verified: true });
-    const bridge = makeBridge(rc, keys, { [SettingId.AllowedEmailDomains]: 'other.example' });
+    const app = makeEndpoints(rc, keys, { [SettingId.AllowedEmailDomains]: 'other.example' });
     const before = rc.requests.length;
-    expect(await bridge.login({ assertion: await assertion('alice') })).toMatchObject({ status: 403, content: { reason: 'email_domain_not_allowed' } });
+    expect(await app.login({ assertion: await assertion('alice') })).toMatchObject({ status: 403, content: { reason: 'email_domain_not_allowed' } });
     expect(rc.requests.length).toBe(before);
-    expect(bridge.userReads).toEqual([]);
+    expect(app.userReads).toEqual([]);
   });
 
   test('a returning user is read through the user reader by id: REST sees only users.createToken', async () => {
     const alice = rc.createUser({ username: 'alice', email: 'alice@corp.example', verified: true });
-    const bridge = makeBridge(rc, keys);
-    expect((await bridge.login({ assertion: await assertion('alice') })).status).toBe(200);
+    const app = makeEndpoints(rc, keys);
+    expect((await app.login({ assertion: await assertion('alice') })).status).toBe(200);
     const before = rc.requests.length;
-    bridge.userReads.length = 0;
-    expect(await bridge.login({ assertion: await assertion('alice') })).toMatchObject({ status: 200, content: { userId: alice._id, created: false } });
+    app.userReads.length = 0;
+    expect(await app.login({ assertion: await assertion('alice') })).toMatchObject({ status: 200, content: { userId: alice._id, created: false } });
     expect(rc.requests.slice(before).map((request) => request.path)).toEqual(['/api/v1/users.createToken']);
-    expect(bridge.userReads).toEqual([`id:${alice._id}`]);
+    expect(app.userReads).toEqual([`id:${alice._id}`]);
   });
 
   test('a user reader that fails is a 502 (rocketchat_unavailable), and no token is minted', async () => {
     const alice = rc.createUser({ username: 'alice', email: 'alice@corp.example', verified: true });
     let failing = false;
-    const bridge = makeBridge(rc, keys, {}, undefined, () => (failing ? new Error('Users.findOneById: connection lost') : undefined));
-    expect((await bridge.login({ assertion: await assertion('alice') })).status).toBe(200);
+    const app = makeEndpoints(rc, keys, {}, undefined, () => (failing ? new Error('Users.findOneById: connection lost') : undefined));
+    expect((await app.login({ assertion: await assertion('alice') })).status).toBe(200);
     failing = true;
     const tokens = rc.resumeTokenCount(alice._id);
-    expect(await bridge.login({ assertion: await assertion('alice') })).toEqual(expect.objectContaining({ status: 502, content: { error: 'rocketchat_unavailable' } }));
+    expect(await app.login({ assertion: await assertion('alice') })).toEqual(expect.objectContaining({ status: 502, content: { error: 'rocketchat_unavailable' } }));
     expect(rc.resumeTokenCount(alice._id)).toBe(tokens);
-    expect(bridge.logger.lines.join('\n')).toMatch(/user reader getById failed: Users.findOneById: connection lost/);
+    expect(app.logger.lines.join('\n')).toMatch(/user reader getById failed: Users.findOneById: connection lost/);
     failing = false;
-    expect((await bridge.login({ assertion: await assertion('alice') })).status).toBe(200); // the link survived the failure
+    expect((await app.login({ assertion: await assertion('alice') })).status).toBe(200); // the link survived the failure
   });
 
   test('an unknown REST URL (rc_rest_url empty, Site_Url unreadable) is a 503 that spends nothing, even for a forged assertion', async () => {
-    const bridge = makeBridge(undefined, keys, { [SettingId.RcRestUrl]: '', [SettingId.RcAdminUserId]: 'admin-id', [SettingId.RcAdminToken]: 'admin-token' });
+    const app = makeEndpoints(undefined, keys, { [SettingId.RcRestUrl]: '', [SettingId.RcAdminUserId]: 'admin-id', [SettingId.RcAdminToken]: 'admin-token' });
     const token = await assertion('alice');
-    expect(await bridge.login({ assertion: token })).toMatchObject({ status: 503, content: { error: 'not_configured', missing: ['rc_rest_url'] } });
-    expect(await bridge.login({ assertion: token })).toMatchObject({ status: 503 }); // not "replayed": the jti was never spent
-    expect(await bridge.persistence.readByAssociation(association('jti', 'all'))).toEqual([]);
-    expect(await bridge.login({ assertion: `${token.slice(0, -4)}AAAA` })).toMatchObject({ status: 503, content: { error: 'not_configured' } });
+    expect(await app.login({ assertion: token })).toMatchObject({ status: 503, content: { error: 'not_configured', missing: ['rc_rest_url'] } });
+    expect(await app.login({ assertion: token })).toMatchObject({ status: 503 }); // not "replayed": the jti was never spent
+    expect(await app.persistence.readByAssociation(association('jti', 'all'))).toEqual([]);
+    expect(await app.login({ assertion: `${token.slice(0, -4)}AAAA` })).toMatchObject({ status: 503, content: { error: 'not_configured' } });
   });
 
   test('a replay is refused as a replay even when Rocket.Chat is down', async () => {
     rc.createUser({ username: 'alice', email: 'alice@corp.example', verified: true });
-    const bridge = makeBridge(rc, keys);
+    const app = makeEndpoints(rc, keys);
     const token = await assertion('alice');
-    expect((await bridge.login({ assertion: token })).status).toBe(200);
+    expect((await app.login({ assertion: token })).status).toBe(200);
     await rc.close();
-    expect(await bridge.login({ assertion: token })).toMatchObject({ status: 401, content: { reason: 'replayed' } });
+    expect(await app.login({ assertion: token })).toMatchObject({ status: 401, content: { reason: 'replayed' } });
     rc = await startRocketChat({ createToken: { mode: '7.x', enabled: true } });
   });
 });

@@ -8,7 +8,7 @@ import * as jose from 'jose';
 import { BACKCHANNEL_LOGOUT_EVENT, BACKCHANNEL_TOKEN_TYPE } from '../../app/contract/backchannel';
 import { makeLogoutToken } from '../../app/lib/companion/logoutToken';
 import { propagateLogout } from '../../app/lib/companion/logoutPropagation';
-import { loadConfig, type BridgeConfig } from '../../app/lib/config';
+import { loadConfig, type AppConfig } from '../../app/lib/config';
 import { IdentityLinks } from '../../app/lib/store/identityLinks';
 import { association, hashKey } from '../../app/lib/store/records';
 import { SettingId } from '../../app/settings';
@@ -16,7 +16,7 @@ import { FetchHttp, MemoryLogger, MemoryPersistence } from '../support/app/acces
 import { deadUrl, startCompanion, type CompanionStandIn } from '../support/app/companion';
 import { startRocketChat, type RocketChatStandIn } from '../support/rocketchat';
 import { AUDIENCE, claimsFor, ISSUER, makeKeys, nowSeconds, signWithJose, verificationSettings, type TestKeys } from './fixtures';
-import { accessSettings, makeBridge } from './harness';
+import { accessSettings, makeEndpoints } from './harness';
 
 const BACKCHANNEL_SECRET = 'another-shared-secret-of-32-bytes-or-more';
 const secretKey = new TextEncoder().encode(BACKCHANNEL_SECRET);
@@ -41,7 +41,7 @@ beforeEach(() => {
   companion.behaviour.backchannelStatus = 200;
 });
 
-function configWith(overrides: Record<string, unknown> = {}): BridgeConfig {
+function configWith(overrides: Record<string, unknown> = {}): AppConfig {
   const loaded = loadConfig(new Map(Object.entries({
     ...verificationSettings(keys),
     [SettingId.RcAdminUserId]: 'admin',
@@ -154,11 +154,11 @@ describe('propagateLogout', () => {
   });
 
   test('after a real login through the endpoint, the user\'s logout is propagated with their sub', async () => {
-    const bridge = makeBridge(rc, keys, { ...accessSettings(rc) });
-    const reply = await bridge.login({ assertion: await signWithJose(claimsFor('prop-user'), { alg: 'HS256' }) });
+    const app = makeEndpoints(rc, keys, { ...accessSettings(rc) });
+    const reply = await app.login({ assertion: await signWithJose(claimsFor('prop-user'), { alg: 'HS256' }) });
     expect(reply.status).toBe(200);
     const { userId } = reply.content as { userId: string };
-    expect(await propagateLogout(userId, configWith(), context(bridge.persistence).context)).toBe('sent');
+    expect(await propagateLogout(userId, configWith(), context(app.persistence).context)).toBe('sent');
     const token = (companion.backchannel[0]!.body as { logout_token: string }).logout_token;
     expect(jose.decodeJwt(token).sub).toBe('site-prop-user');
   });

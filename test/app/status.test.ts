@@ -6,7 +6,7 @@ import { SettingId } from '../../app/settings';
 import { startCompanion, type CompanionStandIn } from '../support/app/companion';
 import { startRocketChat, type RocketChatStandIn } from '../support/rocketchat';
 import { claimsFor, makeKeys, SECRET, signWithJose, type TestKeys } from './fixtures';
-import { makeBridge } from './harness';
+import { makeEndpoints } from './harness';
 
 const BACKCHANNEL_SECRET = 'another-shared-secret-of-32-bytes-or-more';
 let keys: TestKeys;
@@ -24,20 +24,20 @@ afterAll(async () => {
 });
 
 test('counts logins and rejections by reason; companion reachable; contract fields kept; no secrets', async () => {
-  const bridge = makeBridge(rc, keys, { [SettingId.CompanionUrl]: companion.url, [SettingId.BackchannelSecret]: BACKCHANNEL_SECRET });
+  const app = makeEndpoints(rc, keys, { [SettingId.CompanionUrl]: companion.url, [SettingId.BackchannelSecret]: BACKCHANNEL_SECRET });
   const hs = (username: string, overrides: Record<string, unknown> = {}) => signWithJose(claimsFor(username, overrides), { alg: 'HS256' });
   const before = Date.now();
-  expect((await bridge.login({ assertion: await hs('stat-ann') })).status).toBe(200);
-  expect((await bridge.login({ assertion: await hs('stat-ann') })).status).toBe(200);
+  expect((await app.login({ assertion: await hs('stat-ann') })).status).toBe(200);
+  expect((await app.login({ assertion: await hs('stat-ann') })).status).toBe(200);
   const replayed = await hs('stat-bob');
-  await bridge.login({ assertion: replayed });
-  await bridge.login({ assertion: replayed });
-  await bridge.login({ assertion: await hs('stat-cy', { iat: Math.floor(Date.now() / 1000) - 150, exp: Math.floor(Date.now() / 1000) - 120 }) });
-  await bridge.login({ nope: true });
-  bridge.settings[SettingId.AutoCreateUsers] = false;
-  await bridge.login({ assertion: await hs('stat-dee') });
+  await app.login({ assertion: replayed });
+  await app.login({ assertion: replayed });
+  await app.login({ assertion: await hs('stat-cy', { iat: Math.floor(Date.now() / 1000) - 150, exp: Math.floor(Date.now() / 1000) - 120 }) });
+  await app.login({ nope: true });
+  app.settings[SettingId.AutoCreateUsers] = false;
+  await app.login({ assertion: await hs('stat-dee') });
 
-  const status = (await bridge.status()).content as Record<string, unknown>;
+  const status = (await app.status()).content as Record<string, unknown>;
   expect(status).toMatchObject({
     configured: true,
     missing: [],
@@ -53,7 +53,7 @@ test('counts logins and rejections by reason; companion reachable; contract fiel
 });
 
 test('companion down → reachable false; no companion_url → no companion field', async () => {
-  const down = makeBridge(rc, keys, { [SettingId.CompanionUrl]: 'http://127.0.0.1:9' });
+  const down = makeEndpoints(rc, keys, { [SettingId.CompanionUrl]: 'http://127.0.0.1:9' });
   expect((await down.status()).content).toMatchObject({ companion: { url: 'http://127.0.0.1:9', reachable: false } });
-  expect((await makeBridge(rc, keys).status()).content).not.toHaveProperty('companion');
+  expect((await makeEndpoints(rc, keys).status()).content).not.toHaveProperty('companion');
 });

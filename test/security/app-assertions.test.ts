@@ -7,7 +7,7 @@
 import { createHmac, createPublicKey } from 'node:crypto';
 import * as jose from 'jose';
 import { SettingId } from '../../app/settings';
-import { makeBridge } from '../app/harness';
+import { makeEndpoints } from '../app/harness';
 import { b64, claimsFor, makeKeys, nowSeconds, SECRET, signRaw, signWithJose, type TestKeys } from '../app/fixtures';
 import { startRocketChat, type RocketChatStandIn } from '../support/rocketchat';
 
@@ -185,15 +185,15 @@ test(`${attacks.length} attacks over ${ATTACK_CLASSES.length} classes: login ref
   const before = JSON.stringify(rc.users());
   const results: Record<string, number> = {};
   for (const attack of attacks) {
-    const bridge = makeBridge(rc, keys, settingsFor(attack, keys));
-    const reply = await bridge.login({ assertion: await attack.make(keys) });
+    const app = makeEndpoints(rc, keys, settingsFor(attack, keys));
+    const reply = await app.login({ assertion: await attack.make(keys) });
     expect({ name: `${attack.cls}: ${attack.name}`, status: reply.status, content: reply.content }).toEqual({
       name: `${attack.cls}: ${attack.name}`,
       status: attack.status,
       content: { error: attack.status === 401 ? 'invalid_assertion' : 'provisioning_denied', reason: attack.reason },
     });
     // The reason is logged for the operator, without the assertion itself.
-    expect(bridge.logger.lines.join('\n')).toContain(attack.reason);
+    expect(app.logger.lines.join('\n')).toContain(attack.reason);
     results[attack.cls] = (results[attack.cls] ?? 0) + 1;
   }
   expect(JSON.stringify(rc.users())).toBe(before);
@@ -204,8 +204,8 @@ test('the same attacks against logout: none revokes anything (401 for every inva
   const before = JSON.stringify(rc.users());
   let refused = 0;
   for (const attack of attacks.filter((a) => a.status === 401)) {
-    const bridge = makeBridge(rc, keys, settingsFor(attack, keys));
-    const reply = await bridge.logout({ assertion: await attack.make(keys) });
+    const app = makeEndpoints(rc, keys, settingsFor(attack, keys));
+    const reply = await app.logout({ assertion: await attack.make(keys) });
     expect({ name: attack.name, status: reply.status, reason: (reply.content as { reason?: string }).reason }).toEqual({ name: attack.name, status: 401, reason: attack.reason });
     refused += 1;
   }
@@ -219,8 +219,8 @@ test('logout with a valid assertion naming someone else\'s username (or a look-a
   const tokensBefore = { victim: rc.resumeTokenCount(victim._id), admin: rc.resumeTokenCount(rc.admin.userId) };
   const before = JSON.stringify(rc.users());
   for (const attack of attacks.filter((a) => a.status === 403)) {
-    const bridge = makeBridge(rc, keys, settingsFor(attack, keys));
-    const reply = await bridge.logout({ assertion: await attack.make(keys) });
+    const app = makeEndpoints(rc, keys, settingsFor(attack, keys));
+    const reply = await app.logout({ assertion: await attack.make(keys) });
     expect({ name: attack.name, status: reply.status }).toEqual({ name: attack.name, status: 200 });
   }
   expect({ victim: rc.resumeTokenCount(victim._id), admin: rc.resumeTokenCount(rc.admin.userId) }).toEqual(tokensBefore);
@@ -229,18 +229,18 @@ test('logout with a valid assertion naming someone else\'s username (or a look-a
 
 describe('replay', () => {
   test('a spent jti stays spent: the same token, the token with whitespace, and the claims re-signed', async () => {
-    const bridge = makeBridge(rc, keys);
+    const app = makeEndpoints(rc, keys);
     const claims = claimsFor('replay-target');
     const token = await signWithJose(claims, { alg: 'HS256' });
-    expect((await bridge.login({ assertion: token })).status).toBe(200);
+    expect((await app.login({ assertion: token })).status).toBe(200);
     const before = JSON.stringify(rc.users());
     const resigned = await signWithJose({ ...claims, iat: claims.iat as number, name: 'Other Name' }, { alg: 'HS256' });
     const reordered = hsRaw('{"typ":"JWT","alg":"HS256"}', JSON.stringify(Object.fromEntries(Object.entries(claims).reverse())));
     for (const again of [token, resigned, reordered]) {
-      expect(await bridge.login({ assertion: again })).toMatchObject({ status: 401, content: { reason: 'replayed' } });
+      expect(await app.login({ assertion: again })).toMatchObject({ status: 401, content: { reason: 'replayed' } });
     }
     for (const padded of [`${token} `, ` ${token}`, `${token}\n`]) {
-      const reply = await bridge.login({ assertion: padded });
+      const reply = await app.login({ assertion: padded });
       expect(reply.status).toBe(401);
       expect(['malformed', 'replayed']).toContain((reply.content as { reason: string }).reason);
     }
@@ -248,9 +248,9 @@ describe('replay', () => {
   });
 
   test('an assertion spent on logout cannot then log in', async () => {
-    const bridge = makeBridge(rc, keys);
+    const app = makeEndpoints(rc, keys);
     const token = await hs({}, 'victim');
-    expect((await bridge.logout({ assertion: token })).status).toBe(200);
-    expect(await bridge.login({ assertion: token })).toMatchObject({ status: 401, content: { reason: 'replayed' } });
+    expect((await app.logout({ assertion: token })).status).toBe(200);
+    expect(await app.login({ assertion: token })).toMatchObject({ status: 401, content: { reason: 'replayed' } });
   });
 });

@@ -6,7 +6,7 @@
  */
 import type { IHttp } from '@rocket.chat/apps-engine/definition/accessors';
 import { BACKCHANNEL_LOGOUT_PATH } from '../../contract/backchannel';
-import type { BridgeConfig } from '../config';
+import type { AppConfig } from '../config';
 import type { LogSink } from '../rocketchat/client';
 import { IdentityLinks } from '../store/identityLinks';
 import type { Storage } from '../store/records';
@@ -23,7 +23,7 @@ export interface PropagationContext {
   now: number;
 }
 
-export async function propagateLogout(userId: string, config: BridgeConfig, context: PropagationContext): Promise<PropagationOutcome> {
+export async function propagateLogout(userId: string, config: AppConfig, context: PropagationContext): Promise<PropagationOutcome> {
   try {
     const outcome = await propagate(userId, config, context);
     // The default install has no companion_url yet: only a half-done setup deserves a warning.
@@ -36,7 +36,7 @@ export async function propagateLogout(userId: string, config: BridgeConfig, cont
   }
 }
 
-async function propagate(userId: string, config: BridgeConfig, context: PropagationContext): Promise<PropagationOutcome> {
+async function propagate(userId: string, config: AppConfig, context: PropagationContext): Promise<PropagationOutcome> {
   const { operations, verification } = config;
   if (!operations.logoutPropagation) return 'off';
   if (operations.companionUrl === '') return 'no_companion_url';
