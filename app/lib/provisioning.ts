@@ -104,16 +104,12 @@ export class Provisioner {
   async provision(claims: AssertionClaims, looked?: LinkedLookup): Promise<ProvisionedUser> {
     checkPolicy(claims, this.policy);
     const found = await this.findExisting(claims, looked);
-    return found ? this.existing(found, claims) : this.createFor(claims);
+    return found ? this.admit(found, claims) : this.createFor(claims);
   }
 
   /** For logout: the linked user, else the same-person match; never creates. */
   async findForLogout(claims: AssertionClaims): Promise<RocketChatUser | undefined> {
     return this.findExisting(claims);
-  }
-
-  async lookupLinked(sub: string, fresh = false): Promise<LinkedLookup> {
-    return lookupLinked(this.links, this.directory, sub, fresh);
   }
 
   /** The holder of a username, whatever its case: the reader's exact match, else REST (case-insensitive). */
@@ -122,7 +118,7 @@ export class Provisioner {
   }
 
   private async findExisting(claims: AssertionClaims, looked?: LinkedLookup): Promise<RocketChatUser | undefined> {
-    const linked = await this.linkedUser(claims.sub, looked ?? (await this.lookupLinked(claims.sub)));
+    const linked = await this.linkedUser(claims.sub, looked ?? (await lookupLinked(this.links, this.directory, claims.sub)));
     if (linked) return linked;
     const pending = await this.links.pending(claims.sub);
     if (pending) {
@@ -146,7 +142,7 @@ export class Provisioner {
    * (another instance re-linked): persistence is asked before the link is dropped.
    */
   private async linkedUser(sub: string, looked: LinkedLookup): Promise<RocketChatUser | undefined> {
-    const { link, user } = looked.link?.cached && !looked.user ? await this.lookupLinked(sub, true) : looked;
+    const { link, user } = looked.link?.cached && !looked.user ? await lookupLinked(this.links, this.directory, sub, true) : looked;
     if (!link) return undefined;
     if (user) {
       if (!link.hasSub) await this.links.link(sub, user._id); // once per old link: learn its sub
@@ -178,7 +174,7 @@ export class Provisioner {
       const holder = await this.directory.byUsername(username);
       if (holder) {
         // Under the suffix policy a candidate name is this user's claimed username: the rule judges it so.
-        if (await this.mayHave(holder, { ...claims, username }, 'username', pending)) return this.existing(await this.adopt(claims, holder), claims);
+        if (await this.mayHave(holder, { ...claims, username }, 'username', pending)) return this.admit(await this.adopt(claims, holder), claims);
         continue;
       }
       const created = await this.tryCreate(claims, username);
@@ -187,7 +183,8 @@ export class Provisioner {
     throw new ProvisioningDenied('username_taken');
   }
 
-  private async existing(user: RocketChatUser, claims: AssertionClaims): Promise<ProvisionedUser> {
+  /** An existing user logs in only while active; their profile follows the site's when sync is on. */
+  private async admit(user: RocketChatUser, claims: AssertionClaims): Promise<ProvisionedUser> {
     if (!user.active) throw new ProvisioningDenied('user_deactivated');
     if (this.policy.syncProfile) await this.sync(user, claims);
     return { user, created: false };
@@ -217,7 +214,7 @@ export class Provisioner {
       // Someone (maybe a concurrent attempt for this same person) took the name: look again.
       const holder = await this.holderOf(username);
       if (holder) {
-        if (await this.mayHave(holder, { ...claims, username }, 'username', attempt)) return this.existing(await this.adopt(claims, holder), claims);
+        if (await this.mayHave(holder, { ...claims, username }, 'username', attempt)) return this.admit(await this.adopt(claims, holder), claims);
         return undefined;
       }
       if (mentionsEmail(error, claims.email)) throw new ProvisioningDenied('email_taken');
