@@ -6,7 +6,7 @@ import { ISetting, SettingType } from '@rocket.chat/apps-engine/definition/setti
 import { ALGORITHMS, DEFAULT_CLOCK_SKEW_SECONDS, DEFAULT_MAX_LIFETIME_SECONDS } from './contract/claims';
 
 export enum SettingId {
-  /** Read-only in effect: the App rewrites its one option's label with the status line (lib/statusSetting.ts). */
+  /** Read-only in effect: the App rewrites its one option's label with the status line (lib/status/statusSetting.ts). */
   Status = 'status',
   // Verification
   AssertionAlgorithms = 'assertion_algorithms',

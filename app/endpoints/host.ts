@@ -2,9 +2,8 @@
 import type { IHttp, ILogger, IPersistence, IRead } from '@rocket.chat/apps-engine/definition/accessors';
 import type { RequestContext } from '../lib/request';
 import type { LoadedConfig } from '../lib/config';
-import type { CompanionProbe } from '../lib/companion/probe';
 import type { WiringState } from '../lib/companion/wiring';
-import type { LoginStats } from '../lib/stats';
+import type { PageStatus } from '../lib/status/pageStatus';
 import type { LinkCache } from '../lib/store/linkCache';
 import type { ReplayCache } from '../lib/store/replayCache';
 
@@ -14,11 +13,9 @@ export interface EndpointHost {
   readonly links: LinkCache;
   readonly log: ILogger;
   readonly version: string;
-  readonly stats: LoginStats;
-  readonly probe: CompanionProbe;
+  /** The counts and the companion probe `status` reports; `during` runs a call the status line's refresh waits for. */
+  readonly pageStatus: Pick<PageStatus, 'stats' | 'probe' | 'during'>;
   wiringState(read: IRead): Promise<WiringState>;
-  /** Runs one endpoint call; while any runs, the status setting's write waits (lib/statusSetting.ts). */
-  track<T>(work: () => Promise<T>): Promise<T>;
 }
 
 /** One request's accessors, as lib/ takes them. */

@@ -16,7 +16,7 @@ export class LoginEndpoint extends ApiEndpoint {
   }
 
   public async post(request: IApiRequest, _endpoint: IApiEndpointInfo, read: IRead, _modify: IModify, http: IHttp, persistence: IPersistence): Promise<IApiResponse> {
-    return this.host.track(() => this.answer(request, read, http, persistence));
+    return this.host.pageStatus.during(() => this.answer(request, read, http, persistence));
   }
 
   private async answer(request: IApiRequest, read: IRead, http: IHttp, persistence: IPersistence): Promise<IApiResponse> {
@@ -24,10 +24,10 @@ export class LoginEndpoint extends ApiEndpoint {
       const assertion = readAssertion(request);
       const config = requireConfigured(await this.host.configuration(read));
       const loggedIn = await login(assertion, config, this.host, requestContext(this.host, read, http, persistence));
-      this.host.stats.recordLogin();
+      this.host.pageStatus.stats.recordLogin();
       return reply(200, loggedIn);
     } catch (error) {
-      this.host.stats.recordRejection(rejectionKey(error));
+      this.host.pageStatus.stats.recordRejection(rejectionKey(error));
       return errorReply(error, this.host, 'login');
     }
   }

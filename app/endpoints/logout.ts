@@ -16,7 +16,7 @@ export class LogoutEndpoint extends ApiEndpoint {
   }
 
   public async post(request: IApiRequest, _endpoint: IApiEndpointInfo, read: IRead, _modify: IModify, http: IHttp, persistence: IPersistence): Promise<IApiResponse> {
-    return this.host.track(() => this.answer(request, read, http, persistence));
+    return this.host.pageStatus.during(() => this.answer(request, read, http, persistence));
   }
 
   private async answer(request: IApiRequest, read: IRead, http: IHttp, persistence: IPersistence): Promise<IApiResponse> {

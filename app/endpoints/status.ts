@@ -1,12 +1,12 @@
 /**
  * `GET status` — whether the App is ready to log users in and which settings it lacks, plus
- * (issue 8) login counts since start, the companion's reachability and the wiring state. No secrets.
+ * login counts since start, the companion's reachability and the wiring state. No secrets.
  */
 import type { IHttp, IModify, IPersistence, IRead } from '@rocket.chat/apps-engine/definition/accessors';
 import { ApiEndpoint, IApiEndpointInfo, IApiRequest, IApiResponse } from '@rocket.chat/apps-engine/definition/api';
 import type { IApp } from '@rocket.chat/apps-engine/definition/IApp';
 import { APP_ENDPOINTS, StatusReply } from '../contract/replies';
-import { missingSettings } from '../lib/statusLine';
+import { missingSettings } from '../lib/status/statusLine';
 import type { EndpointHost } from './host';
 import { reply } from './replies';
 
@@ -25,9 +25,9 @@ export class StatusEndpoint extends ApiEndpoint {
       configured: all.length === 0,
       missing: all,
       version: this.host.version,
-      lastLoginAt: this.host.stats.lastLoginAt,
-      counts: this.host.stats.counts(),
-      ...(companionUrl !== '' ? { companion: { url: companionUrl, reachable: await this.host.probe.reachable(http, companionUrl) } } : {}),
+      lastLoginAt: this.host.pageStatus.stats.lastLoginAt,
+      counts: this.host.pageStatus.stats.counts(),
+      ...(companionUrl !== '' ? { companion: { url: companionUrl, reachable: await this.host.pageStatus.probe.reachable(http, companionUrl) } } : {}),
       wiring: { managed: manageIframeSettings, ...(await this.host.wiringState(read)) },
     };
     return reply(200, status);

@@ -14,7 +14,7 @@ import { LogoutEndpoint } from '../../app/endpoints/logout';
 import { StatusEndpoint } from '../../app/endpoints/status';
 import { CompanionProbe } from '../../app/lib/companion/probe';
 import { loadConfig } from '../../app/lib/config';
-import { LoginStats } from '../../app/lib/stats';
+import { LoginStats } from '../../app/lib/status/stats';
 import { LinkCache } from '../../app/lib/store/linkCache';
 import { ReplayCache } from '../../app/lib/store/replayCache';
 import { SettingId } from '../../app/settings';
@@ -80,10 +80,8 @@ export function makeEndpoints(rc: RocketChatStandIn | undefined, keys: TestKeys,
     links: new LinkCache(),
     log: logger.asLogger(),
     version: '0.1.0',
-    stats,
-    probe: new CompanionProbe(),
+    pageStatus: { stats, probe: new CompanionProbe(), during: (work) => work() },
     wiringState: async () => ({ state: 'off' }),
-    track: (work) => work(),
   };
   const userReads: string[] = [];
   const users = standInUserReader(rc, userReads, readerFault);

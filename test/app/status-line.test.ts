@@ -1,11 +1,11 @@
 /**
  * The settings page's status line outside the engine: what the line says (and never says),
- * and when the App writes it (lib/statusSetting.ts) with an injected clock and timers.
+ * and when the App writes it (lib/status/statusSetting.ts) with an injected clock and timers.
  */
 import type { ISetting, ISettingSelectValue } from '@rocket.chat/apps-engine/definition/settings';
-import { statusLine, utcMinute } from '../../app/lib/statusLine';
-import { STATUS_BUSY_RETRY_MS, STATUS_REFRESH_INTERVAL_MS, STATUS_SETTLE_MS, StatusSetting, statusOptions } from '../../app/lib/statusSetting';
-import { LoginStats } from '../../app/lib/stats';
+import { statusLine, utcMinute } from '../../app/lib/status/statusLine';
+import { STATUS_BUSY_RETRY_MS, STATUS_REFRESH_INTERVAL_MS, STATUS_SETTLE_MS, StatusSetting, statusOptions } from '../../app/lib/status/statusSetting';
+import { LoginStats } from '../../app/lib/status/stats';
 import { SettingId, STATUS_OPTION_KEY } from '../../app/settings';
 
 describe('statusLine', () => {

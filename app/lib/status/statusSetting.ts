@@ -21,7 +21,7 @@
  * value or label) leaves the stored setting as it was.
  */
 import type { ISetting, ISettingSelectValue } from '@rocket.chat/apps-engine/definition/settings';
-import { STATUS_OPTION_KEY } from '../settings';
+import { STATUS_OPTION_KEY } from '../../settings';
 
 export const STATUS_REFRESH_INTERVAL_MS = 60_000;
 /** How long after the last of a burst of changes the line is refreshed. */

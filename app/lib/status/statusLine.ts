@@ -4,9 +4,9 @@
  * Built from ids, reason codes, counts and a time only, so it can never carry a secret.
  */
 import type { IRead } from '@rocket.chat/apps-engine/definition/accessors';
-import { restBaseUrl } from './request';
-import type { LoadedConfig } from './config';
-import { NotConfigured } from './errors';
+import { restBaseUrl } from '../request';
+import type { LoadedConfig } from '../config';
+import { NotConfigured } from '../errors';
 import type { LoginCounts } from './stats';
 
 export type CompanionReachability = 'reachable' | 'unreachable' | 'not set';
