@@ -41,11 +41,11 @@ export enum SettingId {
 }
 
 export const Section = {
-  status: 'Status',
-  verification: 'Verification',
-  access: 'Rocket.Chat access',
-  provisioning: 'Provisioning',
-  operations: 'Companion and operations',
+  status: 'section_status',
+  verification: 'section_verification',
+  access: 'section_access',
+  provisioning: 'section_provisioning',
+  operations: 'section_operations',
 } as const;
 
 export const DEFAULT_TIMEOUT_MS = 5000;
@@ -63,8 +63,8 @@ export const settings: ISetting[] = [
     required: false,
     public: false,
     section: Section.status,
-    i18nLabel: 'Status (refreshed by the App)',
-    i18nDescription: 'Kept current by the App (at most about once a minute while users log in; within a second of a settings change): configuration complete or the setting ids it misses, the companion\'s reachability, the last login (UTC) and the logins and rejections since the App started, on this Rocket.Chat instance. Changing it does nothing. `GET /api/apps/public/<app id>/status` has the details.',
+    i18nLabel: 'status_label',
+    i18nDescription: 'status_description',
   },
   {
     id: SettingId.AssertionAlgorithms,
@@ -74,8 +74,8 @@ export const settings: ISetting[] = [
     required: true,
     public: false,
     section: Section.verification,
-    i18nLabel: 'Allowed algorithms',
-    i18nDescription: 'An algorithm is used only if it is allowed here and its key is configured below (HS256: the shared secret; EdDSA/ES256: a public key of that type).',
+    i18nLabel: 'assertion_algorithms_label',
+    i18nDescription: 'assertion_algorithms_description',
   },
   {
     id: SettingId.AssertionSecret,
@@ -84,8 +84,8 @@ export const settings: ISetting[] = [
     required: false,
     public: false,
     section: Section.verification,
-    i18nLabel: 'HS256 shared secret',
-    i18nDescription: 'A random secret of at least 32 bytes (openssl rand -base64 32); the companion signs with the same value (ASSERTION_SECRET). Leave empty to use public keys only.',
+    i18nLabel: 'assertion_secret_label',
+    i18nDescription: 'assertion_secret_description',
   },
   {
     id: SettingId.AssertionPublicKeys,
@@ -95,8 +95,8 @@ export const settings: ISetting[] = [
     required: false,
     public: false,
     section: Section.verification,
-    i18nLabel: 'Public keys (EdDSA / ES256)',
-    i18nDescription: 'One or more PEM "PUBLIC KEY" blocks, a JWK, a JSON array of JWKs or a JWKS. Tokens pick a key by kid (the JWK kid, or the RFC 7638 thumbprint). List old and new keys together while rotating.',
+    i18nLabel: 'assertion_public_keys_label',
+    i18nDescription: 'assertion_public_keys_description',
   },
   {
     id: SettingId.AssertionIssuer,
@@ -105,7 +105,7 @@ export const settings: ISetting[] = [
     required: true,
     public: false,
     section: Section.verification,
-    i18nLabel: 'Expected issuer (iss)',
+    i18nLabel: 'assertion_issuer_label',
   },
   {
     id: SettingId.AssertionAudience,
@@ -114,7 +114,7 @@ export const settings: ISetting[] = [
     required: true,
     public: false,
     section: Section.verification,
-    i18nLabel: 'Expected audience (aud)',
+    i18nLabel: 'assertion_audience_label',
   },
   {
     id: SettingId.AssertionMaxLifetimeSeconds,
@@ -123,7 +123,7 @@ export const settings: ISetting[] = [
     required: true,
     public: false,
     section: Section.verification,
-    i18nLabel: 'Maximum assertion lifetime (seconds, exp - iat)',
+    i18nLabel: 'assertion_max_lifetime_seconds_label',
   },
   {
     id: SettingId.ClockSkewSeconds,
@@ -132,7 +132,7 @@ export const settings: ISetting[] = [
     required: true,
     public: false,
     section: Section.verification,
-    i18nLabel: 'Clock skew allowed (seconds)',
+    i18nLabel: 'clock_skew_seconds_label',
   },
   {
     id: SettingId.RcAdminUserId,
@@ -141,8 +141,8 @@ export const settings: ISetting[] = [
     required: true,
     public: false,
     section: Section.access,
-    i18nLabel: 'Admin user id',
-    i18nDescription: 'A user allowed to create-user, edit-other-user-info, user-generate-access-token and logout-other-user.',
+    i18nLabel: 'rc_admin_user_id_label',
+    i18nDescription: 'rc_admin_user_id_description',
   },
   {
     id: SettingId.RcAdminToken,
@@ -151,8 +151,8 @@ export const settings: ISetting[] = [
     required: true,
     public: false,
     section: Section.access,
-    i18nLabel: 'Admin personal access token',
-    i18nDescription: 'Create it with "Ignore Two Factor Authentication" (users.update is two-factor protected).',
+    i18nLabel: 'rc_admin_token_label',
+    i18nDescription: 'rc_admin_token_description',
   },
   {
     id: SettingId.RcCreateTokenSecret,
@@ -161,8 +161,8 @@ export const settings: ISetting[] = [
     required: false,
     public: false,
     section: Section.access,
-    i18nLabel: 'users.createToken secret (Rocket.Chat 8+)',
-    i18nDescription: 'The value of CREATE_TOKENS_FOR_USERS_SECRET. Leave empty on 6.x/7.x (those need CREATE_TOKENS_FOR_USERS=true).',
+    i18nLabel: 'rc_create_token_secret_label',
+    i18nDescription: 'rc_create_token_secret_description',
   },
   {
     id: SettingId.RcRestUrl,
@@ -171,8 +171,8 @@ export const settings: ISetting[] = [
     required: false,
     public: false,
     section: Section.access,
-    i18nLabel: 'REST base URL',
-    i18nDescription: 'Where the App reaches Rocket.Chat\'s REST API, e.g. http://localhost:3000. Empty: the Site URL.',
+    i18nLabel: 'rc_rest_url_label',
+    i18nDescription: 'rc_rest_url_description',
   },
   {
     id: SettingId.RcTimeoutMs,
@@ -181,7 +181,7 @@ export const settings: ISetting[] = [
     required: true,
     public: false,
     section: Section.access,
-    i18nLabel: 'Timeout of each REST call (ms)',
+    i18nLabel: 'rc_timeout_ms_label',
   },
   {
     id: SettingId.AutoCreateUsers,
@@ -190,7 +190,7 @@ export const settings: ISetting[] = [
     required: true,
     public: false,
     section: Section.provisioning,
-    i18nLabel: 'Create missing users',
+    i18nLabel: 'auto_create_users_label',
   },
   {
     id: SettingId.DefaultRoles,
@@ -199,7 +199,7 @@ export const settings: ISetting[] = [
     required: true,
     public: false,
     section: Section.provisioning,
-    i18nLabel: 'Default roles (comma separated)',
+    i18nLabel: 'default_roles_label',
   },
   {
     id: SettingId.AllowedEmailDomains,
@@ -208,7 +208,7 @@ export const settings: ISetting[] = [
     required: false,
     public: false,
     section: Section.provisioning,
-    i18nLabel: 'Allowed email domains (comma separated; empty: any)',
+    i18nLabel: 'allowed_email_domains_label',
   },
   {
     id: SettingId.GrantableRoles,
@@ -217,8 +217,8 @@ export const settings: ISetting[] = [
     required: false,
     public: false,
     section: Section.provisioning,
-    i18nLabel: 'Roles an assertion may grant (comma separated; empty: none)',
-    i18nDescription: 'An assertion asking for any other role is refused. "admin" is granted only if listed here. Grantable roles the assertion no longer lists are removed when profiles are synced.',
+    i18nLabel: 'grantable_roles_label',
+    i18nDescription: 'grantable_roles_description',
   },
   {
     id: SettingId.SyncProfileOnLogin,
@@ -227,20 +227,20 @@ export const settings: ISetting[] = [
     required: true,
     public: false,
     section: Section.provisioning,
-    i18nLabel: 'Update name, email and roles on every login',
+    i18nLabel: 'sync_profile_on_login_label',
   },
   {
     id: SettingId.UsernameConflict,
     type: SettingType.SELECT,
     packageValue: 'refuse',
     values: [
-      { key: 'refuse', i18nLabel: 'Refuse the login' },
-      { key: 'suffix', i18nLabel: 'Create the user with a suffixed username' },
+      { key: 'refuse', i18nLabel: 'username_conflict_option_refuse' },
+      { key: 'suffix', i18nLabel: 'username_conflict_option_suffix' },
     ],
     required: true,
     public: false,
     section: Section.provisioning,
-    i18nLabel: 'When the username belongs to a different person',
+    i18nLabel: 'username_conflict_label',
   },
   {
     id: SettingId.MatchByVerifiedEmail,
@@ -249,8 +249,8 @@ export const settings: ISetting[] = [
     required: true,
     public: false,
     section: Section.provisioning,
-    i18nLabel: 'Match existing users by verified email',
-    i18nDescription: 'When no user has the username, adopt the Rocket.Chat user with the assertion\'s email, if both the assertion and Rocket.Chat say that address is verified.',
+    i18nLabel: 'match_by_verified_email_label',
+    i18nDescription: 'match_by_verified_email_description',
   },
   {
     id: SettingId.RequireVerifiedEmail,
@@ -259,7 +259,7 @@ export const settings: ISetting[] = [
     required: true,
     public: false,
     section: Section.provisioning,
-    i18nLabel: 'Refuse assertions whose email is not verified',
+    i18nLabel: 'require_verified_email_label',
   },
   {
     id: SettingId.CompanionUrl,
@@ -268,8 +268,8 @@ export const settings: ISetting[] = [
     required: false,
     public: false,
     section: Section.operations,
-    i18nLabel: 'Companion URL',
-    i18nDescription: 'The companion\'s public base URL (its PUBLIC_URL), e.g. https://chat-login.example.com. Used for logout propagation, the wiring below and the status check.',
+    i18nLabel: 'companion_url_label',
+    i18nDescription: 'companion_url_description',
   },
   {
     id: SettingId.BackchannelSecret,
@@ -278,8 +278,8 @@ export const settings: ISetting[] = [
     required: false,
     public: false,
     section: Section.operations,
-    i18nLabel: 'Back-channel secret',
-    i18nDescription: 'A random secret of at least 32 bytes (openssl rand -base64 32); the companion verifies with the same value (BACKCHANNEL_SECRET). Signs the logout message sent when a user logs out of Rocket.Chat.',
+    i18nLabel: 'backchannel_secret_label',
+    i18nDescription: 'backchannel_secret_description',
   },
   {
     id: SettingId.LogoutPropagation,
@@ -288,8 +288,8 @@ export const settings: ISetting[] = [
     required: true,
     public: false,
     section: Section.operations,
-    i18nLabel: 'Rocket.Chat logout ends the site session',
-    i18nDescription: 'Off: logging out of Rocket.Chat keeps the companion session, so the next page load logs the user straight back in.',
+    i18nLabel: 'logout_propagation_label',
+    i18nDescription: 'logout_propagation_description',
   },
   {
     id: SettingId.ManageIframeSettings,
@@ -298,8 +298,8 @@ export const settings: ISetting[] = [
     required: true,
     public: false,
     section: Section.operations,
-    i18nLabel: 'Manage Rocket.Chat\'s Iframe settings',
-    i18nDescription: 'On: after checking the companion (health, CORS for this Site URL, login page), the App points Accounts > Iframe at it and enables iframe auth. A failed check changes nothing (see the App logs and GET status). Off: the previous values are restored.',
+    i18nLabel: 'manage_iframe_settings_label',
+    i18nDescription: 'manage_iframe_settings_description',
   },
   {
     id: SettingId.IframeSettingsBackup,
@@ -309,6 +309,6 @@ export const settings: ISetting[] = [
     public: false,
     hidden: true,
     section: Section.operations,
-    i18nLabel: 'Previous Iframe settings (kept by the App)',
+    i18nLabel: 'iframe_settings_backup_label',
   },
 ];

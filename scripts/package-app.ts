@@ -1,6 +1,7 @@
 /**
  * Builds the App's zip with `rc-apps package`, from a staging copy that holds only
- * `app.json`, the icon and `app/` (companion and test sources never enter the zip).
+ * `app.json`, the icon, `app/` and its translations (`app/i18n` → `i18n/`): companion and test
+ * sources never enter the zip.
  *
  * The staging folder sits inside the repository so that `rc-apps` resolves the
  * repository's pinned TypeScript (5.6.3) and @types/node (20.8.0) by walking up.
@@ -39,7 +40,10 @@ console.log(`App packaged: dist/${zipName}`);
 function packageIn(stage: string): string {
   cpSync(join(root, 'app.json'), join(stage, 'app.json'));
   cpSync(join(root, manifest.iconFile), join(stage, manifest.iconFile));
-  cpSync(join(root, 'app'), join(stage, 'app'), { recursive: true });
+  // The App's translations go where the engine looks for them: `i18n/*.json` at the zip's top.
+  const translations = join(root, 'app', 'i18n');
+  cpSync(join(root, 'app'), join(stage, 'app'), { recursive: true, filter: (source) => source !== translations });
+  cpSync(translations, join(stage, 'i18n'), { recursive: true });
   // rc-apps insists on a package.json beside app.json and rewrites `requiredApiVersion` to its
   // engine version when they differ: give it the manifest's own. The App has no npm dependencies.
   const stagePackage = { name: manifest.nameSlug, version: manifest.version, private: true, devDependencies: { '@rocket.chat/apps-engine': manifest.requiredApiVersion } };

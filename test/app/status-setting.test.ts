@@ -77,7 +77,7 @@ describe('the status setting on the settings page', () => {
   test('after install it lists the missing setting ids; one option, its key fixed', async () => {
     await until(() => label().startsWith('missing'));
     expect(label()).toBe('missing: assertion_secret, assertion_public_keys, assertion_issuer, assertion_audience, rc_admin_user_id, rc_admin_token · companion not set · no login yet · since start: 0 logins, 0 rejections');
-    expect(shown()).toMatchObject({ type: 'select', packageValue: STATUS_OPTION_KEY, section: 'Status', i18nLabel: 'Status (refreshed by the App)' });
+    expect(shown()).toMatchObject({ type: 'select', packageValue: STATUS_OPTION_KEY, section: 'section_status', i18nLabel: 'status_label' });
     expect(shown().values).toEqual([{ key: STATUS_OPTION_KEY, i18nLabel: label() }]);
     expect((await stored())?.values).toEqual(shown().values); // stored, not only in memory
   });
