@@ -3,6 +3,7 @@
  * into a short reason for logs and `status` (never a header or body we sent).
  */
 import type { IHttp, IHttpRequest, IHttpResponse } from '@rocket.chat/apps-engine/definition/accessors';
+import { answerOf } from '../http/answer';
 import { CallTimeout, withTimeout } from '../http/timeout';
 
 export const COMPANION_TIMEOUT_MS = 3000;
@@ -12,7 +13,7 @@ export class CompanionUnreachable extends Error {}
 export async function callCompanion(http: IHttp, method: 'GET' | 'POST', url: string, request: IHttpRequest, timeoutMs = COMPANION_TIMEOUT_MS): Promise<IHttpResponse> {
   const options: IHttpRequest = { ...request, timeout: timeoutMs };
   try {
-    return await withTimeout(method === 'GET' ? http.get(url, options) : http.post(url, options), timeoutMs);
+    return answerOf(await withTimeout(method === 'GET' ? http.get(url, options) : http.post(url, options), timeoutMs));
   } catch (error) {
     const why = error instanceof CallTimeout ? error.message : `request failed (${error instanceof Error ? error.message.slice(0, 160) : 'unknown'})`;
     throw new CompanionUnreachable(why);

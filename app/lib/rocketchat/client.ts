@@ -4,6 +4,7 @@
  */
 import type { IHttp, IHttpResponse } from '@rocket.chat/apps-engine/definition/accessors';
 import { RocketChatUnavailable } from '../errors';
+import { answerOf } from '../http/answer';
 import { CallTimeout, withTimeout } from '../http/timeout';
 
 export interface Connection {
@@ -60,7 +61,7 @@ export class RocketChatClient {
     };
     let response: IHttpResponse;
     try {
-      response = await withTimeout(method === 'GET' ? this.http.get(url, options) : this.http.post(url, options), this.connection.timeoutMs);
+      response = answerOf(await withTimeout(method === 'GET' ? this.http.get(url, options) : this.http.post(url, options), this.connection.timeoutMs));
     } catch (error) {
       // The bridge's message names the failure (e.g. ECONNREFUSED); it never holds our headers.
       const why = error instanceof CallTimeout ? `no answer within ${this.connection.timeoutMs} ms` : `request failed (${error instanceof Error ? error.message.slice(0, 160) : 'unknown'})`;

@@ -18,11 +18,13 @@ import { EngineHostRuntime, type ExecuteRequest } from './engine-host';
 import { repoRoot } from './paths';
 import { prepareRuntime } from './prepare-runtime';
 import { createStorages } from './storage';
+import type { NetworkFailureStyle } from './bridges/http';
 import type { ServerSettingWrite } from './bridges/server-settings';
 import type { UserDocument } from './bridges/user-converter';
 
 export { packageTestApp, TEST_APP_ID } from './test-app-package';
 export { prepareRuntime } from './prepare-runtime';
+export type { NetworkFailureStyle } from './bridges/http';
 export type { ServerSettingWrite } from './bridges/server-settings';
 export type { UserDocument } from './bridges/user-converter';
 export { toAppUser } from './bridges/user-converter';
@@ -73,6 +75,8 @@ export interface EngineHost {
   };
   /** Server settings as the Apps have left them, and every write through `server-setting.write`, in order. */
   serverSettings: { current(id: string): unknown; readonly writes: ReadonlyArray<ServerSettingWrite> };
+  /** How the HTTP bridge hands the App a network failure: as current Rocket.Chat (`propagate`, the default) or as older versions did. */
+  setNetworkFailures(style: NetworkFailureStyle): void;
   /** The engine's status of an App (ours by default), e.g. `manually_enabled`. */
   status(appId?: string): Promise<string>;
   /** Installs a second App (e.g. the test App) in the same manager; returns its id. */
@@ -138,6 +142,9 @@ async function start(options: EngineHostOptions): Promise<EngineHost> {
       remove: async (id, targetAppId = appId) => {
         await runtime.bridges.persistence.doRemove(id, targetAppId);
       },
+    },
+    setNetworkFailures: (style) => {
+      runtime.bridges.http.networkFailures = style;
     },
     status: (targetAppId = appId) => runtime.status(targetAppId),
     install: (otherZip, settings) => runtime.install(otherZip, settings),

@@ -13,8 +13,22 @@ import fetch, { type Headers, type RequestInit, type Response } from 'node-fetch
 const DEFAULT_TIMEOUT_MS = 3 * 60 * 1000;
 const JSON_TYPES = ['application/json', 'text/javascript', 'application/javascript', 'application/x-javascript'];
 
-export function createHttpBridge(Base: typeof HttpBridge): HttpBridge {
-  class FetchHttpBridge extends Base {
+/**
+ * How Rocket.Chat's HTTP bridge hands the App a request that failed at the network (refused,
+ * reset, timed out). Current versions let the error propagate into the App; older versions
+ * caught it and resolved to the error's `response`, which is `undefined` for a refused
+ * connection. The host can play either, so the App is tested against both.
+ */
+export type NetworkFailureStyle = 'propagate' | 'resolve-undefined';
+
+export interface HostHttpBridge extends HttpBridge {
+  networkFailures: NetworkFailureStyle;
+}
+
+export function createHttpBridge(Base: typeof HttpBridge): HostHttpBridge {
+  class FetchHttpBridge extends Base implements HostHttpBridge {
+    networkFailures: NetworkFailureStyle = 'propagate';
+
     protected async call(info: IHttpBridgeRequestInfo): Promise<IHttpResponse> {
       const { url, init, timeoutMs } = toFetchArguments(info);
       // A timer cleared when the answer is in, as Rocket.Chat's server-fetch does (setTimeout +
@@ -27,6 +41,7 @@ export function createHttpBridge(Base: typeof HttpBridge): HttpBridge {
         response = await fetch(url.href, { ...init, signal: controller.signal });
         body = Buffer.from(await response.arrayBuffer());
       } catch (error) {
+        if (this.networkFailures === 'resolve-undefined') return undefined as unknown as IHttpResponse;
         throw describeFetchFailure(error, info, timeoutMs);
       } finally {
         clearTimeout(timer);

@@ -7,7 +7,7 @@ import type { EngineModules } from '../engine-module';
 import { createApiBridge, type RoutingApiBridge } from './api';
 import { createEnvironmentBridge } from './environment';
 import { createFederationBridge } from './federation';
-import { createHttpBridge } from './http';
+import { createHttpBridge, type HostHttpBridge } from './http';
 import { createPersistenceBridge, type MemoryPersistenceBridge } from './persistence';
 import { createActivationBridge, createDetailChangesBridge, createInternalBridge, createListenerBridge, createSchedulerBridge } from './quiet';
 import { createServerSettingBridge, type RecordingServerSettingBridge } from './server-settings';
@@ -28,6 +28,7 @@ export interface HostBridges {
   users: MemoryUserBridge;
   persistence: MemoryPersistenceBridge;
   serverSettings: RecordingServerSettingBridge;
+  http: HostHttpBridge;
 }
 
 export function createBridges(engine: EngineModules, options: BridgeOptions): HostBridges {
@@ -36,12 +37,13 @@ export function createBridges(engine: EngineModules, options: BridgeOptions): Ho
   const users = createUserBridge(engine, options.usersCollection);
   const persistence = createPersistenceBridge(b.PersistenceBridge);
   const serverSettings = createServerSettingBridge(engine, options.serverSettings);
+  const http = createHttpBridge(b.HttpBridge);
   const instances = {
     api,
     activation: createActivationBridge(b.AppActivationBridge),
     details: createDetailChangesBridge(b.AppDetailChangesBridge),
     environment: createEnvironmentBridge(b.EnvironmentalVariableBridge, options.env),
-    http: createHttpBridge(b.HttpBridge),
+    http,
     federation: createFederationBridge(),
     internal: createInternalBridge(engine),
     listener: createListenerBridge(),
@@ -154,5 +156,5 @@ export function createBridges(engine: EngineModules, options: BridgeOptions): Ho
     }
   }
 
-  return { all: new HostAppBridges(), api, users, persistence, serverSettings };
+  return { all: new HostAppBridges(), api, users, persistence, serverSettings, http };
 }
