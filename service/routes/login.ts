@@ -15,6 +15,7 @@ import { ContinueSubmitSchema, LoginPageSchema, LoginSubmitSchema } from '../sch
 import type { Session } from '../sessions/cookie-codec';
 import { Lockout } from '../sessions/lockout';
 import { createRocketChatRest } from '../tokens/rocketchat-rest';
+import { verifyDecoy } from '../users/password';
 import { deliverHeld, passwordCodeRoute, submitPassword } from './password-login';
 
 const login: FastifyPluginAsyncTypebox = async (fastify) => {
@@ -124,6 +125,9 @@ const login: FastifyPluginAsyncTypebox = async (fastify) => {
       // Claimed before the slow check, so parallel guesses cannot all get past a lockout that none has tripped yet.
       const release = await lockout.claim(lockKey);
       if (!release) {
+        // Still one hash before the answer: a refusal quicker than a wrong password's would tell
+        // who is locked, and so which logins name one account. The identity is not asked.
+        await verifyDecoy(password);
         fastify.metrics.login('locked');
         request.log.warn('login refused: account temporarily locked');
         return refuse(401, GENERIC_LOGIN_ERROR);
