@@ -9,7 +9,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { obtainCredential } from '../flow/credential';
 import { createHeldTokenCheck } from '../flow/held-token';
-import { GENERIC_LOGIN_ERROR, queryString, renderContinue, renderDone, renderLogin, renderMessage, type LoginError, type PageQuery } from '../flow/pages';
+import { GENERIC_LOGIN_ERROR, queryString, renderContinue, renderDone, renderLogin, renderMessage, renderRefused, type LoginError, type PageQuery } from '../flow/pages';
 import { continueAfterRocketChatLogout, tryResolveSession } from '../flow/site-session';
 import { ContinueSubmitSchema, LoginPageSchema, LoginSubmitSchema } from '../schemas/pages';
 import type { Session } from '../sessions/cookie-codec';
@@ -36,7 +36,7 @@ const login: FastifyPluginAsyncTypebox = async (fastify) => {
       await fastify.sessions.write(reply, session);
       fastify.metrics.login(obtained.kind);
       if (obtained.kind === 'unavailable') return unavailable(reply, query);
-      return reply.code(403).send(await renderMessage(fastify, reply, { query, page: 'refused' }));
+      return reply.code(403).send(await renderRefused(fastify, reply, { query, reason: obtained.reason }));
     }
     await fastify.sessions.write(reply, obtained.session);
     return reply.code(200).send(await renderDone(fastify, reply, { query, credential: obtained.credential, csrf: fastify.csrf.token(request, reply) }));
