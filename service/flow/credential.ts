@@ -29,6 +29,7 @@ export async function obtainCredential(fastify: FastifyInstance, log: FastifyBas
   } catch (error) {
     if (!(error instanceof TokenError)) throw error;
     fastify.metrics.credential('issued', error.kind);
+    if (error.kind === 'denied') fastify.metrics.refusal(error.reason);
     // The reason is a short machine code from the App or the issuer: safe to log, useful to operators.
     log.warn({ kind: error.kind, reason: error.reason, sub: session.user.sub }, 'no Rocket.Chat credential');
     return { ok: false, kind: error.kind, reason: error.reason };

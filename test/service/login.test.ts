@@ -199,6 +199,10 @@ describe('POST /login', () => {
       const { hashPassword } = await import('../../service/users/password');
       await store.add({ sub: `sub-${username}`, username, email: `${username}@example.com`, email_verified: true, name: username, passwordHash: await hashPassword(PASSWORD), disabled: false, createdAt: '' }).catch(() => undefined);
     };
+    const metric = async (app: Harness['app'], reason: string) => {
+      const text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+      return Number(new RegExp(`^credential_refusals_total\\{reason="${reason}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+    };
 
     test('the App says username_taken: the page says a chat account with this username exists and an administrator must link it, in the user\'s language', async () => {
       await addUser('dave');
@@ -216,6 +220,7 @@ describe('POST /login', () => {
       // The site login stands: the session cookie is set, as for any refusal of chat.
       expect(String(german.headers['set-cookie'])).toContain('rcib_session=');
       expect(h.logs.text).toMatch(/"kind":"denied","reason":"username_taken".*"msg":"no Rocket.Chat credential"/);
+      expect(await metric(h.app, 'username_taken')).toBe(2);
     });
 
     test('MongoDB mode says email_taken: the page names the email address', async () => {
@@ -227,12 +232,13 @@ describe('POST /login', () => {
         expect(response.statusCode).toBe(403);
         expect(response.body).toContain('<h1>Un compte de chat existe déjà</h1>');
         expect(response.body).toContain('Un compte de chat avec votre adresse e-mail existe déjà.');
+        expect(await metric(mongo.app, 'email_taken')).toBe(1);
       } finally {
         await mongo.close();
       }
     });
 
-    test('any other reason, known or not, keeps the plain refusal page', async () => {
+    test('any other reason keeps the plain refusal page; a reason outside the known set is counted as other', async () => {
       await addUser('erin');
       await addUser('frank');
       h.standIn.denyWith = { erin: 'auto_create_off', frank: 'made_up_by_a_hostile_app' };
@@ -241,6 +247,9 @@ describe('POST /login', () => {
       expect(known.body).toContain('may not use this chat');
       const unknown = await login(h.app, cookieJar(), 'frank', PASSWORD);
       expect(unknown.body).toContain('may not use this chat');
+      expect(await metric(h.app, 'auto_create_off')).toBe(1);
+      expect(await metric(h.app, 'other')).toBe(1);
+      expect(await metric(h.app, 'made_up_by_a_hostile_app')).toBe(0);
       // The log keeps the App's own word for operators (a short lowercase code, checked in tokens/app.ts).
       expect(h.logs.text).toContain('"reason":"made_up_by_a_hostile_app"');
     });
@@ -251,6 +260,7 @@ describe('POST /login', () => {
       const response = await login(h.app, cookieJar(), 'gina', PASSWORD);
       expect(response.statusCode).toBe(403);
       expect(response.body).toContain('may not use this chat');
+      expect(await metric(h.app, 'other')).toBe(1);
     });
   });
 
