@@ -3,7 +3,8 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Session } from '../sessions/cookie-codec';
 import { TokenError, type RocketChatCredential } from '../tokens/types';
 
-export type Obtained = { ok: true; credential: RocketChatCredential; session: Session } | { ok: false; kind: 'denied' | 'unavailable' };
+/** `reason`: the issuer's short machine code (TokenError), for a page that can say more than "refused". */
+export type Obtained = { ok: true; credential: RocketChatCredential; session: Session } | { ok: false; kind: 'denied' | 'unavailable'; reason: string };
 
 /**
  * `reuse`: answer with the credential the session already holds (the API URL's fast path:
@@ -28,9 +29,10 @@ export async function obtainCredential(fastify: FastifyInstance, log: FastifyBas
   } catch (error) {
     if (!(error instanceof TokenError)) throw error;
     fastify.metrics.credential('issued', error.kind);
+    if (error.kind === 'denied') fastify.metrics.refusal(error.reason);
     // The reason is a short machine code from the App or the issuer: safe to log, useful to operators.
     log.warn({ kind: error.kind, reason: error.reason, sub: session.user.sub }, 'no Rocket.Chat credential');
-    return { ok: false, kind: error.kind };
+    return { ok: false, kind: error.kind, reason: error.reason };
   }
 }
 

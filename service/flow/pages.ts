@@ -72,17 +72,35 @@ export function renderLogin(fastify: FastifyInstance, reply: FastifyReply, optio
 }
 
 /** The one-message pages; keys of `pages.*` in the catalogues (heading, text, link). */
-export type MessagePage = 'unavailable' | 'refused' | 'signInFirst' | 'tooManyAttempts';
+export type MessagePage = 'unavailable' | 'refused' | 'accountExists' | 'signInFirst' | 'tooManyAttempts';
 
+/** `text`: the key of the page's text when the page has more than one (accountExists), else `text`. */
 export function renderMessage(
   fastify: FastifyInstance,
   reply: FastifyReply,
-  options: { query: PageQuery; page: MessagePage; href?: string; count?: number },
+  options: { query: PageQuery; page: MessagePage; href?: string; count?: number; text?: string },
 ): Promise<string> {
   const base = common(fastify, reply, options.query);
   const t = (key: string) => fastify.i18n.t(base.lang, `pages.${options.page}.${key}`, options.count === undefined ? undefined : { count: options.count });
   const link = options.href ? { href: options.href, label: t('link') } : undefined;
-  return reply.viewAsync('message.hbs', { ...base, heading: t('heading'), text: t('text'), link });
+  return reply.viewAsync('message.hbs', { ...base, heading: t('heading'), text: t(options.text ?? 'text'), link });
+}
+
+/**
+ * Chat already has an account under the user's username or email that the bridge will not hand
+ * over: only an administrator can link the two, and the page says so rather than a bare "refused".
+ * A Map, not an object: the reason comes from the App's answer and may be any lowercase word.
+ */
+const ACCOUNT_EXISTS_TEXT = new Map([
+  ['username_taken', 'usernameTaken'],
+  ['email_taken', 'emailTaken'],
+]);
+
+/** The page for a credential the issuer denied, by its reason. */
+export function renderRefused(fastify: FastifyInstance, reply: FastifyReply, options: { query: PageQuery; reason: string }): Promise<string> {
+  const text = ACCOUNT_EXISTS_TEXT.get(options.reason);
+  if (text) return renderMessage(fastify, reply, { query: options.query, page: 'accountExists', text });
+  return renderMessage(fastify, reply, { query: options.query, page: 'refused' });
 }
 
 /**

@@ -1,11 +1,57 @@
 import fp from 'fastify-plugin';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { InvalidReason } from '../../app/contract/claims';
+import type { ProvisioningDeniedReason } from '../../app/contract/replies';
 
 export type LoginOutcome = 'success' | 'bad_credentials' | 'locked' | 'csrf' | 'denied' | 'unavailable' | 'session' | 'two_factor' | 'rate_limited';
 
+/**
+ * The reasons a refusal is counted under: the App's (the contract's), the MongoDB and password
+ * issuers' own, and the App's bare status. The App's answer is not ours to trust, so anything
+ * else is `other`: a hostile or broken App cannot grow the series without bound.
+ */
+const REFUSAL_REASONS: ReadonlySet<string> = new Set([
+  ...([
+    'auto_create_off',
+    'email_domain_not_allowed',
+    'email_not_verified',
+    'user_deactivated',
+    'role_not_grantable',
+    'username_taken',
+    'email_taken',
+  ] satisfies ProvisioningDeniedReason[]),
+  ...([
+    'malformed',
+    'too_large',
+    'alg_not_allowed',
+    'unknown_key',
+    'bad_signature',
+    'missing_claim',
+    'bad_claim',
+    'expired',
+    'not_yet_valid',
+    'issued_in_future',
+    'lifetime_too_long',
+    'wrong_issuer',
+    'wrong_audience',
+    'replayed',
+  ] satisfies InvalidReason[]),
+  'user_not_found',
+  'not_a_user',
+  'password_required',
+  'app_401',
+  'app_403',
+]);
+
 declare module 'fastify' {
   interface FastifyInstance {
-    metrics: { registry: Registry; login(outcome: LoginOutcome): void; credential(source: 'held' | 'issued', outcome: 'ok' | 'denied' | 'unavailable'): void };
+    metrics: {
+      registry: Registry;
+      login(outcome: LoginOutcome): void;
+      credential(source: 'held' | 'issued', outcome: 'ok' | 'denied' | 'unavailable'): void;
+      /** A credential the issuer denied, by its reason (TokenError's). */
+      refusal(reason: string): void;
+    };
   }
 }
 
@@ -27,11 +73,13 @@ export default fp<{ processMetrics?: boolean }>(
     });
     const logins = new Counter({ name: 'logins_total', help: 'Login attempts by outcome', labelNames: ['outcome'], registers: [registry] });
     const credentials = new Counter({ name: 'credentials_total', help: 'Rocket.Chat credentials answered, held in the session or newly issued', labelNames: ['source', 'outcome'], registers: [registry] });
+    const refusals = new Counter({ name: 'credential_refusals_total', help: 'Rocket.Chat credentials the issuer denied, by reason (unknown reasons as other)', labelNames: ['reason'], registers: [registry] });
 
     fastify.decorate('metrics', {
       registry,
       login: (outcome: LoginOutcome) => logins.inc({ outcome }),
       credential: (source: 'held' | 'issued', outcome: 'ok' | 'denied' | 'unavailable') => credentials.inc({ source, outcome }),
+      refusal: (reason: string) => refusals.inc({ reason: REFUSAL_REASONS.has(reason) ? reason : 'other' }),
     });
 
     // prom-client hashes label objects on every call; the series are few (route pattern ×

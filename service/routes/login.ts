@@ -9,12 +9,13 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { obtainCredential } from '../flow/credential';
 import { createHeldTokenCheck } from '../flow/held-token';
-import { GENERIC_LOGIN_ERROR, queryString, renderContinue, renderDone, renderLogin, renderMessage, type LoginError, type PageQuery } from '../flow/pages';
+import { GENERIC_LOGIN_ERROR, queryString, renderContinue, renderDone, renderLogin, renderMessage, renderRefused, type LoginError, type PageQuery } from '../flow/pages';
 import { continueAfterRocketChatLogout, tryResolveSession } from '../flow/site-session';
 import { ContinueSubmitSchema, LoginPageSchema, LoginSubmitSchema } from '../schemas/pages';
 import type { Session } from '../sessions/cookie-codec';
 import { Lockout } from '../sessions/lockout';
 import { createRocketChatRest } from '../tokens/rocketchat-rest';
+import { verifyDecoy } from '../users/password';
 import { deliverHeld, passwordCodeRoute, submitPassword } from './password-login';
 
 const login: FastifyPluginAsyncTypebox = async (fastify) => {
@@ -35,7 +36,7 @@ const login: FastifyPluginAsyncTypebox = async (fastify) => {
       await fastify.sessions.write(reply, session);
       fastify.metrics.login(obtained.kind);
       if (obtained.kind === 'unavailable') return unavailable(reply, query);
-      return reply.code(403).send(await renderMessage(fastify, reply, { query, page: 'refused' }));
+      return reply.code(403).send(await renderRefused(fastify, reply, { query, reason: obtained.reason }));
     }
     await fastify.sessions.write(reply, obtained.session);
     return reply.code(200).send(await renderDone(fastify, reply, { query, credential: obtained.credential, csrf: fastify.csrf.token(request, reply) }));
@@ -124,6 +125,9 @@ const login: FastifyPluginAsyncTypebox = async (fastify) => {
       // Claimed before the slow check, so parallel guesses cannot all get past a lockout that none has tripped yet.
       const release = await lockout.claim(lockKey);
       if (!release) {
+        // Still one hash before the answer: a refusal quicker than a wrong password's would tell
+        // who is locked, and so which logins name one account. The identity is not asked.
+        await verifyDecoy(password);
         fastify.metrics.login('locked');
         request.log.warn('login refused: account temporarily locked');
         return refuse(401, GENERIC_LOGIN_ERROR);

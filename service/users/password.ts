@@ -31,4 +31,15 @@ export async function verifyPassword(stored: string, password: string): Promise<
   return timingSafeEqual(actual, expected);
 }
 
+let decoy: Promise<string> | undefined;
+
+/**
+ * One verifyPassword's worth of work against a hash of the default parameters, for a refusal that
+ * must not come sooner than a real check would (a locked account, answered without looking).
+ */
+export async function verifyDecoy(password: string): Promise<void> {
+  decoy ??= hashPassword('not a real password; only keeps timing flat');
+  await verifyPassword(await decoy, password);
+}
+
 export const MIN_PASSWORD_LENGTH = 8;

@@ -9,7 +9,9 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import axe from 'axe-core';
 import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
+import { flatten, shippedCatalogues } from '../../service/i18n/catalogue';
 import type { TokenIssuer } from '../../service/tokens/types';
+import { hashPassword } from '../../service/users/password';
 import type { UserStore } from '../../service/users/types';
 import { ARTIFACTS_DIR, launchBrowser, saveScreenshot } from '../support/browser';
 import { PASSWORD, PUBLIC_ORIGIN, seededStore, startHarness, type Harness } from '../service/support/harness';
@@ -47,6 +49,9 @@ beforeAll(async () => {
   store = await seededStore();
   // LOCKOUT_THRESHOLD=1: the "locked" user is locked after its first failure.
   main = await listening(store, { LOCKOUT_THRESHOLD: '1', LOGIN_RATE_LIMIT_PER_MINUTE: '100000' });
+  // A site user whose name a chat account already holds: the App answers username_taken.
+  await store.add({ sub: 'sub-dave', username: 'dave', email: 'dave@example.com', email_verified: true, name: 'Dave', passwordHash: await hashPassword(PASSWORD), disabled: false, createdAt: '' });
+  main.h.standIn.denyWith = { dave: 'username_taken' };
   const issuer: TokenIssuer = { mode: 'mongo', issue: async () => ({ token: 'iframe-token' }), revoke: async () => {}, ready: async () => true, close: async () => {} };
   mongo = await listening(store, { LOGIN_RATE_LIMIT_PER_MINUTE: '100000' }, issuer);
   limited = await listening(store, { LOGIN_RATE_LIMIT_PER_MINUTE: '1' });
@@ -96,6 +101,13 @@ const STATES: Record<string, (page: Page, query: string) => Promise<void>> = {
     await page.locator('#mobile-notice').waitFor({ timeout: 5000 }).catch(async (e) => {
       throw new Error(`${e}\n${(await page.content()).slice(-800)}`);
     });
+  },
+  'message page (a chat account already exists)': async (page, query) => {
+    await page.goto(`${main.url}/login?${query}`);
+    await submit(page, 'dave', PASSWORD);
+    const lang = (await page.getAttribute('html', 'lang')) ?? 'en';
+    const heading = flatten(shippedCatalogues().get(lang) ?? {}).flat['pages.accountExists.heading'];
+    expect(await page.locator('h1').textContent()).toBe(heading);
   },
   'message page (too many attempts)': async (page, query) => {
     // One attempt a minute: the first ever is a failed login, every later one is over the limit.
@@ -215,6 +227,20 @@ test('reflow: no horizontal scrolling at 320 px in any language, form or error',
     expect({ lang, overflow: await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth) }).toEqual({ lang, overflow: false });
   }
   await context.close();
+}, 60_000);
+
+test('reflow: the account-exists page has no horizontal scrolling at 320 px in any language', async () => {
+  for (const lang of ['en', 'de', 'fr', 'es', 'pt-BR', 'ru', 'ja', 'zh-CN', 'ar']) {
+    // A context per language: the refused login still leaves a site session behind.
+    const context = await browser.newContext({ viewport: { width: 320, height: 640 } });
+    const page = await context.newPage();
+    await page.goto(`${main.url}/login?lang=${lang}`);
+    await submit(page, 'dave', PASSWORD);
+    expect({ lang, form: await page.locator('form').count() }).toEqual({ lang, form: 0 });
+    expect({ lang, overflow: await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth) }).toEqual({ lang, overflow: false });
+    if (lang === 'ar') await saveScreenshot(page, 'account-exists-ar-320');
+    await context.close();
+  }
 }, 60_000);
 
 test('screenshots at 390 px: light, dark, Arabic, high contrast, and the error', async () => {

@@ -119,6 +119,28 @@ it('wrong password: the error shows inside the iframe and nothing is posted to R
   await saveScreenshot(page, 'e2e-wrong-password');
 });
 
+it('a chat account already holding the username: the iframe says so and that an administrator must link it; nothing logs in', async () => {
+  const dana = { username: 'dana', password: 'correct horse battery', email: 'dana@example.com', name: 'Dana Site' };
+  await stack.addSiteUser(dana);
+  // Someone else's Rocket.Chat account under the same name: the App will not hand it over.
+  stack.rocketChat.createUser({ username: 'dana', email: 'dana@elsewhere.example', verified: true });
+  const usersBefore = stack.rocketChat.users().length;
+  await page.goto(`${stack.rocketChat.url}/`);
+  await signIn(await loginFrame(page), dana.username, dana.password);
+  const frame = page.frames().find((f) => f.url().startsWith(`${stack.companionUrl}/login`));
+  if (!frame) throw new Error('the login iframe is gone');
+  await frame.getByRole('heading', { name: 'A chat account already exists' }).waitFor({ state: 'visible' });
+  expect(await frame.locator('main p').textContent()).toBe(
+    'A chat account with your username already exists. An administrator must link it to your site account before you can sign in to chat. Please contact the administrator.',
+  );
+  await page.waitForTimeout(500);
+  expect(await eventTypes(page)).not.toContain('message');
+  expect(await page.getByTestId('rc-logged-in').isVisible()).toBe(false);
+  expect(stack.rocketChat.users().length).toBe(usersBefore);
+  expect(stack.rocketChat.findUser({ username: 'dana' })?.emails[0]?.address).toBe('dana@elsewhere.example');
+  await saveScreenshot(page, 'e2e-account-exists');
+});
+
 describe('a page on a foreign origin', () => {
   let foreign: StaticSite;
   beforeAll(async () => {

@@ -3,7 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfig } from '../../service/config';
-import type { TokenIssuer } from '../../service/tokens/types';
+import { flatten, shippedCatalogues } from '../../service/i18n/catalogue';
+import { TokenError, type TokenIssuer } from '../../service/tokens/types';
 import type { UserStore } from '../../service/users/types';
 import { baseEnv, cookieJar, login, PASSWORD, PUBLIC_ORIGIN, seededStore, startHarness, type Harness } from './support/harness';
 
@@ -98,6 +99,28 @@ test('mongo mode: the done page carries the mobile notice, shown only at top lev
     const done = await login(mongo.app, cookieJar(), 'alice', PASSWORD, '?lang=es');
     expect(done.body).toContain('<p id="mobile-notice" class="notice" hidden>La aplicación móvil de Rocket.Chat no puede completar');
     expect(done.body).toContain("document.getElementById('mobile-notice').hidden = false");
+  } finally {
+    await mongo.close();
+  }
+});
+
+test.each(SAMPLES.map(([lang]) => lang))('lang=%s: a chat account holding the username or the email gets its own page in that language', async (lang) => {
+  const catalogue = flatten(shippedCatalogues().get(lang) ?? {}).flat;
+  let reason = 'username_taken';
+  const issuer: TokenIssuer = { mode: 'mongo', issue: async () => Promise.reject(new TokenError('denied', reason)), revoke: async () => {}, ready: async () => true, close: async () => {} };
+  const mongo = await startHarness({ store, deps: { issuer } });
+  try {
+    for (const [code, key] of [['username_taken', 'usernameTaken'], ['email_taken', 'emailTaken']]) {
+      reason = code;
+      const page = await login(mongo.app, cookieJar(), 'alice', PASSWORD, `?lang=${lang}`);
+      expect(page.statusCode).toBe(403);
+      expect(page.body).toContain(`<html lang="${lang}"`);
+      expect(page.body).toContain(`<h1>${catalogue['pages.accountExists.heading']}</h1>`);
+      expect(page.body).toContain(`<p>${catalogue[`pages.accountExists.${key}`]}</p>`);
+      expect(page.body).not.toMatch(RAW_KEY);
+      expect(page.body).not.toContain(code);
+      expect(/<html[^>]* dir="rtl"/.test(page.body)).toBe(lang === 'ar');
+    }
   } finally {
     await mongo.close();
   }

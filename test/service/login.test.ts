@@ -194,6 +194,76 @@ describe('POST /login', () => {
     expect(response.body).toContain('may not use this chat');
   });
 
+  describe('a chat account already holds the name or email', () => {
+    const addUser = async (username: string) => {
+      const { hashPassword } = await import('../../service/users/password');
+      await store.add({ sub: `sub-${username}`, username, email: `${username}@example.com`, email_verified: true, name: username, passwordHash: await hashPassword(PASSWORD), disabled: false, createdAt: '' }).catch(() => undefined);
+    };
+    const metric = async (app: Harness['app'], reason: string) => {
+      const text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+      return Number(new RegExp(`^credential_refusals_total\\{reason="${reason}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+    };
+
+    test('the App says username_taken: the page says a chat account with this username exists and an administrator must link it, in the user\'s language', async () => {
+      await addUser('dave');
+      h.standIn.denyWith = { dave: 'username_taken' };
+      const response = await login(h.app, cookieJar(), 'dave', PASSWORD);
+      expect(response.statusCode).toBe(403);
+      expect(response.body).toContain('<h1>A chat account already exists</h1>');
+      expect(response.body).toContain('A chat account with your username already exists. An administrator must link it to your site account');
+      expect(response.body).not.toContain('may not use this chat');
+      expect(response.body).not.toContain('username_taken');
+      expect(String(response.headers['content-security-policy'])).toContain(`frame-ancestors ${RC_ORIGIN}`);
+      const german = await login(h.app, cookieJar(), 'dave', PASSWORD, '?lang=de');
+      expect(german.statusCode).toBe(403);
+      expect(german.body).toContain('Ein Chat-Konto mit Ihrem Benutzernamen existiert bereits.');
+      // The site login stands: the session cookie is set, as for any refusal of chat.
+      expect(String(german.headers['set-cookie'])).toContain('rcib_session=');
+      expect(h.logs.text).toMatch(/"kind":"denied","reason":"username_taken".*"msg":"no Rocket.Chat credential"/);
+      expect(await metric(h.app, 'username_taken')).toBe(2);
+    });
+
+    test('MongoDB mode says email_taken: the page names the email address', async () => {
+      const { TokenError } = await import('../../service/tokens/types');
+      const issuer = { mode: 'mongo' as const, issue: async () => Promise.reject(new TokenError('denied', 'email_taken')), revoke: async () => {}, ready: async () => true, close: async () => {} };
+      const mongo = await startHarness({ store, deps: { issuer } });
+      try {
+        const response = await login(mongo.app, cookieJar(), 'alice', PASSWORD, '?lang=fr');
+        expect(response.statusCode).toBe(403);
+        expect(response.body).toContain('<h1>Un compte de chat existe déjà</h1>');
+        expect(response.body).toContain('Un compte de chat avec votre adresse e-mail existe déjà.');
+        expect(await metric(mongo.app, 'email_taken')).toBe(1);
+      } finally {
+        await mongo.close();
+      }
+    });
+
+    test('any other reason keeps the plain refusal page; a reason outside the known set is counted as other', async () => {
+      await addUser('erin');
+      await addUser('frank');
+      h.standIn.denyWith = { erin: 'auto_create_off', frank: 'made_up_by_a_hostile_app' };
+      const known = await login(h.app, cookieJar(), 'erin', PASSWORD);
+      expect(known.statusCode).toBe(403);
+      expect(known.body).toContain('may not use this chat');
+      const unknown = await login(h.app, cookieJar(), 'frank', PASSWORD);
+      expect(unknown.body).toContain('may not use this chat');
+      expect(await metric(h.app, 'auto_create_off')).toBe(1);
+      expect(await metric(h.app, 'other')).toBe(1);
+      expect(await metric(h.app, 'made_up_by_a_hostile_app')).toBe(0);
+      // The log keeps the App's own word for operators (a short lowercase code, checked in tokens/app.ts).
+      expect(h.logs.text).toContain('"reason":"made_up_by_a_hostile_app"');
+    });
+
+    test('the reason is not taken from the prototype: a reason named like an Object property is a plain refusal', async () => {
+      await addUser('gina');
+      h.standIn.denyWith = { gina: 'constructor' };
+      const response = await login(h.app, cookieJar(), 'gina', PASSWORD);
+      expect(response.statusCode).toBe(403);
+      expect(response.body).toContain('may not use this chat');
+      expect(await metric(h.app, 'other')).toBe(1);
+    });
+  });
+
   test('the App timing out gives 503, not a hang', async () => {
     const slow = await startHarness({ store, env: { APP_TIMEOUT_MS: '300' } });
     try {

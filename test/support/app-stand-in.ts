@@ -34,6 +34,8 @@ export interface AppStandIn {
   tokens: string[];
   /** Answer every call with this status (e.g. 502, 500), or hang (`'hang'`). */
   failWith?: number | 'hang';
+  /** Usernames whose login is refused with 403 provisioning_denied and this reason (any string, as a broken App might send). */
+  denyWith?: Record<string, string>;
   close(): Promise<void>;
 }
 
@@ -103,6 +105,8 @@ export async function startAppStandIn(options: StandInOptions): Promise<AppStand
         return send(response, 200, { revoked: true });
       }
       if (options.denied?.includes(verified.claims.username)) return send(response, 403, { error: 'provisioning_denied', reason: 'user_deactivated' });
+      const reason = standIn.denyWith && Object.hasOwn(standIn.denyWith, verified.claims.username) ? standIn.denyWith[verified.claims.username] : undefined;
+      if (reason !== undefined) return send(response, 403, { error: 'provisioning_denied', reason });
       state.logins.push(verified.claims);
       const loginToken = randomBytes(32).toString('base64url');
       state.tokens.push(loginToken);
