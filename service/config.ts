@@ -23,7 +23,7 @@ const Text = (description: string) => Type.Optional(Type.String({ minLength: 1, 
 export const EnvSchema = Type.Object({
   ROCKETCHAT_URL: Type.String({ description: 'Public URL of Rocket.Chat; its origin is the only one allowed by CORS, postMessage and frame-ancestors' }),
   PUBLIC_URL: Type.String({ description: 'Public base URL of this companion' }),
-  PORT: Int(1, 65535, 3000, 'Port to listen on'),
+  PORT: Int(1, 65535, 3001, 'Port to listen on (3001: Rocket.Chat itself listens on 3000 by default)'),
   HOST: Type.String({ default: '0.0.0.0', description: 'Address to listen on' }),
   TRUST_PROXY: Type.String({ default: 'false', description: 'Fastify trustProxy: true, false, a hop count or a list of addresses' }),
   LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)), { default: 'info' }),
