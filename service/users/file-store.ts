@@ -77,6 +77,14 @@ export function createFileUserStore(path: string): UserStore {
         return true;
       });
     },
+    remove(username) {
+      return serialized(async () => {
+        const users = await load();
+        const removed = users.find((u) => same(u.username, username));
+        if (removed) await save(users.filter((u) => u !== removed));
+        return removed;
+      });
+    },
     async list() {
       return [...(await load())];
     },

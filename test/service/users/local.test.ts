@@ -38,6 +38,20 @@ describe('file store', () => {
     expect(await store.ready()).toBe(true);
   });
 
+  test('removes by username (any case) and answers the record removed; nobody is undefined and changes nothing', async () => {
+    const path = file();
+    const store = createFileUserStore(path);
+    await store.add(await user('alice'));
+    await store.add(await user('bob'));
+    expect(await store.update('alice', { sessionsValidFrom: 1_800_000_000 })).toBe(true);
+    const removed = await store.remove('ALICE');
+    expect(removed).toMatchObject({ sub: 'sub-alice', username: 'alice', sessionsValidFrom: 1_800_000_000 });
+    expect(await store.find('alice')).toBeUndefined();
+    expect(await store.remove('alice')).toBeUndefined();
+    expect(await store.remove('bob@example.com')).toBeUndefined();
+    expect(JSON.parse(readFileSync(path, 'utf8')).users.map((u: LocalUser) => u.username)).toEqual(['bob']);
+  });
+
   test('concurrent adds are all kept; an edit on disk (by the CLI) is seen', async () => {
     const path = file();
     const store = createFileUserStore(path);
