@@ -59,9 +59,10 @@ export interface ResolveOptions {
 }
 
 /**
- * `local` (and the password-mode sources): the held session, while its user still stands —
- * removed, disabled or a new password since (`users` CLI) ends it on every replica within
- * the cache time; then it counts as no session and the cookie goes.
+ * Sources with no site session to read (`local`, `rocketchat`): the held session, while its user
+ * still stands (`identity.confirm`; only `local` can tell). A user removed, disabled or given a new
+ * password since (`users` CLI) ends it on every replica within the cache time; it then counts as
+ * no session and the cookie goes.
  */
 async function ownSession(fastify: FastifyInstance, held: Session | undefined, fresh: boolean): Promise<Resolved> {
   const { identity } = fastify.deps;

@@ -7,7 +7,7 @@
 import type { LocalUser, UserStore } from '../users/types';
 import type { SiteUser } from './types';
 
-/** With the CLI's 30 s margin, a change reaches every replica's fast path within 60 s. */
+/** Half the 60 s the users CLI promises: a change reaches every replica's fast path within this. */
 export const STANDING_CACHE_SECONDS = 30;
 const CACHE_SIZE = 10_000;
 
