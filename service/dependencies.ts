@@ -115,15 +115,23 @@ function createIssuer(config: Config, mongo: Connection | undefined, password: P
   return createAppTokenIssuer({ ...config.app, ...config.assertion, key: config.assertion.key });
 }
 
+/** The configured token issuer on its own (the users CLI ends a user's Rocket.Chat logins with it). */
+export function createTokenIssuer(config: Config, mongo: Connection | undefined): TokenIssuer {
+  return createIssuer(config, mongo, createPasswordMode(config));
+}
+
+/** The revocation list every replica shares when MONGODB_URL is set. */
+export function createSharedRevocationList(mongo: Connection): RevocationList {
+  return mongo.bounded(load<MongoModules['revocations']>('./sessions/mongo-revocation').createMongoRevocationList(mongo.db));
+}
+
 /** Everything the configuration selects, plus one `close` for all of it. */
 export async function createDependencies(config: Config): Promise<Dependencies & { close(): Promise<void> }> {
   const mongo = await connectConfiguredMongo(config);
   const password = createPasswordMode(config);
   const identity = createIdentity(config, mongo, password);
   const issuer = createIssuer(config, mongo, password);
-  const revocations = mongo
-    ? mongo.bounded(load<MongoModules['revocations']>('./sessions/mongo-revocation').createMongoRevocationList(mongo.db))
-    : createMemoryRevocationList();
+  const revocations = mongo ? createSharedRevocationList(mongo) : createMemoryRevocationList();
   return {
     identity,
     issuer,

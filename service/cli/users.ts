@@ -2,28 +2,39 @@
  * Manages the users of IDENTITY_SOURCE=local:
  *   npm run users -- add <username> --email <e> --name <n> --password <p> [--roles a,b] [--unverified]
  *   npm run users -- passwd <username> --password <p>
- *   npm run users -- disable|enable <username>
+ *   npm run users -- disable|enable|remove <username>
  *   npm run users -- list
  * Stores in MongoDB when MONGODB_URL is set, else in LOCAL_USERS_FILE (./data/users.json).
- * Exit codes: 0 done, 1 refused (exists, not found, store error), 2 usage error.
+ * passwd, disable and remove take access away: the user's companion sessions end within 60 s,
+ * and the Rocket.Chat login tokens the companion handed them are revoked (cli/end-access.ts).
+ * Exit codes: 0 done, 1 refused (exists, not found, store error) or tokens not revoked, 2 usage error.
  */
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { EMAIL_PATTERN, ROLE_PATTERN, USERNAME_PATTERN } from '../../app/contract/claims';
 import { connectConfiguredMongo, createUserStore } from '../dependencies';
 import { hashPassword, MIN_PASSWORD_LENGTH } from '../users/password';
-import type { UserStore } from '../users/types';
+import type { LocalUser, UserChange, UserStore } from '../users/types';
 import { loadEnvFile } from '../env-file';
+import { endAccess } from './end-access';
 
 const USAGE = `usage:
   users add <username> --email <email> --name <name> --password <password> [--roles a,b] [--unverified]
   users passwd <username> --password <password>
   users disable <username>
   users enable <username>
+  users remove <username>
   users list`;
 
 class UsageError extends Error {}
 class RefusedError extends Error {}
+
+/** A change that takes access away: what to report, and whose sessions and tokens to end. */
+interface Withdrawn {
+  summary: string;
+  user: LocalUser;
+  removed: boolean;
+}
 
 function checkPassword(password: string | undefined): string {
   if (password === undefined) throw new UsageError('--password is required');
@@ -31,7 +42,7 @@ function checkPassword(password: string | undefined): string {
   return password;
 }
 
-async function run(store: UserStore, args: string[], out: (line: string) => void): Promise<void> {
+async function run(store: UserStore, args: string[], out: (line: string) => void): Promise<Withdrawn | undefined> {
   const { positionals, values } = parseArgs({
     args,
     allowPositionals: true,
@@ -46,7 +57,7 @@ async function run(store: UserStore, args: string[], out: (line: string) => void
     }
     return;
   }
-  if (!command || !['add', 'passwd', 'disable', 'enable'].includes(command)) throw new UsageError(command ? `unknown command "${command}"` : 'a command is required');
+  if (!command || !['add', 'passwd', 'disable', 'enable', 'remove'].includes(command)) throw new UsageError(command ? `unknown command "${command}"` : 'a command is required');
   if (!username) throw new UsageError('a username is required');
 
   if (command === 'add') {
@@ -72,9 +83,28 @@ async function run(store: UserStore, args: string[], out: (line: string) => void
     out(`added ${username}`);
     return;
   }
-  const change = command === 'passwd' ? { passwordHash: await hashPassword(checkPassword(values.password)) } : { disabled: command === 'disable' };
-  if (!(await store.update(username, change))) throw new RefusedError(`no user "${username}"`);
-  out(`${command === 'passwd' ? 'password changed for' : `${command}d`} ${username}`);
+  if (command === 'remove') {
+    const removed = await store.remove(username);
+    if (!removed) throw new RefusedError(`no user "${username}"`);
+    return { summary: `removed ${removed.username}`, user: removed, removed: true };
+  }
+  if (command === 'enable') {
+    if (!(await store.update(username, { disabled: false }))) throw new RefusedError(`no user "${username}"`);
+    out(`enabled ${username}`);
+    return undefined;
+  }
+  return withdraw(store, username, command === 'passwd' ? { passwordHash: await hashPassword(checkPassword(values.password)) } : { disabled: true });
+}
+
+/** passwd and disable: the change, and every companion session made before it no longer stands. */
+async function withdraw(store: UserStore, username: string, change: UserChange): Promise<Withdrawn> {
+  // Whole seconds, like session times: a session made in this very second still stands, as
+  // does the user's first sign-in with a new password in the second it was set.
+  const sessionsValidFrom = Math.floor(Date.now() / 1000);
+  if (!(await store.update(username, { ...change, sessionsValidFrom }))) throw new RefusedError(`no user "${username}"`);
+  const user = await store.find(username);
+  if (!user) throw new RefusedError(`user "${username}" was removed meanwhile`);
+  return { summary: `${change.passwordHash ? 'password changed for' : 'disabled'} ${user.username}`, user, removed: false };
 }
 
 export async function main(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
@@ -83,8 +113,14 @@ export async function main(args: string[], env: NodeJS.ProcessEnv = process.env)
   try {
     mongo = await connectConfiguredMongo({ mongo: mongoUrl ? { url: mongoUrl, autoCreateUsers: false, defaultRoles: [], matchByVerifiedEmail: false } : undefined });
     const store = createUserStore({ localUsersFile: env.LOCAL_USERS_FILE || './data/users.json' }, mongo);
-    await run(store, args, (line) => process.stdout.write(`${line}\n`));
-    return 0;
+    const out = (line: string) => process.stdout.write(`${line}\n`);
+    const withdrawn = await run(store, args, out);
+    if (!withdrawn) return 0;
+    // The store change stands whatever follows; what could not be done is said on stderr.
+    const ended = await endAccess(withdrawn.user, env, mongo, withdrawn.removed);
+    out([withdrawn.summary, ...ended.done].join('; '));
+    for (const warning of ended.warnings) process.stderr.write(`${warning}\n`);
+    return ended.failed ? 1 : 0;
   } catch (error) {
     const code = typeof error === 'object' && error !== null ? String((error as { code?: unknown }).code) : '';
     const usage = error instanceof UsageError || code.startsWith('ERR_PARSE_ARGS');

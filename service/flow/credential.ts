@@ -1,10 +1,17 @@
 /** Getting a Rocket.Chat credential for a session, and what each failure means to the caller. */
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { SiteUser } from '../identity/types';
 import type { Session } from '../sessions/cookie-codec';
 import { TokenError, type RocketChatCredential } from '../tokens/types';
 
-/** `reason`: the issuer's short machine code (TokenError), for a page that can say more than "refused". */
-export type Obtained = { ok: true; credential: RocketChatCredential; session: Session } | { ok: false; kind: 'denied' | 'unavailable'; reason: string };
+/**
+ * `reason`: the issuer's short machine code (TokenError), for a page that can say more than "refused".
+ * `ended`: the session's user no longer stands at the site (removed, disabled, new password): drop the session.
+ */
+export type Obtained =
+  | { ok: true; credential: RocketChatCredential; session: Session }
+  | { ok: false; kind: 'denied' | 'unavailable'; reason: string }
+  | { ok: false; kind: 'ended' };
 
 /**
  * `reuse`: answer with the credential the session already holds (the API URL's fast path:
@@ -20,12 +27,15 @@ export async function obtainCredential(fastify: FastifyInstance, log: FastifyBas
       return { ok: true, credential: session.credential, session: held };
     }
   }
+  const standing = await standsNow(fastify, log, session);
+  if (standing.kind !== 'stands') return standing.kind === 'ended' ? { ok: false, kind: 'ended' } : { ok: false, kind: 'unavailable', reason: 'identity_source_failed' };
+  const { user } = standing;
   try {
-    const { userId, ...credential } = await fastify.deps.issuer.issue(session.user);
+    const { userId, ...credential } = await fastify.deps.issuer.issue(user);
     fastify.metrics.credential('issued', 'ok');
     // Whose token it is, when the issuer says: the Iframe URL then asks Rocket.Chat whether it still stands.
     const held = userId ? { rocketChat: { userId, checkedAt: Math.floor(Date.now() / 1000) } } : {};
-    return { ok: true, credential, session: { ...session, credential, ...held } };
+    return { ok: true, credential, session: { ...session, user, credential, ...held } };
   } catch (error) {
     if (!(error instanceof TokenError)) throw error;
     fastify.metrics.credential('issued', error.kind);
@@ -34,6 +44,31 @@ export async function obtainCredential(fastify: FastifyInstance, log: FastifyBas
     log.warn({ kind: error.kind, reason: error.reason, sub: session.user.sub }, 'no Rocket.Chat credential');
     return { ok: false, kind: error.kind, reason: error.reason };
   }
+}
+
+type Standing = { kind: 'stands'; user: SiteUser } | { kind: 'ended' | 'unavailable' };
+
+/**
+ * Every mint asks the identity source afresh (no cache) whether the session's user still stands
+ * (`local`: removed, disabled or a new password since ends it), so no new Rocket.Chat credential
+ * is ever made for a user the site no longer has. Sources that read the site's session each
+ * time have nothing to confirm.
+ */
+async function standsNow(fastify: FastifyInstance, log: FastifyBaseLogger, session: Session): Promise<Standing> {
+  const { identity } = fastify.deps;
+  if (!identity.confirm) return { kind: 'stands', user: session.user };
+  let user: SiteUser | undefined;
+  try {
+    user = await identity.confirm(session, { fresh: true });
+  } catch (error) {
+    fastify.metrics.credential('issued', 'unavailable');
+    log.error({ err: error, sub: session.user.sub }, 'could not confirm the user before issuing a credential');
+    return { kind: 'unavailable' };
+  }
+  if (user) return { kind: 'stands', user };
+  fastify.metrics.credential('issued', 'denied');
+  log.info({ sub: session.user.sub }, 'no Rocket.Chat credential: the user no longer stands (removed, disabled or new password)');
+  return { kind: 'ended' };
 }
 
 /**

@@ -50,11 +50,32 @@ async function siteSession(fastify: FastifyInstance, request: FastifyRequest): P
   return user ? { user } : undefined;
 }
 
-/** Throws when the site's session source or the revocation list cannot be asked (routes call tryResolveSession). */
-export async function resolveSession(fastify: FastifyInstance, request: FastifyRequest): Promise<Resolved> {
+export interface ResolveOptions {
+  /**
+   * Confirm a held `local` session with the store itself, not the short cache: the login pages,
+   * which may mint or hand out a credential. The API URL's fast path leaves it off.
+   */
+  fresh?: boolean;
+}
+
+/**
+ * Sources with no site session to read (`local`, `rocketchat`): the held session, while its user
+ * still stands (`identity.confirm`; only `local` can tell). A user removed, disabled or given a new
+ * password since (`users` CLI) ends it on every replica within the cache time; it then counts as
+ * no session and the cookie goes.
+ */
+async function ownSession(fastify: FastifyInstance, held: Session | undefined, fresh: boolean): Promise<Resolved> {
+  const { identity } = fastify.deps;
+  if (!held || !identity.confirm) return { session: held, changed: false };
+  const user = await identity.confirm(held, { fresh });
+  return user ? { session: { ...held, user }, changed: false } : { session: undefined, changed: true };
+}
+
+/** Throws when the site's session source, the user store or the revocation list cannot be asked (routes call tryResolveSession). */
+export async function resolveSession(fastify: FastifyInstance, request: FastifyRequest, options: ResolveOptions = {}): Promise<Resolved> {
   const held = await fastify.sessions.read(request);
   const { identity, revocations } = fastify.deps;
-  if (!identity.fromRequest && !identity.sessionFromRequest) return { session: held, changed: false };
+  if (!identity.fromRequest && !identity.sessionFromRequest) return ownSession(fastify, held, options.fresh ?? false);
   const site = await siteSession(fastify, request);
   if (!site) return { session: undefined, changed: held !== undefined };
   const { user } = site;
@@ -74,9 +95,9 @@ export async function resolveSession(fastify: FastifyInstance, request: FastifyR
  * `resolveSession` for a route: undefined when it throws, after logging why (the route then
  * answers 503, as a page or an empty body).
  */
-export async function tryResolveSession(fastify: FastifyInstance, request: FastifyRequest): Promise<Resolved | undefined> {
+export async function tryResolveSession(fastify: FastifyInstance, request: FastifyRequest, options: ResolveOptions = {}): Promise<Resolved | undefined> {
   try {
-    return await resolveSession(fastify, request);
+    return await resolveSession(fastify, request, options);
   } catch (error) {
     request.log.error({ err: error }, 'identity source failed');
     return undefined;

@@ -1,6 +1,7 @@
 /** IDENTITY_SOURCE=local: the companion's own users, checked on its login form. */
 import type { LocalUser, UserStore } from '../users/types';
 import { hashPassword, verifyPassword } from '../users/password';
+import { createStandingCheck, type StandingOptions } from './local-standing';
 import type { IdentitySource, SiteUser } from './types';
 
 /** What a stored local user asserts about itself: the claims, never the hash or the flags. */
@@ -15,9 +16,10 @@ export function siteUserOf(user: LocalUser): SiteUser {
   };
 }
 
-export function createLocalIdentity(store: UserStore): IdentitySource {
+export function createLocalIdentity(store: UserStore, standing: StandingOptions = {}): IdentitySource {
   // Unknown users are compared against this, so "no such user" takes as long as "wrong password".
   const dummyHash = hashPassword('not a real password; only keeps timing flat');
+  const stands = createStandingCheck(store, standing);
 
   return {
     kind: 'local',
@@ -30,6 +32,10 @@ export function createLocalIdentity(store: UserStore): IdentitySource {
     async accountKey(login) {
       const user = login.length > 0 && login.length <= 320 ? await store.find(login) : undefined;
       return user ? `account:${user.sub}` : undefined;
+    },
+    async confirm(session, { fresh }) {
+      const user = await stands(session, fresh);
+      return user ? siteUserOf(user) : undefined;
     },
     ready: () => store.ready(),
     close: () => store.close(),

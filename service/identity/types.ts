@@ -41,6 +41,13 @@ export interface IdentitySource {
    * lockout counts every spelling of an account together; `undefined` for nobody known.
    */
   accountKey?(login: string): Promise<string | undefined>;
+  /**
+   * `local`: whether a companion session of `session.user`, made at `session.iat`, still stands:
+   * the user's current claims, or `undefined` once the user was removed, disabled or changed
+   * password since. Without `fresh` the answer may be up to STANDING_CACHE_SECONDS old (the API
+   * URL's fast path); anything that mints a new Rocket.Chat credential asks `fresh`.
+   */
+  confirm?(session: { user: SiteUser; iat: number }, options: { fresh: boolean }): Promise<SiteUser | undefined>;
   /** Whether what the source depends on answers (for /readyz). */
   ready(): Promise<boolean>;
   close(): Promise<void>;

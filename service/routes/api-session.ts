@@ -52,8 +52,9 @@ const apiSession: FastifyPluginAsyncTypebox = async (fastify) => {
     const obtained = await obtainCredential(fastify, request.log, session, true);
     if (!obtained.ok) {
       // Password mode: the held token was refused and nothing can replace it without the password.
-      if (obtained.kind === 'denied' && fastify.deps.issuer.mode === 'password') fastify.sessions.clear(reply);
-      return reply.code(obtained.kind === 'denied' ? 401 : 503).send();
+      // Ended: the user no longer stands at the site (found when about to mint), so the session goes.
+      if ((obtained.kind === 'denied' && fastify.deps.issuer.mode === 'password') || obtained.kind === 'ended') fastify.sessions.clear(reply);
+      return reply.code(obtained.kind === 'unavailable' ? 503 : 401).send();
     }
     if (obtained.session !== session || resolved.changed) await fastify.sessions.write(reply, obtained.session);
     return reply.code(200).send(obtained.credential);

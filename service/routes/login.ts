@@ -32,6 +32,12 @@ const login: FastifyPluginAsyncTypebox = async (fastify) => {
   async function deliver(request: FastifyRequest, reply: FastifyReply, query: PageQuery, session: Session) {
     const obtained = await obtainCredential(fastify, request.log, session, false);
     if (!obtained.ok) {
+      if (obtained.kind === 'ended') {
+        // The user was removed, disabled or got a new password since the check: signed out, like anybody.
+        fastify.sessions.clear(reply);
+        fastify.metrics.login('denied');
+        return reply.code(401).send(await renderLogin(fastify, reply, { query, csrf: fastify.csrf.token(request, reply), error: GENERIC_LOGIN_ERROR }));
+      }
       // The site login stands even when chat says no; the API URL retries with it later.
       await fastify.sessions.write(reply, session);
       fastify.metrics.login(obtained.kind);
@@ -62,7 +68,8 @@ const login: FastifyPluginAsyncTypebox = async (fastify) => {
       request.log.info({ destination }, 'login page refused: not a navigation');
       return reply.code(403).send('');
     }
-    const resolved = await tryResolveSession(fastify, request);
+    // Fresh: this page hands out or mints a credential, so a `local` user's standing is not taken from the cache.
+    const resolved = await tryResolveSession(fastify, request, { fresh: true });
     if (!resolved) return unavailable(reply, query);
     if (resolved.session) {
       const limit = await signedInPageLimit(request);
@@ -158,7 +165,7 @@ const login: FastifyPluginAsyncTypebox = async (fastify) => {
     async (request, reply) => {
       const query = request.query;
       const csrfOk = fastify.csrf.verify(request, request.body._csrf);
-      const resolved = await tryResolveSession(fastify, request);
+      const resolved = await tryResolveSession(fastify, request, { fresh: true });
       if (!resolved) return unavailable(reply, query);
       const heldBack = resolved.signedOutOfChat;
       if (!csrfOk) {

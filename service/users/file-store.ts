@@ -19,21 +19,24 @@ export class UserExistsError extends Error {
 }
 
 export function createFileUserStore(path: string): UserStore {
-  let cache: { mtimeMs: number; users: LocalUser[] } | undefined;
+  // Keyed by inode too: every write renames a new file into place, so a change is seen even
+  // when it lands within the same millisecond (mtime) as the copy read before.
+  let cache: { version: string; users: LocalUser[] } | undefined;
   let writing: Promise<unknown> = Promise.resolve();
 
   async function load(): Promise<LocalUser[]> {
-    let mtimeMs: number;
+    let version: string;
     try {
-      mtimeMs = (await stat(path)).mtimeMs;
+      const { ino, mtimeMs, size } = await stat(path);
+      version = `${ino}:${mtimeMs}:${size}`;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw error;
     }
-    if (cache && cache.mtimeMs === mtimeMs) return cache.users;
+    if (cache && cache.version === version) return cache.users;
     const parsed = JSON.parse(await readFile(path, 'utf8')) as FileShape;
     if (parsed.version !== 1 || !Array.isArray(parsed.users)) throw new Error(`${path} is not a users file (version 1)`);
-    cache = { mtimeMs, users: parsed.users };
+    cache = { version, users: parsed.users };
     return parsed.users;
   }
 
@@ -75,6 +78,14 @@ export function createFileUserStore(path: string): UserStore {
         next[index] = { ...users[index], ...change };
         await save(next);
         return true;
+      });
+    },
+    remove(username) {
+      return serialized(async () => {
+        const users = await load();
+        const removed = users.find((u) => same(u.username, username));
+        if (removed) await save(users.filter((u) => u !== removed));
+        return removed;
       });
     },
     async list() {

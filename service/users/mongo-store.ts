@@ -6,7 +6,7 @@ import { MongoServerError, type Collection, type Db } from 'mongodb';
 import { pingMongo } from '../mongo';
 // The embedded store's error, so callers (the CLI) catch one class whichever store is in use.
 import { UserExistsError } from './file-store';
-import type { LocalUser, UserStore } from './types';
+import type { LocalUser, UserChange, UserStore } from './types';
 
 export { UserExistsError };
 
@@ -18,8 +18,7 @@ export const USERS_COLLECTION = 'iframe_bridge_users';
  */
 export const CASE_INSENSITIVE = { locale: 'en', strength: 2 } as const;
 
-type EditableFields = Partial<Pick<LocalUser, 'passwordHash' | 'disabled' | 'email' | 'name' | 'email_verified' | 'roles'>>;
-const EDITABLE: readonly (keyof EditableFields)[] = ['passwordHash', 'disabled', 'email', 'name', 'email_verified', 'roles'];
+const EDITABLE: readonly (keyof UserChange)[] = ['passwordHash', 'disabled', 'email', 'name', 'email_verified', 'roles', 'sessionsValidFrom'];
 
 /** Our documents are LocalUser as is; MongoDB's own `_id` never leaves this file. */
 const WITHOUT_ID = { projection: { _id: 0 } } as const;
@@ -78,6 +77,15 @@ export function createMongoUserStore(db: Db): UserStore {
         if (error instanceof MongoServerError && error.code === 11000) throw new UserExistsError(username);
         throw error;
       }
+    },
+
+    async remove(username) {
+      await ensureIndexes();
+      const user = await users.findOne({ username }, { ...WITHOUT_ID, collation: CASE_INSENSITIVE });
+      if (!user) return undefined;
+      // By `sub`: a user re-added under the same name in between is not the one removed here.
+      const result = await users.deleteOne({ sub: user.sub });
+      return result.deletedCount === 1 ? user : undefined;
     },
 
     async list() {

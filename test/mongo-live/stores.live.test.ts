@@ -24,7 +24,7 @@ describe(liveName('MongoDB local user store and session revocation list'), () =>
     if (scratch) await scratch.drop();
   });
 
-  liveTest('user store: case-insensitive unique indexes, find, duplicates, update, list', async () => {
+  liveTest('user store: case-insensitive unique indexes, find, duplicates, update, list, remove', async () => {
     const store = createMongoUserStore(scratch.db);
     await store.add(user);
     expect(await store.find('alice')).toEqual(user);
@@ -35,6 +35,10 @@ describe(liveName('MongoDB local user store and session revocation list'), () =>
     expect((await store.find('Alice'))?.disabled).toBe(true);
     await store.add({ ...user, sub: 'u-4', username: 'bob', email: 'bob@example.com' });
     expect((await store.list()).map((u) => u.username)).toEqual(['Alice', 'bob']);
+    expect(await store.update('ALICE', { sessionsValidFrom: 1_800_000_000 })).toBe(true);
+    expect((await store.remove('alice'))?.sessionsValidFrom).toBe(1_800_000_000);
+    expect(await store.remove('alice')).toBeUndefined();
+    expect((await store.list()).map((u) => u.username)).toEqual(['bob']);
     const indexes = await scratch.db.collection(USERS_COLLECTION).indexes();
     expect(indexes.find((i) => i.name === 'username_ci')).toMatchObject({ unique: true, collation: { locale: 'en', strength: 2 } });
     expect(indexes.find((i) => i.name === 'email_ci')).toMatchObject({ unique: true, collation: { locale: 'en', strength: 2 } });

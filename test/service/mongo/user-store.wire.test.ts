@@ -82,6 +82,27 @@ describe(`MongoDB local user store — ${WIRE_LEVEL}`, () => {
     expect(await store.update('nobody', { disabled: true })).toBe(false);
   });
 
+  test('update $sets sessionsValidFrom (passwd and disable end older sessions)', async () => {
+    await store.add(localUser());
+    expect(await store.update('alice', { disabled: true, sessionsValidFrom: 1_800_000_000 })).toBe(true);
+    expect(h.updates('iframe_bridge_users')[0].u).toEqual({ $set: { disabled: true, sessionsValidFrom: 1_800_000_000 } });
+    expect((await store.find('alice'))?.sessionsValidFrom).toBe(1_800_000_000);
+  });
+
+  test('remove finds by username case-insensitively, deletes by sub, and answers the record removed', async () => {
+    await store.add(localUser());
+    await store.add(localUser({ sub: 'u-2', username: 'bob', email: 'bob@example.com' }));
+    expect(await store.remove('ALICE')).toEqual(localUser());
+    const [deletion] = h.sent('iframe_bridge_users', 'delete');
+    expect(deletion.body.deletes).toEqual([{ q: { sub: 'u-1' }, limit: 1 }]);
+    expect(await store.find('alice')).toBeUndefined();
+    expect((await store.list()).map((u) => u.username)).toEqual(['bob']);
+    // Nobody by that username (an email is not a username here): nothing is deleted.
+    expect(await store.remove('alice')).toBeUndefined();
+    expect(await store.remove('bob@example.com')).toBeUndefined();
+    expect(h.sent('iframe_bridge_users', 'delete')).toHaveLength(1);
+  });
+
   test('list returns every user sorted by username', async () => {
     await store.add(localUser({ sub: 'u-2', username: 'bob', email: 'bob@example.com' }));
     await store.add(localUser());

@@ -38,6 +38,20 @@ describe('file store', () => {
     expect(await store.ready()).toBe(true);
   });
 
+  test('removes by username (any case) and answers the record removed; nobody is undefined and changes nothing', async () => {
+    const path = file();
+    const store = createFileUserStore(path);
+    await store.add(await user('alice'));
+    await store.add(await user('bob'));
+    expect(await store.update('alice', { sessionsValidFrom: 1_800_000_000 })).toBe(true);
+    const removed = await store.remove('ALICE');
+    expect(removed).toMatchObject({ sub: 'sub-alice', username: 'alice', sessionsValidFrom: 1_800_000_000 });
+    expect(await store.find('alice')).toBeUndefined();
+    expect(await store.remove('alice')).toBeUndefined();
+    expect(await store.remove('bob@example.com')).toBeUndefined();
+    expect(JSON.parse(readFileSync(path, 'utf8')).users.map((u: LocalUser) => u.username)).toEqual(['bob']);
+  });
+
   test('concurrent adds are all kept; an edit on disk (by the CLI) is seen', async () => {
     const path = file();
     const store = createFileUserStore(path);
@@ -63,6 +77,47 @@ describe('local identity', () => {
     expect(await identity.verifyPassword?.('bob', 'pass-word-1')).toBeUndefined();
     expect(await identity.verifyPassword?.('nobody', 'pass-word-1')).toBeUndefined();
     expect(await identity.verifyPassword?.('', 'pass-word-1')).toBeUndefined();
+  });
+
+  test('confirm: a session stands while its user does; cached for the fast path, fresh on demand', async () => {
+    const path = file();
+    const store = createFileUserStore(path);
+    await store.add(await user('alice'));
+    let clock = 1_000_000;
+    const identity = createLocalIdentity(store, { cacheSeconds: 30, now: () => clock });
+    const cli = createFileUserStore(path);
+    const alice = { user: { sub: 'sub-alice', username: 'alice', email: 'alice@example.com', email_verified: true, name: 'alice' }, iat: 1_700_000_000 };
+    expect(await identity.confirm?.(alice, { fresh: false })).toEqual(alice.user);
+
+    // Disabled elsewhere (the CLI, another process): the cached answer holds for the cache time only.
+    await cli.update('alice', { disabled: true });
+    expect(await identity.confirm?.(alice, { fresh: false })).toEqual(alice.user);
+    expect(await identity.confirm?.(alice, { fresh: true })).toBeUndefined();
+    // A fresh answer refreshes the cache too.
+    expect(await identity.confirm?.(alice, { fresh: false })).toBeUndefined();
+
+    await cli.update('alice', { disabled: false, sessionsValidFrom: 1_700_000_001 });
+    clock += 30_001;
+    expect(await identity.confirm?.(alice, { fresh: false })).toBeUndefined();
+    // Made in the same second as the change, or after: stands (whole seconds cannot tell).
+    expect(await identity.confirm?.({ ...alice, iat: 1_700_000_001 }, { fresh: true })).toEqual(alice.user);
+
+    // Removed, then re-added under the same name: somebody else, the old session does not stand.
+    await cli.remove('alice');
+    await cli.add(await user('alice', { sub: 'sub-new-alice' }));
+    expect(await identity.confirm?.({ ...alice, iat: 1_800_000_000 }, { fresh: true })).toBeUndefined();
+  });
+
+  test('confirm: a store that fails throws and is asked again next time', async () => {
+    const store = createFileUserStore(file());
+    await store.add(await user('alice'));
+    let fail = true;
+    const flaky = { ...store, find: (login: string) => (fail ? Promise.reject(new Error('store down')) : store.find(login)) };
+    const identity = createLocalIdentity(flaky);
+    const alice = { user: { sub: 'sub-alice', username: 'alice', email: 'alice@example.com', email_verified: true, name: 'alice' }, iat: 1_700_000_000 };
+    await expect(identity.confirm?.(alice, { fresh: false })).rejects.toThrow('store down');
+    fail = false;
+    expect(await identity.confirm?.(alice, { fresh: false })).toEqual(alice.user);
   });
 
   test('an unknown user costs a hash comparison too (flat timing)', async () => {
