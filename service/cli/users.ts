@@ -1,9 +1,7 @@
 /**
- * Manages the users of IDENTITY_SOURCE=local:
- *   npm run users -- add <username> --email <e> --name <n> --password <p> [--roles a,b] [--unverified]
- *   npm run users -- passwd <username> --password <p>
- *   npm run users -- disable|enable|remove <username>
- *   npm run users -- list
+ * Manages the users of IDENTITY_SOURCE=local (`npm run users -- --help`): add, passwd, disable,
+ * enable, remove, list. Passwords are typed at a prompt that does not echo, or piped with
+ * --password-stdin (cli/password-input.ts).
  * Stores in MongoDB when MONGODB_URL is set, else in LOCAL_USERS_FILE (./data/users.json).
  * passwd, disable and remove take access away: the user's companion sessions end within 60 s,
  * and the Rocket.Chat login tokens the companion handed them are revoked (cli/end-access.ts).
@@ -17,14 +15,21 @@ import { hashPassword, MIN_PASSWORD_LENGTH } from '../users/password';
 import type { LocalUser, UserChange, UserStore } from '../users/types';
 import { loadEnvFile } from '../env-file';
 import { endAccess } from './end-access';
+import { PasswordInputError, readPassword, type PasswordIo } from './password-input';
 
 const USAGE = `usage:
-  users add <username> --email <email> --name <name> --password <password> [--roles a,b] [--unverified]
-  users passwd <username> --password <password>
+  users add <username> --email <email> --name <name> [--roles a,b] [--unverified] [--password-stdin]
+  users passwd <username> [--password-stdin]
   users disable <username>
   users enable <username>
   users remove <username>
-  users list`;
+  users list
+
+The password is asked at a prompt that does not echo; --password-stdin reads it from standard
+input instead (printf '%s' "$PASSWORD" | npm run users -- passwd alice --password-stdin).
+passwd, disable and remove end the user's companion sessions (within 60 s) and revoke the
+Rocket.Chat logins the companion gave them. Users live in MongoDB when MONGODB_URL is set,
+else in LOCAL_USERS_FILE (./data/users.json).`;
 
 class UsageError extends Error {}
 class RefusedError extends Error {}
@@ -36,19 +41,24 @@ interface Withdrawn {
   removed: boolean;
 }
 
-function checkPassword(password: string | undefined): string {
-  if (password === undefined) throw new UsageError('--password is required');
+const OPTIONS = {
+  email: { type: 'string' },
+  name: { type: 'string' },
+  password: { type: 'string' },
+  'password-stdin': { type: 'boolean' },
+  roles: { type: 'string' },
+  unverified: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+function checkPassword(password: string): string {
   if (password.length < MIN_PASSWORD_LENGTH) throw new UsageError(`the password must be at least ${MIN_PASSWORD_LENGTH} characters`);
   return password;
 }
 
-async function run(store: UserStore, args: string[], out: (line: string) => void): Promise<Withdrawn | undefined> {
-  const { positionals, values } = parseArgs({
-    args,
-    allowPositionals: true,
-    strict: true,
-    options: { email: { type: 'string' }, name: { type: 'string' }, password: { type: 'string' }, roles: { type: 'string' }, unverified: { type: 'boolean' } },
-  });
+async function run(store: UserStore, args: string[], out: (line: string) => void, io: PasswordIo): Promise<Withdrawn | undefined> {
+  const { positionals, values } = parseArgs({ args, allowPositionals: true, strict: true, options: OPTIONS });
+  const password = async () => checkPassword(await readPassword({ password: values.password, stdin: values['password-stdin'] }, io, (line) => io.output.write(`${line}\n`)));
   const [command, username, ...extra] = positionals;
   if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
   if (command === 'list') {
@@ -66,7 +76,7 @@ async function run(store: UserStore, args: string[], out: (line: string) => void
     if (!values.name || values.name.length > 120) throw new UsageError('--name is required (at most 120 characters)');
     const roles = values.roles?.split(',').map((r) => r.trim()).filter(Boolean) ?? [];
     if (!roles.every((role) => ROLE_PATTERN.test(role))) throw new UsageError('--roles must be a comma-separated list of role names');
-    const passwordHash = await hashPassword(checkPassword(values.password));
+    const passwordHash = await hashPassword(await password());
     if (await store.find(username)) throw new RefusedError(`user "${username}" already exists`);
     if (await store.find(values.email)) throw new RefusedError(`a user with email ${values.email} already exists`);
     await store.add({
@@ -93,7 +103,7 @@ async function run(store: UserStore, args: string[], out: (line: string) => void
     out(`enabled ${username}`);
     return undefined;
   }
-  return withdraw(store, username, command === 'passwd' ? { passwordHash: await hashPassword(checkPassword(values.password)) } : { disabled: true });
+  return withdraw(store, username, command === 'passwd' ? { passwordHash: await hashPassword(await password()) } : { disabled: true });
 }
 
 /** passwd and disable: the change, and every companion session made before it no longer stands. */
@@ -107,14 +117,23 @@ async function withdraw(store: UserStore, username: string, change: UserChange):
   return { summary: `${change.passwordHash ? 'password changed for' : 'disabled'} ${user.username}`, user, removed: false };
 }
 
-export async function main(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+/** `--help`, `-h` or `help` anywhere: the usage, on stdout, and nothing else. */
+function asksForHelp(args: string[]): boolean {
+  return args.some((arg) => arg === '--help' || arg === '-h') || args[0] === 'help';
+}
+
+export async function main(args: string[], env: NodeJS.ProcessEnv = process.env, io: PasswordIo = { input: process.stdin, output: process.stderr }): Promise<number> {
+  if (asksForHelp(args)) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
   const mongoUrl = env.MONGODB_URL || undefined;
   let mongo;
   try {
     mongo = await connectConfiguredMongo({ mongo: mongoUrl ? { url: mongoUrl, autoCreateUsers: false, defaultRoles: [], matchByVerifiedEmail: false } : undefined });
     const store = createUserStore({ localUsersFile: env.LOCAL_USERS_FILE || './data/users.json' }, mongo);
     const out = (line: string) => process.stdout.write(`${line}\n`);
-    const withdrawn = await run(store, args, out);
+    const withdrawn = await run(store, args, out, io);
     if (!withdrawn) return 0;
     // The store change stands whatever follows; what could not be done is said on stderr.
     const ended = await endAccess(withdrawn.user, env, mongo, withdrawn.removed);
@@ -123,7 +142,7 @@ export async function main(args: string[], env: NodeJS.ProcessEnv = process.env)
     return ended.failed ? 1 : 0;
   } catch (error) {
     const code = typeof error === 'object' && error !== null ? String((error as { code?: unknown }).code) : '';
-    const usage = error instanceof UsageError || code.startsWith('ERR_PARSE_ARGS');
+    const usage = error instanceof UsageError || error instanceof PasswordInputError || code.startsWith('ERR_PARSE_ARGS');
     process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n${usage ? `${USAGE}\n` : ''}`);
     return usage ? 2 : 1;
   } finally {

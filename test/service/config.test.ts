@@ -8,7 +8,7 @@ const pem = (type: 'ed25519' | 'ec' | 'rsa', extra: object = {}) =>
 describe('config', () => {
   test('a minimal app-mode environment loads, with defaults', () => {
     const config = loadConfig(baseEnv() as NodeJS.ProcessEnv);
-    expect(config.port).toBe(3000);
+    expect(config.port).toBe(3001); // not 3000, where Rocket.Chat itself listens
     expect(config.rocketChatOrigin).toBe('https://chat.example.com');
     expect(config.assertion).toMatchObject({ issuer: 'https://auth.example.org', audience: 'https://chat.example.com', lifetimeSeconds: 30 });
     expect(config.assertion.key?.alg).toBe('HS256');

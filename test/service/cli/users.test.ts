@@ -1,4 +1,5 @@
 import { mkdtempSync } from 'node:fs';
+import { PassThrough } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../../service/cli/users';
@@ -23,13 +24,28 @@ afterAll(() => standIn.close());
 beforeEach(() => {
   out = [];
   err = [];
+  prompts = '';
   standIn.failWith = undefined;
   jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => (out.push(String(chunk)), true));
   jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => (err.push(String(chunk)), true));
 });
 afterEach(() => jest.restoreAllMocks());
 
-const run = (...args: string[]) => main(args, env);
+/** What the CLI wrote to its prompt stream (stderr by default): prompts and the --password warning. */
+let prompts: string;
+/** Standard input as a script gives it (not a terminal), or a terminal when `tty`. */
+function terminal(typed: string[] = [], tty = false) {
+  const input = Object.assign(new PassThrough(), { isTTY: tty });
+  // Typed a line at a time, as a person would, once the prompt is up.
+  let next = 0;
+  const output = new PassThrough();
+  output.on('data', (chunk: Buffer) => {
+    prompts += chunk.toString();
+    if (chunk.toString().startsWith('Password') && next < typed.length) setImmediate(() => input.write(`${typed[next++]}\n`));
+  });
+  return { input, output };
+}
+const run = (...args: string[]) => main(args, env, terminal());
 const store = createFileUserStore(path);
 const seconds = () => Math.floor(Date.now() / 1000);
 
@@ -59,7 +75,8 @@ test.each([
   [['add', 'x y', '--email', 'x@example.com', '--name', 'X', '--password', 'long-enough'], 2, 'username'],
   [['add', 'zed', '--email', 'not-an-email', '--name', 'Z', '--password', 'long-enough'], 2, '--email'],
   [['add', 'zed', '--email', 'zed@example.com', '--name', 'Z', '--password', 'short'], 2, 'at least 8'],
-  [['add', 'zed', '--email', 'zed@example.com', '--name', 'Z'], 2, '--password is required'],
+  [['add', 'zed', '--email', 'zed@example.com', '--name', 'Z'], 2, 'a password is required: type it at the prompt (run in a terminal), or pipe it with --password-stdin'],
+  [['add', 'zed', '--email', 'zed@example.com', '--name', 'Z', '--password', 'long-enough', '--password-stdin'], 2, 'not both'],
   [['frobnicate'], 2, 'unknown command'],
   [[], 2, 'a command is required'],
   [['list', '--bogus'], 2, "Unknown option '--bogus'"],
@@ -146,5 +163,44 @@ describe('taking access away', () => {
     expect(await main(['disable', 'ida'], password)).toBe(1);
     expect((await store.find('ida'))?.disabled).toBe(true);
     expect(err.join('')).toContain('NOT revoked: TOKEN_MODE=password');
+  });
+});
+
+describe('passwords never only on the command line', () => {
+  test('--help and -h print the usage on stdout and exit 0', async () => {
+    for (const args of [['--help'], ['-h'], ['help'], ['passwd', '--help']]) {
+      out = [];
+      expect(await run(...args)).toBe(0);
+      expect(out.join('')).toMatch(/^usage:\n {2}users add <username>[\s\S]*--password-stdin/);
+    }
+    expect(err).toEqual([]);
+  });
+
+  test('--password-stdin reads the password from standard input (one line ending dropped)', async () => {
+    const io = terminal();
+    io.input.end('piped password with spaces\n');
+    expect(await main(['add', 'pia', '--email', 'pia@example.com', '--name', 'Pia', '--password-stdin'], env, io)).toBe(0);
+    expect(await verifyPassword((await store.find('pia'))!.passwordHash, 'piped password with spaces')).toBe(true);
+    expect(prompts).toBe('');
+  });
+
+  test('in a terminal, the password is asked twice and never echoed', async () => {
+    const io = terminal(['typed-secret-1', 'typed-secret-1'], true);
+    expect(await main(['add', 'tia', '--email', 'tia@example.com', '--name', 'Tia'], env, io)).toBe(0);
+    expect(await verifyPassword((await store.find('tia'))!.passwordHash, 'typed-secret-1')).toBe(true);
+    expect(prompts).toBe('Password: \nPassword again: \n');
+    expect(out.join('') + err.join('')).not.toContain('typed-secret-1');
+  });
+
+  test('two different passwords at the prompt: nothing changes, exit 2', async () => {
+    const io = terminal(['typed-secret-1', 'typed-secret-2'], true);
+    expect(await main(['add', 'una', '--email', 'una@example.com', '--name', 'Una'], env, io)).toBe(2);
+    expect(err.join('')).toContain('the two passwords differ');
+    expect(await store.find('una')).toBeUndefined();
+  });
+
+  test('--password still works, with a warning that it shows in history and ps', async () => {
+    expect(await run('add', 'vic', '--email', 'vic@example.com', '--name', 'Vic', '--password', 'long-enough')).toBe(0);
+    expect(prompts).toContain('warning: a password given with --password stays in shell history');
   });
 });
