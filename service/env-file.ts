@@ -4,11 +4,25 @@
  * manager's or container's settings are never overridden). Node's own parser, not a shell:
  * values with spaces need no quotes.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import * as util from 'node:util';
 
-// Node ≥ 20.12; the pinned @types/node (20.8, for rc-apps) predates its declaration.
+// Node ≥ 20.12; the pinned @types/node (20.8, for rc-apps) predates these declarations.
 type WithEnvFile = NodeJS.Process & { loadEnvFile(path: string): void };
+const parse = (util as unknown as { parseEnv(content: string): Record<string, string> }).parseEnv;
 
-export function loadEnvFile(path = '.env'): void {
-  if (existsSync(path)) (process as WithEnvFile).loadEnvFile(path);
+export interface EnvFile {
+  /** Where it was looked for (absolute). */
+  path: string;
+  found: boolean;
+  /** The names it sets, so a misspelled one can be named at start. */
+  names: string[];
+}
+
+export function loadEnvFile(path = '.env'): EnvFile {
+  const absolute = resolve(path);
+  if (!existsSync(absolute)) return { path: absolute, found: false, names: [] };
+  (process as WithEnvFile).loadEnvFile(absolute);
+  return { path: absolute, found: true, names: Object.keys(parse(readFileSync(absolute, 'utf8'))) };
 }

@@ -16,7 +16,8 @@ export interface IdentityLog {
 
 export type SiteUserResult = { ok: true; user: SiteUser } | { ok: false; problem: string };
 
-const FIELDS: readonly (keyof SiteUser)[] = ['sub', 'username', 'email', 'email_verified', 'name', 'roles', 'avatar_url'];
+/** Every SiteUser field, in claim order: what a field map may name (the configuration checks it). */
+export const SITE_USER_FIELDS: readonly (keyof SiteUser)[] = ['sub', 'username', 'email', 'email_verified', 'name', 'roles', 'avatar_url'];
 
 /** Dotted paths reach into nested replies (`user.email`); only own properties count. */
 function read(data: unknown, path: string): unknown {
@@ -31,7 +32,7 @@ function read(data: unknown, path: string): unknown {
 export function siteUserFrom(data: unknown, fieldMap: FieldMap): SiteUserResult {
   if (data === null || typeof data !== 'object' || Array.isArray(data)) return { ok: false, problem: 'malformed:not_an_object' };
   const picked: Record<string, unknown> = {};
-  for (const field of FIELDS) {
+  for (const field of SITE_USER_FIELDS) {
     let value = read(data, fieldMap[field] ?? field);
     // Many sites number their users; the contract's `sub` is a string.
     if (field === 'sub' && typeof value === 'number' && Number.isSafeInteger(value)) value = String(value);

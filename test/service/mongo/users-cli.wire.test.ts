@@ -3,6 +3,7 @@
  * in the shared list (every replica ends the user's sessions at once), and the Rocket.Chat tokens
  * revoked — through the App, or in Rocket.Chat's database with TOKEN_MODE=mongo.
  */
+import { PassThrough } from 'node:stream';
 import type { Document } from 'bson';
 import { main } from '../../../service/cli/users';
 import { createLocalIdentity } from '../../../service/identity/local';
@@ -44,7 +45,7 @@ describe(`users CLI with MONGODB_URL — ${WIRE_LEVEL}`, () => {
     });
     afterEach(() => h.close());
 
-    test.each([['disable'], ['passwd', '--password', 'a brand new password'], ['remove']])('users %s ends her session at once, on every replica', async (command, ...rest) => {
+    test.each([['disable'], ['passwd', '--password-stdin'], ['remove']])('users %s ends her session at once, on every replica', async (command, ...rest) => {
       const jar = cookieJar();
       expect((await login(h.app, jar, 'alice', PASSWORD)).statusCode).toBe(200);
       const api = () => h.app.inject({ method: 'POST', url: '/api/session', headers: { origin: RC_ORIGIN, cookie: jar.header() } });
@@ -52,7 +53,10 @@ describe(`users CLI with MONGODB_URL — ${WIRE_LEVEL}`, () => {
       // Sessions are dated in whole seconds, the revocation's bound too.
       await new Promise((resolve) => setTimeout(resolve, 1010 - (Date.now() % 1000)));
 
-      expect(await main([command, 'alice', ...rest], env)).toBe(0);
+      // The new password piped in, as a script would (never on the command line).
+      const input = Object.assign(new PassThrough(), { isTTY: false });
+      input.end('a brand new password\n');
+      expect(await main([command, 'alice', ...rest], env, { input, output: new PassThrough() })).toBe(0);
       expect(out.join('')).toMatch(/; their companion sessions ended on every replica; their Rocket.Chat login tokens were revoked\n$/);
       expect(err).toEqual([]);
       const [revocation] = wire.updates(REVOKED_COLLECTION);

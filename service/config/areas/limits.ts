@@ -1,0 +1,25 @@
+/** Abuse limits: per-IP rates and the per-account lockout. */
+import { Int } from '../fields';
+import type { AreaInput, Checked, Config } from '../types';
+
+export const limitFields = {
+  LOGIN_RATE_LIMIT_PER_MINUTE: Int(1, 100_000, 20, 'Per IP and minute, each on its own count: POSTs of each login form, `POST /logout`, and signed-in loads of the login page (a new Rocket.Chat token each)'),
+  API_RATE_LIMIT_PER_MINUTE: Int(1, 1_000_000, 120, 'API URL calls per IP and minute'),
+  LOCKOUT_THRESHOLD: Int(1, 1000, 5, 'Failed logins of one account (any spelling) before it is locked; checks still running count too'),
+  LOCKOUT_BASE_SECONDS: Int(1, 86_400, 30, 'First lockout; doubles with each further failure'),
+  LOCKOUT_MAX_SECONDS: Int(1, 86_400, 900, 'Longest lockout; a lock always expires'),
+} as const;
+
+export function checkLimits({ env }: AreaInput): Checked<Config['limits']> {
+  const problems = env.LOCKOUT_BASE_SECONDS > env.LOCKOUT_MAX_SECONDS ? ['LOCKOUT_BASE_SECONDS must not exceed LOCKOUT_MAX_SECONDS'] : [];
+  return {
+    problems,
+    value: {
+      loginPerMinute: env.LOGIN_RATE_LIMIT_PER_MINUTE,
+      apiPerMinute: env.API_RATE_LIMIT_PER_MINUTE,
+      lockoutThreshold: env.LOCKOUT_THRESHOLD,
+      lockoutBaseSeconds: env.LOCKOUT_BASE_SECONDS,
+      lockoutMaxSeconds: env.LOCKOUT_MAX_SECONDS,
+    },
+  };
+}
