@@ -17,7 +17,7 @@ COPY package.json package-lock.json ./
 # Dev dependencies hold the compiler; their install scripts (Chromium, Deno) are not needed to build.
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
-COPY scripts/copy-assets.mjs ./scripts/
+COPY scripts/build.mjs ./scripts/
 COPY service ./service
 COPY app/contract ./app/contract
 RUN npm run build

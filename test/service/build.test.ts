@@ -5,10 +5,10 @@
  * /healthz and serves the login page.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { baseEnv } from './support/harness';
 
 const root = join(__dirname, '..', '..');
@@ -24,7 +24,12 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+const stale = join(root, 'build', 'js', 'service', 'config.js');
+
 beforeAll(() => {
+  // A module that moved (service/config.ts → service/config/) must not survive as a stale .js Node would resolve first.
+  mkdirSync(dirname(stale), { recursive: true });
+  writeFileSync(stale, 'throw new Error("stale build output");');
   const built = spawnSync('npm', ['run', 'build'], { cwd: root, encoding: 'utf8' });
   expect(built.status).toBe(0);
   emptyDir = mkdtempSync(join(tmpdir(), 'rcib-build-'));
@@ -42,6 +47,7 @@ test('tsx is a development dependency only; npm start runs the compiled server',
   expect(manifest.scripts.start).toBe('node build/js/service/server.js');
   expect(existsSync(join(root, 'build', 'js', 'service', 'views', 'login.hbs'))).toBe(true);
   expect(existsSync(join(root, 'build', 'js', 'service', 'i18n', 'locales', 'en.json'))).toBe(true);
+  expect(existsSync(stale)).toBe(false);
 });
 
 test('the compiled companion answers /healthz and renders the login page, on plain node', async () => {
