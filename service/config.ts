@@ -11,6 +11,7 @@ import { isPlaceholderSecret, PLACEHOLDER_WHY, SECRET_HINT, SECRET_MIN_BYTES, se
 import { shippedLanguages } from './i18n/catalogue';
 import { loadOverrides, type Overrides } from './i18n/overrides';
 import type { SiteUser } from './identity/types';
+import type { BudgetSettings } from './tokens/rocketchat-budget';
 import { socialConfig } from './social/config';
 import type { SocialConfig } from './social/types';
 
@@ -47,6 +48,12 @@ export const EnvSchema = Type.Object({
   PASSWORD_MODE_REGISTER: Type.Union([Type.Literal('off'), Type.Literal('register')], { default: 'off' }),
   PASSWORD_MODE_RECHECK_SECONDS: Int(0, 86_400, 300, 'Age of a held token after which the API URL asks /api/v1/me before handing it out'),
   PASSWORD_MODE_ACCOUNT_LOGINS_PER_MINUTE: Int(1, 9, 5, "Calls to Rocket.Chat's login per account per minute (below its 10 per IP)"),
+  // Rocket.Chat's limits count per address, and all of the companion's calls come from one: these say what it allows.
+  PASSWORD_MODE_RC_CALLS: Int(1, 100_000, 10, "Calls per route and window Rocket.Chat allows this service's address (API_Enable_Rate_Limiter_Limit_Calls_Default)"),
+  PASSWORD_MODE_RC_WINDOW_SECONDS: Int(1, 86_400, 60, "Rocket.Chat's rate limit window in seconds (API_Enable_Rate_Limiter_Limit_Time_Default / 1000)"),
+  PASSWORD_MODE_RC_REGISTER_PER_MINUTE: Int(1, 100_000, 1, 'users.register calls a minute Rocket.Chat allows (Rate_Limiter_Limit_RegisterUser)'),
+  PASSWORD_MODE_RC_BLOCK_MINUTES: Int(1, 1440, 5, "Minutes Rocket.Chat's brute-force block lasts (Block_Multiple_Failed_Logins_Time_To_Unblock_By_*_In_Minutes)"),
+  PASSWORD_MODE_CLIENT_SHARE_PERCENT: Int(1, 100, 30, "Share of each Rocket.Chat route's calls one client address may spend on failed logins"),
   SESSION_SECRET: Type.String({ description: 'Secret the session cookie key is derived from, at least 32 characters' }),
   SESSION_TTL_SECONDS: Int(60, 31_536_000, 28_800, 'Lifetime of a session'),
   COOKIE_PARTITIONED: Type.Optional(Bool),
@@ -123,7 +130,7 @@ export interface Config {
   session: { secret: string; ttlSeconds: number; sameSite: 'none' | 'lax'; partitioned: boolean };
   identitySource: 'local' | 'forward' | 'jwt-cookie' | 'rocketchat';
   localUsersFile: string;
-  password?: { restUrl: string; timeoutMs: number; register: boolean; recheckSeconds: number; accountLoginsPerMinute: number };
+  password?: { restUrl: string; timeoutMs: number; register: boolean; recheckSeconds: number; accountLoginsPerMinute: number; budget: BudgetSettings; blockMinutes: number };
   siteLoginUrl?: string;
   mongo?: { url: string; autoCreateUsers: boolean; defaultRoles: string[] };
   forward?: { url: string; timeoutMs: number; cacheSeconds: number; fieldMap: FieldMap };
@@ -445,6 +452,16 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       register: env.PASSWORD_MODE_REGISTER === 'register',
       recheckSeconds: env.PASSWORD_MODE_RECHECK_SECONDS,
       accountLoginsPerMinute: env.PASSWORD_MODE_ACCOUNT_LOGINS_PER_MINUTE,
+      budget: {
+        calls: env.PASSWORD_MODE_RC_CALLS,
+        windowSeconds: env.PASSWORD_MODE_RC_WINDOW_SECONDS,
+        registerPerMinute: env.PASSWORD_MODE_RC_REGISTER_PER_MINUTE,
+        clientSharePercent: env.PASSWORD_MODE_CLIENT_SHARE_PERCENT,
+        accountCalls: Math.min(env.PASSWORD_MODE_ACCOUNT_LOGINS_PER_MINUTE, env.PASSWORD_MODE_RC_CALLS),
+        // A short wait for a free call beats a refusal; a longer one is the user's to decide.
+        maxWaitSeconds: 5,
+      },
+      blockMinutes: env.PASSWORD_MODE_RC_BLOCK_MINUTES,
     };
   }
 
