@@ -134,3 +134,22 @@ describe('(e) the announced reply shape: every failed login is 401 {success: fal
     expect(loginTokenFrom(done.body)).toBeDefined();
   });
 });
+
+describe('operators see it', () => {
+  test('/metrics counts Rocket.Chat’s refusals by route and kind and shows the budget; /readyz shows the budget and a block', async () => {
+    const env = { IDENTITY_SOURCE: 'rocketchat', PASSWORD_MODE_RC_CALLS: '20', PASSWORD_MODE_CLIENT_SHARE_PERCENT: '100', LOCKOUT_THRESHOLD: '100' };
+    h = await startPasswordHarness({ env, deps: { identity: directory() }, rc: { rateLimit: true, loginBlock: { ipAttempts: 3 } } });
+    rcAlice(h.rc);
+    for (let i = 0; i < 3; i += 1) await loginFrom(h.app, '203.0.113.9', `nobody${i}`, 'wrong');
+    const blocked = await loginFrom(h.app, '198.51.100.1', 'alice', PASSWORD);
+    expect(blocked.body).toContain('Rocket.Chat has paused sign-ins from this service for 5 minutes.');
+    expect(h.logs.text).toContain('Rocket.Chat has blocked sign-ins');
+
+    const metrics = (await h.app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toContain('rocketchat_refusals_total{route="login",kind="blocked"} 1');
+    expect(metrics).toContain('rocketchat_budget_used{route="login"} 4');
+    expect(metrics).toContain('rocketchat_budget_limit{route="login"} 20');
+    const ready = (await h.app.inject({ method: 'GET', url: '/readyz' })).json();
+    expect(ready.rocketChat).toEqual({ budget: { login: { used: 4, limit: 20 }, me: { used: 0, limit: 20 }, register: { used: 0, limit: 1 } }, signInsPausedMinutes: 5 });
+  });
+});
