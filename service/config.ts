@@ -54,6 +54,7 @@ export const EnvSchema = Type.Object({
   PASSWORD_MODE_RC_REGISTER_PER_MINUTE: Int(1, 100_000, 1, 'users.register calls a minute Rocket.Chat allows (Rate_Limiter_Limit_RegisterUser)'),
   PASSWORD_MODE_RC_BLOCK_MINUTES: Int(1, 1440, 5, "Minutes Rocket.Chat's brute-force block lasts (Block_Multiple_Failed_Logins_Time_To_Unblock_By_*_In_Minutes)"),
   PASSWORD_MODE_CLIENT_SHARE_PERCENT: Int(1, 100, 30, "Share of each Rocket.Chat route's calls one client address may spend on failed logins"),
+  PASSWORD_MODE_EXPECTED_USERS: Int(0, 10_000_000, 0, 'Users who may sign in within one busy minute; npm run doctor warns when Rocket.Chat allows fewer calls (0: no check)'),
   SESSION_SECRET: Type.String({ description: 'Secret the session cookie key is derived from, at least 32 characters' }),
   SESSION_TTL_SECONDS: Int(60, 31_536_000, 28_800, 'Lifetime of a session'),
   COOKIE_PARTITIONED: Type.Optional(Bool),
@@ -130,7 +131,7 @@ export interface Config {
   session: { secret: string; ttlSeconds: number; sameSite: 'none' | 'lax'; partitioned: boolean };
   identitySource: 'local' | 'forward' | 'jwt-cookie' | 'rocketchat';
   localUsersFile: string;
-  password?: { restUrl: string; timeoutMs: number; register: boolean; recheckSeconds: number; accountLoginsPerMinute: number; budget: BudgetSettings; blockMinutes: number };
+  password?: { restUrl: string; timeoutMs: number; register: boolean; recheckSeconds: number; accountLoginsPerMinute: number; budget: BudgetSettings; blockMinutes: number; expectedUsers: number };
   siteLoginUrl?: string;
   mongo?: { url: string; autoCreateUsers: boolean; defaultRoles: string[] };
   forward?: { url: string; timeoutMs: number; cacheSeconds: number; fieldMap: FieldMap };
@@ -462,6 +463,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
         maxWaitSeconds: 5,
       },
       blockMinutes: env.PASSWORD_MODE_RC_BLOCK_MINUTES,
+      expectedUsers: env.PASSWORD_MODE_EXPECTED_USERS,
     };
   }
 

@@ -101,6 +101,7 @@ describe('IDENTITY_SOURCE=rocketchat: Rocket.Chat is the directory', () => {
       accountLoginsPerMinute: 5,
       budget: { calls: 10, windowSeconds: 60, registerPerMinute: 1, clientSharePercent: 30, accountCalls: 5, maxWaitSeconds: 5 },
       blockMinutes: 5,
+      expectedUsers: 0,
     });
   });
 });
