@@ -41,6 +41,16 @@ export function registerLimitMetrics(registry: Registry, limits: RocketChatLimit
     },
   });
   new Counter({
+    name: 'rocketchat_budget_refused_total',
+    help: "Calls the companion did not make because a share of Rocket.Chat's budget was spent (client, account or route), per route",
+    labelNames: ['route'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [route, budget] of Object.entries(routes)) this.inc({ route }, budget.stats.refused);
+    },
+  });
+  new Counter({
     name: 'rocketchat_refusals_total',
     help: 'Calls Rocket.Chat refused, by route and kind: rate_limited (429) or blocked (Block_Multiple_Failed_Logins)',
     labelNames: ['route', 'kind'],

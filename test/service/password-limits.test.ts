@@ -149,6 +149,7 @@ describe('operators see it', () => {
     expect(metrics).toContain('rocketchat_refusals_total{route="login",kind="blocked"} 1');
     expect(metrics).toContain('rocketchat_budget_used{route="login"} 4');
     expect(metrics).toContain('rocketchat_budget_limit{route="login"} 20');
+    expect(metrics).toContain('rocketchat_budget_refused_total{route="login"} 0');
     const ready = (await h.app.inject({ method: 'GET', url: '/readyz' })).json();
     expect(ready.rocketChat).toEqual({ budget: { login: { used: 4, limit: 20 }, me: { used: 0, limit: 20 }, register: { used: 0, limit: 1 } }, signInsPausedMinutes: 5 });
   });

@@ -52,13 +52,16 @@ test('a full route waits when the wait is short, and refuses when it is long', a
     c.state.now = i * 1000;
     expect((await b.take({ client: `c${i}` })).ok).toBe(true);
   }
-  c.state.now = 57_000; // the first call leaves the window in 3 s
+  c.state.now = 57_000; // the first call leaves the window in 3 s: wait for it
   expect((await b.take({ client: 'late' })).ok).toBe(true);
   expect(c.state.waited).toEqual([3_000]);
-  c.state.now = 50_000 + 60_000 - 30_000; // the next one frees in more than 5 s... after 30 s
+  // Ten calls at once, then one 10 s later: the next free call is 50 s away, too long to wait.
   const full = budget(c, { clientCalls: 10, accountCalls: 10 });
+  c.state.now = 100_000;
   for (let i = 0; i < 10; i += 1) await full.take({ client: `d${i}` });
-  expect(await full.take({ client: 'late' })).toEqual({ ok: false, retryAfterSeconds: 60, by: 'rocketchat' });
+  c.state.now = 110_000;
+  expect(await full.take({ client: 'refused' })).toEqual({ ok: false, retryAfterSeconds: 50, by: 'rocketchat' });
+  expect(full.stats).toEqual({ granted: 10, refused: 1 });
 });
 
 test("Rocket.Chat's 429 pauses that route only", async () => {
