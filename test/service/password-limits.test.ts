@@ -135,6 +135,20 @@ describe('(e) the announced reply shape: every failed login is 401 {success: fal
   });
 });
 
+describe('(e) continued: a wrong password in the announced shape', () => {
+  test('is not called a wrong password either: the code step says it may be the password, and it counts toward the lockout', async () => {
+    h = await startPasswordHarness({ env: { IDENTITY_SOURCE: 'rocketchat', LOCKOUT_THRESHOLD: '1' }, deps: { identity: directory() }, rc: { loginErrors: 'unauthorized' } });
+    rcAlice(h.rc);
+    const page = await loginFrom(h.app, '198.51.100.1', 'alice', 'wrong');
+    expect(page.body).toContain('name="pendingId"');
+    expect(page.body).toContain('If your account uses two-factor authentication, enter your code here. Otherwise, start again and check your password.');
+    // Counted as a possible guess: with a threshold of one the account is now locked.
+    const locked = await loginFrom(h.app, '198.51.100.1', 'alice', PASSWORD);
+    expect(locked.statusCode).toBe(401);
+    expect(locked.body).toContain('Sign-in failed. Check your username and password and try again.');
+  });
+});
+
 describe('operators see it', () => {
   test('/metrics counts Rocket.Chat’s refusals by route and kind and shows the budget; /readyz shows the budget and a block', async () => {
     const env = { IDENTITY_SOURCE: 'rocketchat', PASSWORD_MODE_RC_CALLS: '20', PASSWORD_MODE_CLIENT_SHARE_PERCENT: '100', LOCKOUT_THRESHOLD: '100' };
