@@ -11,7 +11,9 @@ import { createMemoryRevocationList } from './sessions/memory-revocation';
 import type { RevocationList } from './sessions/types';
 import { createAppTokenIssuer } from './tokens/app';
 import type { SocialLogin } from './social';
+import type { LoginBlocks } from './tokens/login-blocks';
 import type { PasswordLogin } from './tokens/password';
+import type { RocketChatBudgets } from './tokens/rocketchat-budget';
 import type { TokenIssuer } from './tokens/types';
 import { createFileUserStore } from './users/file-store';
 import type { UserStore } from './users/types';
@@ -22,8 +24,15 @@ export interface Dependencies {
   revocations: RevocationList;
   /** TOKEN_MODE=password only: the interactive login on our form (tokens/password.ts). */
   passwordLogin?: PasswordLogin;
+  /** TOKEN_MODE=password only: Rocket.Chat's limits as this service spends them, for operators (/readyz, /metrics). */
+  rocketChatLimits?: RocketChatLimits;
   /** SOCIAL_PROVIDERS set: provider replies verified and mapped to local users (social/). */
   social?: SocialLogin;
+}
+
+export interface RocketChatLimits {
+  budgets: RocketChatBudgets;
+  blocks: LoginBlocks;
 }
 
 /** Types only: the modules themselves are loaded when the configuration selects them. */
@@ -69,6 +78,7 @@ function requestUserStore(config: Pick<Config, 'localUsersFile'>, mongo: Connect
 interface PasswordMode {
   issuer: TokenIssuer;
   login: PasswordLogin;
+  limits: RocketChatLimits;
 }
 
 function createPasswordMode(config: Config): PasswordMode | undefined {
@@ -76,10 +86,15 @@ function createPasswordMode(config: Config): PasswordMode | undefined {
   const { createRocketChatRest } = load<typeof import('./tokens/rocketchat-rest')>('./tokens/rocketchat-rest');
   const { createPasswordLogin } = load<typeof import('./tokens/password')>('./tokens/password');
   const { createPasswordTokenIssuer } = load<typeof import('./tokens/password-issuer')>('./tokens/password-issuer');
+  const { RocketChatBudgets } = load<typeof import('./tokens/rocketchat-budget')>('./tokens/rocketchat-budget');
+  const { LoginBlocks } = load<typeof import('./tokens/login-blocks')>('./tokens/login-blocks');
   const rest = createRocketChatRest(config.password);
+  // One budget for the issuer's /me and the login's calls: they come from the same address.
+  const limits = { budgets: new RocketChatBudgets(config.password.budget), blocks: new LoginBlocks(config.password.blockMinutes, Date.now) };
   return {
-    issuer: createPasswordTokenIssuer(rest, config.password),
-    login: createPasswordLogin({ rest, register: config.password.register, accountLoginsPerMinute: config.password.accountLoginsPerMinute }),
+    issuer: createPasswordTokenIssuer(rest, { recheckSeconds: config.password.recheckSeconds, budgets: limits.budgets }),
+    login: createPasswordLogin({ rest, register: config.password.register, ...limits }),
+    limits,
   };
 }
 
@@ -136,7 +151,7 @@ export async function createDependencies(config: Config): Promise<Dependencies &
     identity,
     issuer,
     revocations,
-    ...(password ? { passwordLogin: password.login } : {}),
+    ...(password ? { passwordLogin: password.login, rocketChatLimits: password.limits } : {}),
     // Its own handle on the same users (the file store re-reads on change; MongoDB is shared).
     ...(config.social ? { social: load<typeof import('./social')>('./social').createSocialLogin(config.social, requestUserStore(config, mongo)) } : {}),
     async close() {

@@ -4,6 +4,7 @@ import type { Algorithm } from '../../app/contract/claims';
 import type { Overrides } from '../i18n/overrides';
 import type { FieldMap } from '../identity/site-user';
 import type { SocialConfig } from '../social/types';
+import type { BudgetSettings } from '../tokens/rocketchat-budget';
 import type { Env } from './schema';
 
 export type { FieldMap };
@@ -39,7 +40,7 @@ export interface Config {
   session: { secret: string; ttlSeconds: number; sameSite: 'none' | 'lax'; partitioned: boolean };
   identitySource: IdentitySourceName;
   localUsersFile: string;
-  password?: { restUrl: string; timeoutMs: number; register: boolean; recheckSeconds: number; accountLoginsPerMinute: number };
+  password?: { restUrl: string; timeoutMs: number; register: boolean; recheckSeconds: number; accountLoginsPerMinute: number; budget: BudgetSettings; blockMinutes: number; expectedUsers: number };
   siteLoginUrl?: string;
   mongo?: { url: string; autoCreateUsers: boolean; defaultRoles: string[]; matchByVerifiedEmail: boolean };
   forward?: { url: string; timeoutMs: number; cacheSeconds: number; fieldMap: FieldMap };

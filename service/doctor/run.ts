@@ -3,6 +3,7 @@ import type { Config } from '../config';
 import { appStatusCheck, assertionRoundTripCheck } from './app-checks';
 import { backchannelCheck, cookieCheck, corsCredentialedCheck, corsForeignCheck, corsPreflightCheck, frameAncestorsCheck } from './browser-checks';
 import { clockSkewCheck, companionReachableCheck, httpsCheck, iframeSettingsCheck, rocketChatReachableCheck } from './deployment-checks';
+import { passwordBudgetCheck } from './password-checks';
 import { createFetcher, type Fetcher, type ProbeAnswer } from './probe';
 import type { Check, CheckResult, DoctorContext } from './types';
 
@@ -37,7 +38,9 @@ export function createContext(config: Config, fetch: Fetcher = createFetcher(500
 export async function runDoctor(config: Config, options: { fetch?: Fetcher } = {}): Promise<CheckResult[]> {
   const context = createContext(config, options.fetch);
   const results: CheckResult[] = [];
-  for (const check of CHECKS) {
+  // Rocket.Chat's per-address limits matter only where the companion logs in as the users.
+  const checks = config.tokenMode === 'password' ? [...CHECKS, passwordBudgetCheck] : CHECKS;
+  for (const check of checks) {
     try {
       results.push(await check(context));
     } catch (error) {

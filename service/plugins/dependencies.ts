@@ -21,6 +21,7 @@ export default fp<{ deps?: Partial<Dependencies> }>(
       issuer: given.issuer ?? (built as Dependencies).issuer,
       revocations: given.revocations ?? (built as Dependencies).revocations,
       passwordLogin: given.passwordLogin ?? built?.passwordLogin,
+      rocketChatLimits: given.rocketChatLimits ?? built?.rocketChatLimits,
       social: given.social ?? built?.social,
     };
     fastify.decorate('deps', deps);

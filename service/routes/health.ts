@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { HealthSchema, ReadySchema } from '../schemas/health';
+import { registerLimitMetrics, summarize } from '../tokens/limits-report';
 
 /** Liveness, readiness (what the chosen mode depends on) and Prometheus metrics. */
 const health: FastifyPluginAsyncTypebox = async (fastify) => {
@@ -24,9 +25,15 @@ const health: FastifyPluginAsyncTypebox = async (fastify) => {
     const checks = await round;
     const { tokens, identity, revocation } = checks;
     reply.header('cache-control', 'no-store');
-    if (tokens && identity && revocation) return reply.code(200).send({ ready: true, checks });
-    return reply.code(503).send({ ready: false, checks });
+    // Password mode: how much of Rocket.Chat's budget is spent. Informative only — a spent budget or a
+    // block is Rocket.Chat's, and taking this replica out of service would not lift it.
+    const { rocketChatLimits } = fastify.deps;
+    const rocketChat = rocketChatLimits ? { rocketChat: summarize(rocketChatLimits) } : {};
+    if (tokens && identity && revocation) return reply.code(200).send({ ready: true, checks, ...rocketChat });
+    return reply.code(503).send({ ready: false, checks, ...rocketChat });
   });
+
+  if (fastify.deps.rocketChatLimits) registerLimitMetrics(fastify.metrics.registry, fastify.deps.rocketChatLimits);
 
   // Its login counters tell locked-out from wrong-password attempts apart: METRICS_TOKEN keeps it to the scraper.
   const { metricsToken } = fastify.config;

@@ -48,11 +48,13 @@ function renderForm(fastify: FastifyInstance, reply: FastifyReply, options: { qu
 function renderTwoFactor(fastify: FastifyInstance, reply: FastifyReply, step: Extract<PasswordStep, { kind: 'two-factor' }>, query: PageQuery, csrf: string) {
   const base = common(fastify, reply, query);
   const t = (key: string, values?: Record<string, string | number>) => fastify.i18n.t(base.lang, `password.code.${key}`, values);
-  const where = step.method === 'totp' ? t('totp') : step.emailSentTo ? t('sentTo', { email: step.emailSentTo }) : t('sentToAccount');
+  // `unknown`: Rocket.Chat's reply did not say whether it wants a code; the page says it may be the password.
+  const where = step.method === 'unknown' ? t('unknown') : step.method === 'totp' ? t('totp') : step.emailSentTo ? t('sentTo', { email: step.emailSentTo }) : t('sentToAccount');
+  const codeLabel = step.method === 'unknown' ? t('labelAny') : step.method === 'totp' ? t('labelTotp') : t('labelEmail');
   return reply.viewAsync('two-factor.hbs', {
     ...base,
     where,
-    codeLabel: step.method === 'totp' ? t('labelTotp') : t('labelEmail'),
+    codeLabel,
     error: step.invalid ? t('invalid', { count: step.attemptsLeft }) : undefined,
     csrf,
     pendingId: step.pendingId,
@@ -72,6 +74,8 @@ async function answerStep(fastify: FastifyInstance, request: FastifyRequest, rep
     return reply.code(200).send(await renderDone(fastify, reply, { query, credential: step.credential, csrf }));
   }
   if (step.kind === 'two-factor') {
+    // Without a word from Rocket.Chat the password may have been wrong: that counts as a guess.
+    if (lockKey && step.method === 'unknown' && !step.invalid) lockout.fail(lockKey);
     fastify.metrics.login('two_factor');
     request.log.info({ method: step.method, invalid: step.invalid }, 'Rocket.Chat asks for a second factor');
     return reply.code(step.invalid ? 401 : 200).send(await renderTwoFactor(fastify, reply, step, query, csrf));
@@ -81,6 +85,14 @@ async function answerStep(fastify: FastifyInstance, request: FastifyRequest, rep
     request.log.warn({ by: step.by, retryAfterSeconds: step.retryAfterSeconds }, 'password login rate-limited');
     reply.header('retry-after', String(step.retryAfterSeconds));
     return reply.code(429).send(await renderForm(fastify, reply, { query, csrf, username: login, key: 'password.errors.rateLimited', count: step.retryAfterSeconds }));
+  }
+  if (step.kind === 'blocked') {
+    // Rocket.Chat's brute-force block: nothing about this password, so no lockout count; the user can only wait.
+    fastify.metrics.login('rate_limited');
+    request.log.warn({ scope: step.scope, minutes: step.minutes }, 'Rocket.Chat has blocked sign-ins (Block_Multiple_Failed_Logins)');
+    reply.header('retry-after', String(step.minutes * 60));
+    const key = step.scope === 'ip' ? 'password.errors.blocked' : 'password.errors.blockedAccount';
+    return reply.code(429).send(await renderForm(fastify, reply, { query, csrf, username: login, key, count: step.minutes }));
   }
   if (lockKey && GUESSES.includes(step.reason)) lockout.fail(lockKey);
   fastify.metrics.login(step.reason === 'bad_credentials' || step.reason === 'password_mismatch' ? 'bad_credentials' : 'denied');
@@ -122,7 +134,7 @@ export async function submitPassword(
   try {
     // `local`: the site's own password check first, so only site users ever reach Rocket.Chat.
     const siteUser = identity.verifyPassword ? await identity.verifyPassword(login, form.password) : undefined;
-    if (siteUser || !identity.verifyPassword) step = await passwordLogin.start(login, form.password, form.csrf, siteUser, lockKey);
+    if (siteUser || !identity.verifyPassword) step = await passwordLogin.start(login, form.password, form.csrf, { siteUser, lockKey, client: request.ip });
   } catch (error) {
     return unavailable(fastify, request, reply, query, error);
   } finally {
@@ -146,7 +158,8 @@ export async function deliverHeld(fastify: FastifyInstance, request: FastifyRequ
   if (!session.credential || !session.rocketChat || !issuer.recheck) return undefined;
   let rocketChat;
   try {
-    rocketChat = await issuer.recheck({ credential: session.credential, rocketChat: { ...session.rocketChat, checkedAt: 0 } });
+    // The client's address: a page reloaded again and again spends that client's share of /api/v1/me, not everybody's.
+    rocketChat = await issuer.recheck({ credential: session.credential, rocketChat: { ...session.rocketChat, checkedAt: 0 } }, { client: request.ip });
   } catch (error) {
     return unavailable(fastify, request, reply, query, error);
   }

@@ -6,9 +6,12 @@ export const HealthSchema = {
 
 /** One entry per part the configured mode uses; `revocation` is the session revocation list (memory or MongoDB). */
 const Checks = Type.Object({ tokens: Type.Boolean(), identity: Type.Boolean(), revocation: Type.Boolean() });
+const Use = Type.Object({ used: Type.Integer(), limit: Type.Integer() });
+/** Password mode: Rocket.Chat's per-address budget as this service spends it, and a brute-force block of it. */
+const RocketChat = Type.Optional(Type.Object({ budget: Type.Object({ login: Use, me: Use, register: Use }), signInsPausedMinutes: Type.Integer() }));
 export const ReadySchema = {
   response: {
-    200: Type.Object({ ready: Type.Literal(true), checks: Checks }),
-    503: Type.Object({ ready: Type.Literal(false), checks: Checks }),
+    200: Type.Object({ ready: Type.Literal(true), checks: Checks, rocketChat: RocketChat }),
+    503: Type.Object({ ready: Type.Literal(false), checks: Checks, rocketChat: RocketChat }),
   },
 };

@@ -6,9 +6,16 @@
  * Unlike the other modes this is interactive: Rocket.Chat may ask for a second factor, so a
  * login is `start` and, when it answers `totp-required`, `complete` with the code. The
  * password lives only in PendingLogins between the two (minutes, memory, bound to the form).
+ *
+ * Every call comes from the companion's one address, so Rocket.Chat's per-address limits are
+ * shared by all users: calls go through RocketChatBudgets, and Rocket.Chat's brute-force block
+ * (login-blocks.ts) is remembered instead of tried again — each try would prolong it.
  */
 import type { SiteUser } from '../identity/types';
-import { AccountBudget, PendingLogins, type PendingLogin } from './pending-logins';
+import type { LoginBlocks } from './login-blocks';
+import { readLoginReply, type LoginReply } from './login-reply';
+import { PendingLogins, type PendingLogin } from './pending-logins';
+import type { RocketChatBudgets } from './rocketchat-budget';
 import type { RestAnswer, RocketChatRest } from './rocketchat-rest';
 import { TokenError } from './types';
 
@@ -26,14 +33,21 @@ export type PasswordStep =
   | LoggedIn
   | { kind: 'two-factor'; pendingId: string; method: PendingLogin['method']; emailSentTo?: string; attemptsLeft: number; invalid: boolean }
   | { kind: 'refused'; reason: 'bad_credentials' | 'password_mismatch' | 'registration_disabled' | 'registration_failed' | 'inactive' | 'code_attempts' | 'expired' }
-  | { kind: 'rate-limited'; retryAfterSeconds: number; by: 'rocketchat' | 'account' };
+  | { kind: 'rate-limited'; retryAfterSeconds: number; by: 'rocketchat' | 'account' | 'client' }
+  /** Rocket.Chat's brute-force block: not a wrong password, and nothing the user can fix but wait. */
+  | { kind: 'blocked'; scope: 'ip' | 'user'; minutes: number };
+
+export interface StartOptions {
+  /** Who the identity source (local) says this is; absent when Rocket.Chat is the directory. */
+  siteUser?: SiteUser;
+  /** Kept with a login that waits for a code, for `lockKeyOf`. */
+  lockKey?: string;
+  /** The browser's address: its share of Rocket.Chat's budget is what it spends. */
+  client?: string;
+}
 
 export interface PasswordLogin {
-  /**
-   * `siteUser`: who the identity source (local) says this is; absent when Rocket.Chat is the directory.
-   * `lockKey`: kept with a login that waits for a code, for `lockKeyOf`.
-   */
-  start(login: string, password: string, binding: string, siteUser?: SiteUser, lockKey?: string): Promise<PasswordStep>;
+  start(login: string, password: string, binding: string, options?: StartOptions): Promise<PasswordStep>;
   complete(pendingId: string, code: string, binding: string): Promise<PasswordStep>;
   /** The `lockKey` a login waiting for a code was started with, before its code is tried. */
   lockKeyOf(pendingId: string, binding: string): string | undefined;
@@ -42,7 +56,8 @@ export interface PasswordLogin {
 export interface PasswordLoginOptions {
   rest: RocketChatRest;
   register: boolean;
-  accountLoginsPerMinute: number;
+  budgets: RocketChatBudgets;
+  blocks: LoginBlocks;
   pending?: PendingLogins;
   now?: () => number;
 }
@@ -58,23 +73,18 @@ export function maskEmail(email: string): string {
 const errorOf = (answer: RestAnswer): string => (typeof answer.body.error === 'string' ? answer.body.error : String(answer.body.error ?? ''));
 
 export function createPasswordLogin(options: PasswordLoginOptions): PasswordLogin {
-  const { rest } = options;
+  const { rest, budgets } = options;
   const now = options.now ?? Date.now;
   const pending = options.pending ?? new PendingLogins();
-  const budget = new AccountBudget(options.accountLoginsPerMinute);
-  // Once Rocket.Chat says 429, every login from this IP would get it too: wait without asking.
-  let blockedUntil = 0;
+  const { blocks } = options;
 
-  function limited(account: string): PasswordStep | undefined {
-    if (blockedUntil > now()) return { kind: 'rate-limited', retryAfterSeconds: Math.ceil((blockedUntil - now()) / 1000), by: 'rocketchat' };
-    const wait = budget.take(account);
-    return wait > 0 ? { kind: 'rate-limited', retryAfterSeconds: wait, by: 'account' } : undefined;
-  }
-
-  function rateLimited(answer: RestAnswer): PasswordStep {
-    const seconds = answer.retryAfterSeconds ?? 60;
-    blockedUntil = Math.max(blockedUntil, now() + seconds * 1000);
-    return { kind: 'rate-limited', retryAfterSeconds: seconds, by: 'rocketchat' };
+  /** The login call, within the budget and outside a known block; a step instead when it may not be made. */
+  async function callLogin(entry: PendingLogin, code?: string): Promise<{ answer: RestAnswer; giveBack(): void } | PasswordStep> {
+    const block = blocks.current(entry.login);
+    if (block) return { kind: 'blocked', ...block };
+    const grant = await budgets.routes.login.take({ client: entry.client, account: entry.login });
+    if (!grant.ok) return { kind: 'rate-limited', retryAfterSeconds: grant.retryAfterSeconds, by: grant.by };
+    return { answer: await rest.login(entry.login, entry.password, code), giveBack: grant.giveBack };
   }
 
   function loggedIn(answer: RestAnswer, siteUser: SiteUser | undefined): LoggedIn {
@@ -97,63 +107,95 @@ export function createPasswordLogin(options: PasswordLoginOptions): PasswordLogi
     return { kind: 'two-factor', pendingId, method: entry.method, emailSentTo: entry.emailSentTo, attemptsLeft: MAX_CODE_ATTEMPTS - entry.attempts, invalid };
   }
 
-  function methodOf(answer: RestAnswer): PendingLogin['method'] {
-    const method = (answer.body.details as { method?: unknown } | undefined)?.method;
-    return method === 'totp' || method === 'password' ? method : 'email';
+  function codeRequired(entry: PendingLogin, method: PendingLogin['method'], binding: string): PasswordStep {
+    const email = entry.siteUser?.email || (entry.login.includes('@') ? entry.login : undefined);
+    return twoFactor({ ...entry, method, emailSentTo: method === 'email' && email ? maskEmail(email) : undefined }, binding, false);
   }
 
-  async function register(siteUser: SiteUser, password: string, binding: string, lockKey: string | undefined): Promise<PasswordStep> {
-    const answer = await rest.register({ username: siteUser.username, email: siteUser.email, pass: password, name: siteUser.name });
-    if (answer.status === 429) return rateLimited(answer);
+  function wrongCode(entry: PendingLogin, binding: string): PasswordStep {
+    const attempts = entry.attempts + 1;
+    if (attempts >= MAX_CODE_ATTEMPTS) return { kind: 'refused', reason: 'code_attempts' };
+    return twoFactor({ ...entry, attempts }, binding, true);
+  }
+
+  async function register(entry: PendingLogin, binding: string, ambiguous: boolean): Promise<PasswordStep> {
+    const siteUser = entry.siteUser!;
+    const grant = await budgets.routes.register.take({ client: entry.client });
+    if (!grant.ok) return { kind: 'rate-limited', retryAfterSeconds: grant.retryAfterSeconds, by: grant.by };
+    const answer = await rest.register({ username: siteUser.username, email: siteUser.email, pass: entry.password, name: siteUser.name });
+    if (answer.status === 429) {
+      // Registering waits; logging in to existing accounts does not.
+      const seconds = answer.retryAfterSeconds ?? 60;
+      budgets.routes.register.pause(seconds);
+      budgets.refused('register', 'rate_limited');
+      return { kind: 'rate-limited', retryAfterSeconds: seconds, by: 'rocketchat' };
+    }
     if (answer.status >= 500) throw new TokenError('unavailable', `rocketchat_${answer.status}`);
     if (answer.status !== 200 || answer.body.success !== true) {
       const type = typeof answer.body.errorType === 'string' ? answer.body.errorType : '';
       if (type === 'error-user-registration-disabled' || /registration is disabled/i.test(errorOf(answer))) return { kind: 'refused', reason: 'registration_disabled' };
-      // The account exists: Rocket.Chat's password is not the site's.
-      if (/already in use|already exists/i.test(errorOf(answer))) return { kind: 'refused', reason: 'password_mismatch' };
+      // The account exists: Rocket.Chat's password is not the site's — or, when its login said nothing, it wants a code.
+      if (/already in use|already exists/i.test(errorOf(answer))) return ambiguous ? codeRequired(entry, 'unknown', binding) : { kind: 'refused', reason: 'password_mismatch' };
       return { kind: 'refused', reason: 'registration_failed' };
     }
-    const again = limited(siteUser.username);
-    if (again) return again;
-    return interpret(await rest.login(siteUser.username, password), { login: siteUser.username, password, method: 'email', attempts: 0, siteUser, lockKey }, binding, false);
+    return attempt(entry, binding, undefined, false);
   }
 
-  async function interpret(answer: RestAnswer, entry: PendingLogin, binding: string, mayRegister: boolean): Promise<PasswordStep> {
-    if (answer.status === 200 && answer.body.status === 'success') return loggedIn(answer, entry.siteUser);
-    if (answer.status === 429) return rateLimited(answer);
-    if (answer.status >= 500 || (answer.status !== 401 && answer.status !== 403 && answer.status !== 400)) throw new TokenError('unavailable', `rocketchat_${answer.status}`);
-    const error = errorOf(answer);
-    if (error === 'totp-required') {
-      const method = methodOf(answer);
-      const email = entry.siteUser?.email || (entry.login.includes('@') ? entry.login : undefined);
-      return twoFactor({ ...entry, method, emailSentTo: method === 'email' && email ? maskEmail(email) : undefined }, binding, false);
+  /** One login call and what its answer means for this login. */
+  async function attempt(entry: PendingLogin, binding: string, code: string | undefined, mayRegister: boolean): Promise<PasswordStep> {
+    const called = await callLogin(entry, code);
+    if ('kind' in called) return called;
+    const reply = readLoginReply(called.answer);
+    // The password was right: the call was no guess by this client (the account's own budget still counts it).
+    if (reply.kind === 'success' || reply.kind === 'two-factor' || reply.kind === 'code-invalid') called.giveBack();
+    return interpret(reply, called.answer, entry, binding, code !== undefined, mayRegister);
+  }
+
+  function interpret(reply: LoginReply, answer: RestAnswer, entry: PendingLogin, binding: string, withCode: boolean, mayRegister: boolean): PasswordStep | Promise<PasswordStep> {
+    switch (reply.kind) {
+      case 'success':
+        blocks.clear(entry.login);
+        return loggedIn(answer, entry.siteUser);
+      case 'rate-limited':
+        budgets.routes.login.pause(reply.retryAfterSeconds);
+        budgets.refused('login', 'rate_limited');
+        return { kind: 'rate-limited', retryAfterSeconds: reply.retryAfterSeconds, by: 'rocketchat' };
+      case 'unavailable':
+        throw new TokenError('unavailable', `rocketchat_${reply.status}`);
+      case 'blocked':
+        budgets.refused('login', 'blocked');
+        return { kind: 'blocked', ...blocks.remember(reply.scope, entry.login) };
+      case 'two-factor':
+        return codeRequired(entry, reply.method, binding);
+      case 'code-invalid':
+        return wrongCode(entry, binding);
+      case 'code-attempts':
+        return { kind: 'refused', reason: 'code_attempts' };
+      case 'inactive':
+        return { kind: 'refused', reason: 'inactive' };
+      case 'ambiguous':
+        // The announced reply shape says nothing: a wrong password, or a code wanted. Never call it a wrong
+        // password: ask for a code, saying it may be the password (routes/password-login.ts).
+        if (withCode) return wrongCode(entry, binding);
+        if (mayRegister && options.register && entry.siteUser) return register(entry, binding, true);
+        return codeRequired(entry, 'unknown', binding);
+      case 'bad-credentials':
+        if (mayRegister && options.register && entry.siteUser) return register(entry, binding, false);
+        // With a site user the password was right at the site: Rocket.Chat's differs (or the account is missing).
+        return { kind: 'refused', reason: entry.siteUser ? 'password_mismatch' : 'bad_credentials' };
     }
-    if (error === 'totp-invalid') {
-      const attempts = entry.attempts + 1;
-      if (attempts >= MAX_CODE_ATTEMPTS) return { kind: 'refused', reason: 'code_attempts' };
-      return twoFactor({ ...entry, attempts }, binding, true);
-    }
-    if (error === 'totp-max-attempts') return { kind: 'refused', reason: 'code_attempts' };
-    if (error === 'error-user-is-not-activated') return { kind: 'refused', reason: 'inactive' };
-    if (mayRegister && options.register && entry.siteUser) return register(entry.siteUser, entry.password, binding, entry.lockKey);
-    // With a site user the password was right at the site: Rocket.Chat's differs (or the account is missing).
-    return { kind: 'refused', reason: entry.siteUser ? 'password_mismatch' : 'bad_credentials' };
   }
 
   return {
-    async start(login, password, binding, siteUser, lockKey) {
-      const account = siteUser?.username ?? login;
-      const wait = limited(account);
-      if (wait) return wait;
-      const entry: PendingLogin = { login: account, password, method: 'email', attempts: 0, siteUser, lockKey };
-      return interpret(await rest.login(account, password), entry, binding, true);
+    async start(login, password, binding, start = {}) {
+      const account = start.siteUser?.username ?? login;
+      const entry: PendingLogin = { login: account, password, method: 'email', attempts: 0, siteUser: start.siteUser, lockKey: start.lockKey, client: start.client };
+      return attempt(entry, binding, undefined, true);
     },
     async complete(pendingId, code, binding) {
       const entry = pending.take(pendingId, binding);
       if (!entry) return { kind: 'refused', reason: 'expired' };
-      const wait = limited(entry.login);
-      if (wait) return wait;
-      return interpret(await rest.login(entry.login, entry.password, code.trim()), entry, binding, false);
+      return attempt(entry, binding, code.trim(), false);
     },
     lockKeyOf(pendingId, binding) {
       return pending.peek(pendingId, binding)?.lockKey;

@@ -12,7 +12,8 @@ import type { SiteUser } from '../identity/types';
 export interface PendingLogin {
   login: string;
   password: string;
-  method: 'email' | 'totp' | 'password';
+  /** `unknown`: Rocket.Chat's reply did not say whether a code is wanted, or which (login-reply.ts). */
+  method: 'email' | 'totp' | 'password' | 'unknown';
   /** Masked address the code went to (email method). */
   emailSentTo?: string;
   /** Wrong codes so far. */
@@ -21,6 +22,8 @@ export interface PendingLogin {
   siteUser?: SiteUser;
   /** What the companion's lockout counts this login under (routes/password-login.ts), for the code step. */
   lockKey?: string;
+  /** The browser's address, whose share of Rocket.Chat's budget the code step spends too. */
+  client?: string;
 }
 
 interface Entry {
@@ -74,39 +77,5 @@ export class PendingLogins {
   private sweep(): void {
     const now = this.now();
     for (const [key, entry] of this.entries) if (entry.expiresAt <= now) this.entries.delete(key);
-  }
-}
-
-/**
- * Calls to Rocket.Chat's login per account in a sliding minute. Rocket.Chat counts per IP,
- * and all users reach it from the companion's IP; this keeps one account (or someone trying
- * passwords on it) from spending the whole shared budget.
- */
-export class AccountBudget {
-  private readonly calls = new Map<string, number[]>();
-
-  constructor(
-    private readonly perMinute: number,
-    private readonly maxEntries = 50_000,
-    private readonly now: () => number = Date.now,
-  ) {}
-
-  /** Takes one call from `account`'s budget; returns seconds to wait instead when it is spent. */
-  take(account: string): number {
-    const key = account.trim().toLowerCase();
-    const now = this.now();
-    const recent = (this.calls.get(key) ?? []).filter((at) => now - at < 60_000);
-    if (recent.length >= this.perMinute) {
-      this.calls.set(key, recent);
-      return Math.max(1, Math.ceil((recent[0] + 60_000 - now) / 1000));
-    }
-    recent.push(now);
-    this.calls.delete(key);
-    this.calls.set(key, recent);
-    for (const first of this.calls.keys()) {
-      if (this.calls.size <= this.maxEntries) break;
-      this.calls.delete(first);
-    }
-    return 0;
   }
 }

@@ -33,7 +33,7 @@ export interface TokenIssuer {
    * Password mode: may the held token still be handed out? The login again (maybe with a
    * fresh `checkedAt`), or `undefined` when Rocket.Chat no longer accepts it.
    */
-  recheck?(held: HeldLogin): Promise<RocketChatLogin | undefined>;
+  recheck?(held: HeldLogin, context?: { client?: string }): Promise<RocketChatLogin | undefined>;
   ready(): Promise<boolean>;
   close(): Promise<void>;
 }

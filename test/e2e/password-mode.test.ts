@@ -86,3 +86,24 @@ it('an emailed code: the page names the masked address, a wrong code is refused,
   await frame.getByRole('button', { name: 'Verify' }).click();
   expect(await loggedInAs(page)).toBe(`Logged in as ${bob.username}`);
 });
+
+// Last: the block it provokes stops every sign-in through this stack for its minutes.
+it('Rocket.Chat’s brute-force block shows its own message in the iframe, not “check your password”', async () => {
+  const dana = { username: 'dana', password: 'dana’s long password', email: 'dana@example.com', name: 'Dana' };
+  await stack.addSiteUser(dana);
+  stack.rocketChat.createUser({ ...dana, verified: true, createdAt: OLD });
+  // Fifty failed logins from this address (Block_Multiple_Failed_Logins_Attempts_Until_Block_By_Ip), as others' guesses would be.
+  for (let i = 0; i < 50; i += 1) {
+    await fetch(`${stack.rocketChat.url}/api/v1/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: `guess${i}`, password: 'wrong' }) });
+  }
+  await page.goto(`${stack.rocketChat.url}/`);
+  await signIn(await loginFrame(page), dana.username, dana.password);
+
+  const frame = await loginFrame(page);
+  await frame.waitForSelector('#error');
+  const text = (await frame.locator('#error').textContent()) ?? '';
+  await saveScreenshot(page, 'e2e-password-blocked');
+  expect(text).toContain('Rocket.Chat has paused sign-ins from this service for 5 minutes.');
+  expect(text).not.toContain('Check your username and password');
+  stack.rocketChat.resetLoginBlock();
+});

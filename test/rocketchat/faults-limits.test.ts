@@ -60,7 +60,7 @@ describe('request log', () => {
 });
 
 describe('REST rate limit (option)', () => {
-  it('allows 10 calls a minute per IP and route, then 429 {success: false, error: "Too many requests"}', async () => {
+  it('allows 10 calls a minute per IP and route, then 429 {success: false, error: "… [error-too-many-requests]"} with the X-RateLimit headers', async () => {
     const rc = await startRocketChat({ rateLimit: true });
     try {
       const statuses: number[] = [];
@@ -68,8 +68,10 @@ describe('REST rate limit (option)', () => {
       expect(statuses.slice(0, 10).every((s) => s === 200)).toBe(true);
       const limited = await call(rc, 'GET', '/api/info');
       expect(limited.status).toBe(429);
-      expect(limited.body).toEqual({ success: false, error: 'Too many requests' });
+      expect(limited.body).toEqual({ success: false, error: expect.stringMatching(/^Error, too many requests\. Please slow down\. You must wait \d+ seconds before trying this endpoint again\. \[error-too-many-requests\]$/) });
+      expect(limited.headers.get('x-ratelimit-limit')).toBe('10');
       expect(limited.headers.get('x-ratelimit-remaining')).toBe('0');
+      expect(Number(limited.headers.get('x-ratelimit-reset'))).toBeGreaterThan(Date.now());
       // Another route has its own budget; users with api-bypass-rate-limit are not counted.
       expect((await call(rc, 'GET', '/api/v1/settings.public')).status).toBe(200);
       for (let i = 0; i < 15; i++) expect((await call(rc, 'GET', '/api/v1/me', { auth: adminAuth(rc) })).status).toBe(200);
@@ -87,6 +89,19 @@ describe('REST rate limit (option)', () => {
       expect((await call(rc, 'POST', '/api/v1/users.register', { body: body('reg1') })).status).toBe(200);
       expect((await call(rc, 'POST', '/api/v1/users.register', { body: body('reg2') })).status).toBe(429);
       expect(rc.findUser({ username: 'reg2' })).toBeUndefined();
+    } finally {
+      await rc.close();
+    }
+  });
+
+  it('takes other limits when a test needs them ({ calls, windowMs, registerCalls })', async () => {
+    const rc = await startRocketChat({ rateLimit: { calls: 2, registerCalls: 3 }, registration: true });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 3; i++) statuses.push((await call(rc, 'GET', '/api/info')).status);
+      expect(statuses).toEqual([200, 200, 429]);
+      const body = (n: string) => ({ username: n, email: `${n}@example.com`, pass: 'pw', name: n });
+      for (const n of ['r1', 'r2', 'r3']) expect((await call(rc, 'POST', '/api/v1/users.register', { body: body(n) })).status).toBe(200);
     } finally {
       await rc.close();
     }

@@ -93,13 +93,24 @@ describe('IDENTITY_SOURCE=rocketchat: Rocket.Chat is the directory', () => {
       'IDENTITY_SOURCE must be local or rocketchat when TOKEN_MODE=password',
     );
     const config = loadConfig(baseEnv({ TOKEN_MODE: 'password', APP_LOGIN_URL: undefined, ASSERTION_SECRET: undefined }) as NodeJS.ProcessEnv);
-    expect(config.password).toEqual({ restUrl: 'https://chat.example.com', timeoutMs: 5000, register: false, recheckSeconds: 300, accountLoginsPerMinute: 5 });
+    expect(config.password).toEqual({
+      restUrl: 'https://chat.example.com',
+      timeoutMs: 5000,
+      register: false,
+      recheckSeconds: 300,
+      accountLoginsPerMinute: 5,
+      budget: { calls: 10, windowSeconds: 60, registerPerMinute: 1, clientSharePercent: 30, accountCalls: 5, maxWaitSeconds: 5 },
+      blockMinutes: 5,
+      expectedUsers: 0,
+    });
   });
 });
 
 describe('rate limits', () => {
   test('Rocket.Chat’s 429 becomes "try again in N seconds" (from x-ratelimit-reset), and later logins wait without asking it', async () => {
-    h = await startPasswordHarness({ env: { IDENTITY_SOURCE: 'rocketchat' }, deps: { identity: directory() }, rc: { rateLimit: true } });
+    // Told of a bigger budget than Rocket.Chat has (and no client share), the companion meets Rocket.Chat's own 429.
+    const env = { IDENTITY_SOURCE: 'rocketchat', PASSWORD_MODE_RC_CALLS: '20', PASSWORD_MODE_CLIENT_SHARE_PERCENT: '100' };
+    h = await startPasswordHarness({ env, deps: { identity: directory() }, rc: { rateLimit: true } });
     rcAlice(h.rc);
     // Ten different accounts spend Rocket.Chat's per-IP budget (10 a minute on /api/v1/login).
     for (let i = 0; i < 10; i += 1) expect((await login(h.app, cookieJar(), `user${i}`, 'wrong')).statusCode).toBe(401);
@@ -118,7 +129,9 @@ describe('rate limits', () => {
   });
 
   test('one account gets PASSWORD_MODE_ACCOUNT_LOGINS_PER_MINUTE calls to Rocket.Chat, below its 10 per IP, so others still log in', async () => {
-    h = await startPasswordHarness({ env: { IDENTITY_SOURCE: 'rocketchat', LOCKOUT_THRESHOLD: '100' }, deps: { identity: directory() }, rc: { rateLimit: true } });
+    // All from one client address here: its share is lifted to see the account's own.
+    const env = { IDENTITY_SOURCE: 'rocketchat', LOCKOUT_THRESHOLD: '100', PASSWORD_MODE_CLIENT_SHARE_PERCENT: '100' };
+    h = await startPasswordHarness({ env, deps: { identity: directory() }, rc: { rateLimit: true } });
     rcAlice(h.rc);
     h.rc.createUser({ username: 'erin', email: 'erin@example.com', password: PASSWORD, verified: true, createdAt: OLD });
     for (let i = 0; i < 5; i += 1) expect((await login(h.app, cookieJar(), 'alice', 'guess')).statusCode).toBe(401);

@@ -1,6 +1,6 @@
 /** Password mode's small parts: the pending-login store, the per-account budget, email masking, Rocket.Chat's reset header. */
 import { maskEmail } from '../../service/tokens/password';
-import { AccountBudget, PendingLogins, type PendingLogin } from '../../service/tokens/pending-logins';
+import { PendingLogins, type PendingLogin } from '../../service/tokens/pending-logins';
 import { retryAfterSeconds } from '../../service/tokens/rocketchat-rest';
 
 const entry: PendingLogin = { login: 'alice', password: 'secret', method: 'totp', attempts: 0 };
@@ -35,18 +35,6 @@ describe('PendingLogins', () => {
     pending.put(entry, 'f');
     expect(pending.size).toBe(1);
   });
-});
-
-test('AccountBudget: N calls a sliding minute per account (case-insensitive), then the seconds to wait', () => {
-  let now = 0;
-  const budget = new AccountBudget(2, 100, () => now);
-  expect(budget.take('Alice')).toBe(0);
-  now = 20_000;
-  expect(budget.take('alice ')).toBe(0);
-  expect(budget.take('alice')).toBe(40);
-  expect(budget.take('bob')).toBe(0);
-  now = 60_000;
-  expect(budget.take('alice')).toBe(0);
 });
 
 test('maskEmail keeps enough to recognise one’s own address', () => {

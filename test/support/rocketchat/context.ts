@@ -4,6 +4,8 @@ import type { UserStore } from './store';
 import type { TwoFactor } from './twoFactor';
 import type { LoginToken, StoredUser } from './types';
 import type { Reply } from './http';
+import type { LoginBlock } from './loginBlock';
+import type { RateLimitSettings } from './rateLimit';
 
 export interface CreateTokenConfig {
   mode: '7.x' | '8.x';
@@ -22,6 +24,13 @@ export interface ServerState {
   version: string;
   /** Set at run time, like the Apps hook: the engine usually needs the stand-in's URL first. */
   appsEvents: { listener?: AppsEventListener };
+  /** Block_Multiple_Failed_Logins_*. */
+  loginBlock: LoginBlock;
+  /**
+   * How /api/v1/login answers a failure: `detailed` as 6.x–8.x do (error codes, 2FA details), or
+   * `unauthorized`, the announced breaking change: 401 `{success: false, error: 'unauthorized'}` for all.
+   */
+  loginErrors: 'detailed' | 'unauthorized';
 }
 
 /** One REST call as a route sees it. */
@@ -29,6 +38,8 @@ export interface RouteContext extends ServerState {
   body: Record<string, unknown>;
   query: URLSearchParams;
   headers: IncomingHttpHeaders;
+  /** The caller's address, as the rate limiter and the login block count it. */
+  ip: string;
   caller?: { user: StoredUser; loginToken: LoginToken; token: string };
 }
 
@@ -36,8 +47,8 @@ export interface Route {
   method: 'GET' | 'POST';
   path: string;
   auth: boolean;
-  /** Calls per minute when the rate limiter is on, if not the default 10. */
-  rateLimit?: number;
+  /** Calls per window when the rate limiter is on, if not the default's. */
+  rateLimit?: (settings: RateLimitSettings) => number;
   handle(ctx: RouteContext): Reply | Promise<Reply>;
 }
 

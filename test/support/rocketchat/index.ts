@@ -24,18 +24,22 @@
  *   rc.mail                     emailed 2FA codes [{ to, subject, code }]
  *   rc.setApps(hook)            plug the Apps-Engine host in after start (it usually needs rc.url first)
  *   rc.setAppsEvents(listener)  where Apps events go: the web client's logoutCleanUp raises IPostUserLoggedOut
- *   rc.resetRateLimit()
+ *   rc.resetRateLimit(), rc.resetLoginBlock()
  *   await rc.close()
  *
  * Options: createToken { mode: '7.x', enabled } (CREATE_TOKENS_FOR_USERS) or { mode: '8.x', secret }
  * (CREATE_TOKENS_FOR_USERS_SECRET), default 7.x enabled; registration (public form, default false);
- * rateLimit (10 calls / 60 s per IP+route, default false); iframe (initial settings);
+ * rateLimit (10 calls / 60 s per IP+route, users.register 1; true or { calls, windowMs, registerCalls }; default false);
+ * loginBlock (Block_Multiple_Failed_Logins_*: 10 per username, 50 per IP, 5 minutes; default on, false turns it off);
+ * loginErrors ('unauthorized': the announced bare 401 for every failed login); iframe (initial settings);
  * apps(req, res) → true when it answered: every /api/apps/* request goes there first;
  * loginExpirationDays (Accounts_LoginExpiration, default 90).
  * The web client page is GET / (or /home); its events are on window.__rc.events.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AppsEventListener, CreateTokenConfig, ServerState } from './context';
+import { LOGIN_BLOCK_DEFAULTS, LoginBlock, type LoginBlockSettings } from './loginBlock';
+import { RATE_LIMIT_DEFAULTS, type RateLimitSettings } from './rateLimit';
 import { StandInServer } from './server';
 import { Settings } from './settings';
 import { UserStore } from './store';
@@ -53,7 +57,12 @@ export interface RocketChatOptions {
   host?: string;
   createToken?: { mode: '7.x'; enabled: boolean } | { mode: '8.x'; secret: string };
   registration?: boolean;
-  rateLimit?: boolean;
+  /** true: Rocket.Chat's defaults (RATE_LIMIT_DEFAULTS); an object changes some of them. */
+  rateLimit?: boolean | Partial<RateLimitSettings>;
+  /** Block_Multiple_Failed_Logins_*: on with Rocket.Chat's defaults unless changed or `false`. */
+  loginBlock?: boolean | Partial<LoginBlockSettings>;
+  /** `unauthorized`: the announced breaking change, every failed login answers 401 {success: false, error: 'unauthorized'}. */
+  loginErrors?: 'detailed' | 'unauthorized';
   iframe?: Partial<IframeSettings>;
   apps?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
   loginExpirationDays?: number;
@@ -79,6 +88,8 @@ export interface RocketChatStandIn {
   /** Where Rocket.Chat's Apps events go (logoutCleanUp raises IPostUserLoggedOut); none by default. */
   setAppsEvents(listener: AppsEventListener | undefined): void;
   resetRateLimit(): void;
+  /** Forgets the failed logins the brute-force block counts. */
+  resetLoginBlock(): void;
   close(): Promise<void>;
 }
 
@@ -94,8 +105,12 @@ export async function startRocketChat(options: RocketChatOptions = {}): Promise<
   const settings = new Settings('', options.iframe ?? {}, options.registration ?? false);
   const twoFactor = new TwoFactor();
   const appsEvents: ServerState['appsEvents'] = {};
-  const state: ServerState = { store, settings, twoFactor, createToken, version: createToken.mode === '8.x' ? '8.0.0' : '7.10.0', appsEvents };
-  const serverOptions = { rateLimit: options.rateLimit ?? false, apps: options.apps };
+  const blockOption = options.loginBlock ?? true;
+  const loginBlock = new LoginBlock({ ...LOGIN_BLOCK_DEFAULTS, ...(typeof blockOption === 'object' ? blockOption : { enabled: blockOption }) });
+  const loginErrors = options.loginErrors ?? 'detailed';
+  const state: ServerState = { store, settings, twoFactor, createToken, version: createToken.mode === '8.x' ? '8.0.0' : '7.10.0', appsEvents, loginBlock, loginErrors };
+  const rateLimitSettings = { ...RATE_LIMIT_DEFAULTS, ...(typeof options.rateLimit === 'object' ? options.rateLimit : {}) };
+  const serverOptions = { rateLimit: !!options.rateLimit, rateLimitSettings, apps: options.apps };
   const server = new StandInServer(state, serverOptions);
   const address = await server.listen(options.port ?? 0, host);
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
@@ -143,6 +158,7 @@ export async function startRocketChat(options: RocketChatOptions = {}): Promise<
       appsEvents.listener = listener;
     },
     resetRateLimit: () => server.rateLimiter.reset(),
+    resetLoginBlock: () => loginBlock.reset(),
     close: () => server.close(),
   };
 }

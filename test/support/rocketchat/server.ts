@@ -5,7 +5,7 @@ import type { Route, RouteContext, ServerState } from './context';
 import { Faults, MALFORMED_JSON } from './faults';
 import { notFound, parseBody, readBody, ReplyError, unauthorized, writeReply, type Reply } from './http';
 import { hasPermission } from './permissions';
-import { RateLimiter } from './rateLimit';
+import { RateLimiter, tooManyRequestsBody, type RateLimitSettings } from './rateLimit';
 import { authRoutes } from './routes/auth';
 import { methodRoutes } from './routes/methods';
 import { publicRoutes } from './routes/public';
@@ -18,6 +18,7 @@ export type AppsHook = (req: IncomingMessage, res: ServerResponse) => Promise<bo
 
 export interface ServerOptions {
   rateLimit: boolean;
+  rateLimitSettings: RateLimitSettings;
   /** Replaceable at run time: the engine usually needs the stand-in's URL before it can serve. */
   apps?: AppsHook;
 }
@@ -28,7 +29,7 @@ const ROUTES: Route[] = [...authRoutes, ...userRoutes, ...tokenRoutes, ...public
 export class StandInServer {
   readonly requests: RequestRecord[] = [];
   readonly faults = new Faults();
-  readonly rateLimiter = new RateLimiter();
+  readonly rateLimiter: RateLimiter;
   private server: Server;
   private address?: AddressInfo;
 
@@ -36,6 +37,7 @@ export class StandInServer {
     private readonly state: ServerState,
     private readonly options: ServerOptions,
   ) {
+    this.rateLimiter = new RateLimiter(options.rateLimitSettings);
     this.server = this.createListener();
   }
 
@@ -114,6 +116,7 @@ export class StandInServer {
         body: route.method === 'POST' ? parseBody(await readBody(req), req.headers['content-type']) : {},
         query: url.searchParams,
         headers: req.headers,
+        ip: req.socket.remoteAddress ?? '',
       };
       const userId = req.headers['x-user-id'];
       const token = req.headers['x-auth-token'];
@@ -124,8 +127,8 @@ export class StandInServer {
       if (ctx.caller) record.userId = ctx.caller.user._id;
       // Order as in api.ts: not logged in → 401 first, then the rate limiter.
       if (route.auth && !ctx.caller) throw unauthorized();
-      const limit = this.options.rateLimit && !hasPermission(ctx.caller?.user, 'api-bypass-rate-limit') ? this.rateLimiter.hit(req.socket.remoteAddress ?? '', `${route.method} ${route.path}`, route.rateLimit) : undefined;
-      if (limit?.limited) return { status: 429, body: { success: false, error: 'Too many requests' }, headers: limit.headers };
+      const limit = this.options.rateLimit && !hasPermission(ctx.caller?.user, 'api-bypass-rate-limit') ? this.rateLimiter.hit(ctx.ip, `${route.method} ${route.path}`, route.rateLimit?.(this.rateLimiter.settings)) : undefined;
+      if (limit?.limited) return { status: 429, body: tooManyRequestsBody(limit.secondsToReset), headers: limit.headers };
       const reply = await route.handle(ctx);
       if (reply.body && typeof reply.body === 'object' && 'data' in reply.body) {
         const data = (reply.body as { data?: { userId?: unknown } }).data;

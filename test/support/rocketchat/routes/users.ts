@@ -140,7 +140,7 @@ const register: Route = {
   method: 'POST',
   path: '/api/v1/users.register',
   auth: false,
-  rateLimit: 1, // Rate_Limiter_Limit_RegisterUser
+  rateLimit: (settings) => settings.registerCalls, // Rate_Limiter_Limit_RegisterUser
   handle(ctx) {
     if (ctx.caller) throw failure('Logged in users can not register again.');
     const username = required(ctx, 'username');
