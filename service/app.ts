@@ -17,7 +17,9 @@ import csrf from './plugins/csrf';
 import dependencies from './plugins/dependencies';
 import errorHandler from './plugins/error-handler';
 import i18n from './plugins/i18n';
+import lockout from './plugins/lockout';
 import metrics from './plugins/metrics';
+import mode from './plugins/mode';
 import securityHeaders from './plugins/security-headers';
 import session from './plugins/session';
 import apiSession from './routes/api-session';
@@ -40,6 +42,8 @@ export const app: FastifyPluginAsync<AppOptions> = async (fastify, options) => {
   await fastify.register(errorHandler);
   await fastify.register(metrics, { processMetrics: options.processMetrics });
   await fastify.register(dependencies, { deps: options.deps });
+  // The token mode, chosen once (service/modes): the routes below call it and never ask which it is.
+  await fastify.register(mode);
   await fastify.register(securityHeaders);
   await fastify.register(i18n);
   await fastify.register(formbody, { bodyLimit: 16 * 1024 });
@@ -52,10 +56,13 @@ export const app: FastifyPluginAsync<AppOptions> = async (fastify, options) => {
   });
   await fastify.register(session);
   await fastify.register(csrf);
+  await fastify.register(lockout);
 
   await fastify.register(health);
   await fastify.register(apiSession);
   await fastify.register(login);
+  // The mode's own routes: password mode's code step (POST /login-code).
+  if (fastify.mode.routes) await fastify.register(fastify.mode.routes);
   await fastify.register(socialLogin);
   await fastify.register(logout);
   await fastify.register(backchannel);

@@ -3,6 +3,7 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { SiteUser } from '../identity/types';
 import type { Session } from '../sessions/cookie-codec';
 import { TokenError, type RocketChatCredential } from '../tokens/types';
+import { heldLogin } from './held-login';
 
 /**
  * `reason`: the issuer's short machine code (TokenError), for a page that can say more than "refused".
@@ -15,18 +16,24 @@ export type Obtained =
 
 /**
  * `reuse`: answer with the credential the session already holds (the API URL's fast path:
- * Rocket.Chat keeps only 50 tokens a user). The login page does not reuse blindly — the held
- * token may be the very one Rocket.Chat just rejected — but asks Rocket.Chat first where it can
- * (flow/held-token.ts) and calls this only to get a new one.
+ * Rocket.Chat keeps only 50 tokens a user), unless the held login has ended (flow/held-login.ts).
+ * The login page does not reuse blindly — the held token may be the very one Rocket.Chat just
+ * rejected — but asks first and calls this only to get a new one. A mode that cannot make a login
+ * without the user's password (password mode) answers `ended` where a new one would be needed.
+ * `client`: the browser's address, charged for what asking Rocket.Chat costs.
  */
-export async function obtainCredential(fastify: FastifyInstance, log: FastifyBaseLogger, session: Session, reuse: boolean): Promise<Obtained> {
+export async function obtainCredential(fastify: FastifyInstance, log: FastifyBaseLogger, session: Session, reuse: boolean, client?: string): Promise<Obtained> {
   if (reuse && session.credential) {
-    const held = await recheckHeld(fastify, log, session);
-    if (held) {
+    const held = await heldLogin(fastify, session, { purpose: 'api', client });
+    if (held.state !== 'ended') {
       fastify.metrics.credential('held', 'ok');
-      return { ok: true, credential: session.credential, session: held };
+      const current = held.rocketChat && held.rocketChat !== session.rocketChat ? { ...session, rocketChat: held.rocketChat } : session;
+      return { ok: true, credential: session.credential, session: current };
     }
+    fastify.metrics.credential('held', 'denied');
+    log.info({ sub: session.user.sub }, 'Rocket.Chat no longer accepts the held token');
   }
+  if (!fastify.mode.mints) return { ok: false, kind: 'ended' };
   const standing = await standsNow(fastify, log, session);
   if (standing.kind !== 'stands') return standing.kind === 'ended' ? { ok: false, kind: 'ended' } : { ok: false, kind: 'unavailable', reason: 'identity_source_failed' };
   const { user } = standing;
@@ -69,28 +76,4 @@ async function standsNow(fastify: FastifyInstance, log: FastifyBaseLogger, sessi
   fastify.metrics.credential('issued', 'denied');
   log.info({ sub: session.user.sub }, 'no Rocket.Chat credential: the user no longer stands (removed, disabled or new password)');
   return { kind: 'ended' };
-}
-
-/**
- * Password mode: a held token Rocket.Chat may have revoked since (logout elsewhere, expiry,
- * admin) is confirmed with `/api/v1/me` once it is older than PASSWORD_MODE_RECHECK_SECONDS.
- * `undefined`: Rocket.Chat refused it, so it is dropped. Rocket.Chat unreachable: the held
- * token is handed out anyway (the client's own login will tell).
- */
-async function recheckHeld(fastify: FastifyInstance, log: FastifyBaseLogger, session: Session): Promise<Session | undefined> {
-  const { issuer } = fastify.deps;
-  if (!issuer.recheck) return session;
-  try {
-    const rocketChat = await issuer.recheck(session);
-    if (!rocketChat) {
-      fastify.metrics.credential('held', 'denied');
-      log.info({ sub: session.user.sub }, 'Rocket.Chat no longer accepts the held token');
-      return undefined;
-    }
-    return rocketChat === session.rocketChat ? session : { ...session, rocketChat };
-  } catch (error) {
-    if (!(error instanceof TokenError)) throw error;
-    log.warn({ kind: error.kind, reason: error.reason, sub: session.user.sub }, 'could not check the held token');
-    return session;
-  }
 }

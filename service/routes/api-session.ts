@@ -49,11 +49,11 @@ const apiSession: FastifyPluginAsyncTypebox = async (fastify) => {
       if (resolved.changed) fastify.sessions.clear(reply);
       return reply.code(401).send();
     }
-    const obtained = await obtainCredential(fastify, request.log, session, true);
+    const obtained = await obtainCredential(fastify, request.log, session, true, request.ip);
     if (!obtained.ok) {
       // Password mode: the held token was refused and nothing can replace it without the password.
       // Ended: the user no longer stands at the site (found when about to mint), so the session goes.
-      if ((obtained.kind === 'denied' && fastify.deps.issuer.mode === 'password') || obtained.kind === 'ended') fastify.sessions.clear(reply);
+      if (obtained.kind === 'ended') fastify.sessions.clear(reply);
       return reply.code(obtained.kind === 'unavailable' ? 503 : 401).send();
     }
     if (obtained.session !== session || resolved.changed) await fastify.sessions.write(reply, obtained.session);

@@ -2,61 +2,62 @@
  * The Iframe URL: the login page Rocket.Chat frames, its form, and the page that hands the
  * credential over. Every failed login looks the same from outside. After a Rocket.Chat logout
  * while the site session lives (forward, jwt-cookie: flow/site-session.ts), or while the session
- * still holds the token Rocket.Chat ended (flow/held-token.ts), the page asks before signing the
- * user back in: "Continue as <name>" posts to /login-continue (issue 8).
+ * still holds the login Rocket.Chat ended (flow/held-login.ts), the page asks before signing the
+ * user back in: "Continue as <name>" posts to /login-continue. What the form does, and whether a
+ * login can be made without it, is the token mode's (service/modes).
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { obtainCredential } from '../flow/credential';
-import { createHeldTokenCheck } from '../flow/held-token';
-import { GENERIC_LOGIN_ERROR, queryString, renderContinue, renderDone, renderLogin, renderMessage, renderRefused, type LoginError, type PageQuery } from '../flow/pages';
+import { deliver, deliverHeld, unavailablePage } from '../flow/deliver';
+import { heldLogin } from '../flow/held-login';
+import { queryString, renderContinue, renderLogin, renderMessage, type PageQuery } from '../flow/pages';
 import { continueAfterRocketChatLogout, tryResolveSession } from '../flow/site-session';
+import type { HeldLoginAnswer } from '../modes/types';
 import { ContinueSubmitSchema, LoginPageSchema, LoginSubmitSchema } from '../schemas/pages';
 import type { Session } from '../sessions/cookie-codec';
-import { Lockout } from '../sessions/lockout';
-import { createRocketChatRest } from '../tokens/rocketchat-rest';
-import { verifyDecoy } from '../users/password';
-import { deliverHeld, passwordCodeRoute, submitPassword } from './password-login';
+import { TokenError } from '../tokens/types';
 
 const login: FastifyPluginAsyncTypebox = async (fastify) => {
   const { limits, siteLoginUrl } = fastify.config;
-  const lockout = new Lockout({ threshold: limits.lockoutThreshold, baseSeconds: limits.lockoutBaseSeconds, maxSeconds: limits.lockoutMaxSeconds });
-  const { identity, passwordLogin } = fastify.deps;
-  // TOKEN_MODE=password: the form's password goes to Rocket.Chat, and a second factor to /login-code.
-  if (passwordLogin) await fastify.register(passwordCodeRoute(lockout));
+  const { identity } = fastify.deps;
 
-  const unavailable = async (reply: FastifyReply, query: PageQuery) =>
-    reply.code(503).send(await renderMessage(fastify, reply, { query, page: 'unavailable' }));
-
-  /** Signed in at the site: get a fresh credential and hand it to Rocket.Chat. */
-  async function deliver(request: FastifyRequest, reply: FastifyReply, query: PageQuery, session: Session) {
-    const obtained = await obtainCredential(fastify, request.log, session, false);
-    if (!obtained.ok) {
-      if (obtained.kind === 'ended') {
-        // The user was removed, disabled or got a new password since the check: signed out, like anybody.
-        fastify.sessions.clear(reply);
-        fastify.metrics.login('denied');
-        return reply.code(401).send(await renderLogin(fastify, reply, { query, csrf: fastify.csrf.token(request, reply), error: GENERIC_LOGIN_ERROR }));
-      }
-      // The site login stands even when chat says no; the API URL retries with it later.
-      await fastify.sessions.write(reply, session);
-      fastify.metrics.login(obtained.kind);
-      if (obtained.kind === 'unavailable') return unavailable(reply, query);
-      return reply.code(403).send(await renderRefused(fastify, reply, { query, reason: obtained.reason }));
-    }
-    await fastify.sessions.write(reply, obtained.session);
-    return reply.code(200).send(await renderDone(fastify, reply, { query, credential: obtained.credential, csrf: fastify.csrf.token(request, reply) }));
-  }
-
-  // A signed-in GET asks Rocket.Chat about the held token or hands out a fresh one (Rocket.Chat
+  // A signed-in GET asks Rocket.Chat about the held login or hands out a fresh one (Rocket.Chat
   // keeps 50 a user and drops the oldest): those answers are limited per IP like the form
   // (LOGIN_RATE_LIMIT_PER_MINUTE, a counter of their own). The bare form is not.
   const signedInPageLimit = fastify.createRateLimit({ max: limits.loginPerMinute, timeWindow: '1 minute' });
 
-  // App mode: before a signed-in page hands out or mints anything, Rocket.Chat is asked whether the
-  // token the session holds still stands (flow/held-token.ts).
-  const { app, rocketChatUrl } = fastify.config;
-  const heldToken = app ? createHeldTokenCheck(createRocketChatRest({ restUrl: rocketChatUrl, timeoutMs: app.timeoutMs })) : async () => 'unknown' as const;
+  /** The page for a signed-in user: the held login if Rocket.Chat still takes it; else ask first, mint, or the form. */
+  async function signedIn(request: FastifyRequest, reply: FastifyReply, query: PageQuery, session: Session, changed: boolean) {
+    let held: HeldLoginAnswer;
+    try {
+      held = await heldLogin(fastify, session, { purpose: 'page', client: request.ip });
+    } catch (error) {
+      if (!(error instanceof TokenError)) throw error;
+      fastify.metrics.login('unavailable');
+      request.log.warn({ kind: error.kind, reason: error.reason }, 'could not ask Rocket.Chat about the held login');
+      return unavailablePage(fastify, reply, query);
+    }
+    if (held.state === 'alive' && session.credential) {
+      fastify.metrics.login('session');
+      const current = held.rocketChat ? { ...session, rocketChat: held.rocketChat } : session;
+      if (current !== session || changed) await fastify.sessions.write(reply, current);
+      return deliverHeld(fastify, request, reply, query, { ...current, credential: session.credential });
+    }
+    if (!fastify.mode.mints) {
+      // Nothing makes a new login without the password: the form, as for anybody.
+      request.log.info({ sub: session.user.sub }, 'Rocket.Chat no longer accepts the held login');
+      fastify.sessions.clear(reply);
+      return undefined;
+    }
+    if (changed && held.state !== 'unknown') await fastify.sessions.write(reply, session);
+    if (held.state === 'ended') {
+      // Rocket.Chat's client shows this page after the held login failed: the user logged out of chat.
+      request.log.info({ sub: session.user.sub }, 'the held Rocket.Chat login has ended: asking before signing back in');
+      return reply.code(200).send(await renderContinue(fastify, reply, { query, csrf: fastify.csrf.token(request, reply), name: session.user.name }));
+    }
+    fastify.metrics.login('session');
+    return deliver(fastify, request, reply, query, session);
+  }
 
   fastify.get('/login', { schema: LoginPageSchema }, async (request, reply) => {
     const query = request.query;
@@ -70,7 +71,7 @@ const login: FastifyPluginAsyncTypebox = async (fastify) => {
     }
     // Fresh: this page hands out or mints a credential, so a `local` user's standing is not taken from the cache.
     const resolved = await tryResolveSession(fastify, request, { fresh: true });
-    if (!resolved) return unavailable(reply, query);
+    if (!resolved) return unavailablePage(fastify, reply, query);
     if (resolved.session) {
       const limit = await signedInPageLimit(request);
       if (!limit.isAllowed && limit.isExceeded) {
@@ -78,28 +79,11 @@ const login: FastifyPluginAsyncTypebox = async (fastify) => {
         reply.header('retry-after', String(limit.ttlInSeconds));
         throw Object.assign(new Error('signed-in login page rate limit exceeded'), { statusCode: 429 });
       }
-    }
-    if (resolved.session && passwordLogin) {
-      // No password here to log in again: the held token, if Rocket.Chat still takes it, or the form.
-      const delivered = await deliverHeld(fastify, request, reply, query, resolved.session);
-      if (delivered) return delivered;
+      const answered = await signedIn(request, reply, query, resolved.session, resolved.changed);
+      if (answered) return answered;
+    } else if (resolved.changed) {
       fastify.sessions.clear(reply);
-    } else if (resolved.session) {
-      const { session } = resolved;
-      const held = await heldToken(session);
-      if (resolved.changed && held !== 'unknown') await fastify.sessions.write(reply, session);
-      if (held === 'ended') {
-        // Rocket.Chat's client shows this page after the held token failed: the user logged out of chat.
-        request.log.info({ sub: session.user.sub }, 'the held Rocket.Chat login has ended: asking before signing back in');
-        return reply.code(200).send(await renderContinue(fastify, reply, { query, csrf: fastify.csrf.token(request, reply), name: session.user.name }));
-      }
-      fastify.metrics.login('session');
-      if (held === 'alive' && session.credential) {
-        return reply.code(200).send(await renderDone(fastify, reply, { query, credential: session.credential, csrf: fastify.csrf.token(request, reply) }));
-      }
-      return deliver(request, reply, query, session);
     }
-    if (resolved.changed) fastify.sessions.clear(reply);
     if (resolved.signedOutOfChat) {
       return reply.code(200).send(await renderContinue(fastify, reply, { query, csrf: fastify.csrf.token(request, reply), name: resolved.signedOutOfChat.name }));
     }
@@ -115,45 +99,12 @@ const login: FastifyPluginAsyncTypebox = async (fastify) => {
     async (request, reply) => {
       const query = request.query;
       const { username, password, _csrf } = request.body;
-      const refuse = async (status: 401 | 403, error: LoginError, keepUsername = true) =>
-        reply.code(status).send(await renderLogin(fastify, reply, { query, csrf: fastify.csrf.token(request, reply), username: keepUsername ? username : undefined, error }));
-
       if (!fastify.csrf.verify(request, _csrf)) {
         fastify.metrics.login('csrf');
         request.log.warn({ origin: request.headers.origin }, 'login form refused: CSRF check failed');
-        return refuse(403, 'formExpired', false);
+        return reply.code(403).send(await renderLogin(fastify, reply, { query, csrf: fastify.csrf.token(request, reply), error: 'formExpired' }));
       }
-      if (passwordLogin) return submitPassword(fastify, request, reply, { query, username, password, csrf: _csrf, lockout, passwordLogin });
-      if (!identity.verifyPassword) return refuse(403, 'siteFirst', false);
-
-      const login = username.trim();
-      // Locked per account, not per spelling: the username and the email share one counter.
-      const lockKey = (await identity.accountKey?.(login)) ?? login;
-      // Claimed before the slow check, so parallel guesses cannot all get past a lockout that none has tripped yet.
-      const release = await lockout.claim(lockKey);
-      if (!release) {
-        // Still one hash before the answer: a refusal quicker than a wrong password's would tell
-        // who is locked, and so which logins name one account. The identity is not asked.
-        await verifyDecoy(password);
-        fastify.metrics.login('locked');
-        request.log.warn('login refused: account temporarily locked');
-        return refuse(401, GENERIC_LOGIN_ERROR);
-      }
-      let user;
-      try {
-        user = await identity.verifyPassword(login, password);
-      } finally {
-        release();
-      }
-      if (!user) {
-        lockout.fail(lockKey);
-        fastify.metrics.login('bad_credentials');
-        return refuse(401, GENERIC_LOGIN_ERROR);
-      }
-      lockout.succeed(lockKey);
-      fastify.metrics.login('success');
-      request.log.info({ sub: user.sub }, 'signed in');
-      return deliver(request, reply, query, fastify.sessions.start(user));
+      return fastify.mode.submit(fastify, request, reply, { query, username, password, csrf: _csrf });
     },
   );
 
@@ -166,7 +117,7 @@ const login: FastifyPluginAsyncTypebox = async (fastify) => {
       const query = request.query;
       const csrfOk = fastify.csrf.verify(request, request.body._csrf);
       const resolved = await tryResolveSession(fastify, request, { fresh: true });
-      if (!resolved) return unavailable(reply, query);
+      if (!resolved) return unavailablePage(fastify, reply, query);
       const heldBack = resolved.signedOutOfChat;
       if (!csrfOk) {
         fastify.metrics.login('csrf');
@@ -175,11 +126,11 @@ const login: FastifyPluginAsyncTypebox = async (fastify) => {
           return reply.code(403).send(await renderContinue(fastify, reply, { query, csrf: fastify.csrf.token(request, reply), name: heldBack.name, error: 'formExpired' }));
         }
       }
-      if (csrfOk && !heldBack && resolved.session) {
-        // The page asked because Rocket.Chat ended the login this session held (flow/held-token.ts).
+      if (csrfOk && !heldBack && resolved.session && fastify.mode.mints) {
+        // The page asked because Rocket.Chat ended the login this session held (flow/held-login.ts).
         fastify.metrics.login('session');
         request.log.info({ sub: resolved.session.user.sub }, 'signed back in to chat after a Rocket.Chat logout');
-        return deliver(request, reply, query, resolved.session);
+        return deliver(fastify, request, reply, query, resolved.session);
       }
       if (!csrfOk || !heldBack) {
         // Nothing to continue (nobody at the site, the mark is gone, or signed in again already): the login page says what to do.
@@ -188,7 +139,7 @@ const login: FastifyPluginAsyncTypebox = async (fastify) => {
       }
       fastify.metrics.login('session');
       request.log.info({ sub: heldBack.sub }, 'signed back in to chat after a Rocket.Chat logout');
-      return deliver(request, reply, query, continueAfterRocketChatLogout(fastify, heldBack, resolved.rocketChatLogoutAt ?? 0));
+      return deliver(fastify, request, reply, query, continueAfterRocketChatLogout(fastify, heldBack, resolved.rocketChatLogoutAt ?? 0));
     },
   );
 };

@@ -31,7 +31,8 @@ beforeAll(() => {
   mkdirSync(dirname(stale), { recursive: true });
   writeFileSync(stale, 'throw new Error("stale build output");');
   const built = spawnSync('npm', ['run', 'build'], { cwd: root, encoding: 'utf8' });
-  expect(built.status).toBe(0);
+  // The compiler's own words when it fails, not just a status.
+  expect(built.status === 0 ? '' : `${built.stdout}${built.stderr}`).toBe('');
   emptyDir = mkdtempSync(join(tmpdir(), 'rcib-build-'));
 }, 120_000);
 

@@ -1,17 +1,17 @@
 /**
- * TOKEN_MODE=password on the Iframe URL: the login form's password goes to Rocket.Chat's own
- * `login` (tokens/password.ts); a second factor is asked for on `POST /login-code`; the done
- * page is App mode's (`login-with-token`). routes/login.ts hands its form over to
- * `submitPassword` in this mode; the code form is this file's own route.
+ * Password mode on the Iframe URL: the login form's password goes to Rocket.Chat's own `login`
+ * (tokens/password.ts); a second factor is asked for on `POST /login-code` (this mode's route);
+ * the done page is the other modes' (`login-with-token`).
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { common, GENERIC_LOGIN_ERROR, renderDone, renderLogin, renderMessage, type PageQuery } from '../flow/pages';
-import { CodeSubmitSchema } from '../schemas/password';
-import type { Session } from '../sessions/cookie-codec';
-import type { Lockout } from '../sessions/lockout';
-import type { PasswordLogin, PasswordStep } from '../tokens/password';
-import { TokenError } from '../tokens/types';
+import { common, GENERIC_LOGIN_ERROR, renderDone, renderLogin, renderMessage, type PageQuery } from '../../flow/pages';
+import { CodeSubmitSchema } from '../../schemas/password';
+import type { Session } from '../../sessions/cookie-codec';
+import type { PasswordLogin, PasswordStep } from '../../tokens/password';
+import { TokenError } from '../../tokens/types';
+import { verifyDecoy } from '../../users/password';
+import type { LoginForm } from '../types';
 
 type Refusal = Extract<PasswordStep, { kind: 'refused' }>['reason'];
 
@@ -35,7 +35,6 @@ interface StepContext {
   login?: string;
   /** What the lockout counts: the account, whichever spelling (username or email) was typed. */
   lockKey?: string;
-  lockout: Lockout;
 }
 
 /** The login form with a message of this mode (routes/login.ts's renderLogin knows only its own). */
@@ -63,7 +62,8 @@ function renderTwoFactor(fastify: FastifyInstance, reply: FastifyReply, step: Ex
 
 /** One answer page per step of the login; the password never reaches a page, a cookie or a log. */
 async function answerStep(fastify: FastifyInstance, request: FastifyRequest, reply: FastifyReply, step: PasswordStep, context: StepContext) {
-  const { query, login, lockKey, lockout } = context;
+  const { query, login, lockKey } = context;
+  const { lockout } = fastify;
   const csrf = fastify.csrf.token(request, reply);
   if (step.kind === 'done') {
     if (lockKey) lockout.succeed(lockKey);
@@ -109,13 +109,10 @@ async function unavailable(fastify: FastifyInstance, request: FastifyRequest, re
 }
 
 /** The login form's POST in password mode, after the CSRF check (routes/login.ts). */
-export async function submitPassword(
-  fastify: FastifyInstance,
-  request: FastifyRequest,
-  reply: FastifyReply,
-  form: { query: PageQuery; username: string; password: string; csrf: string; lockout: Lockout; passwordLogin: PasswordLogin },
-) {
-  const { query, lockout, passwordLogin } = form;
+export async function submitPassword(fastify: FastifyInstance, request: FastifyRequest, reply: FastifyReply, form: LoginForm): Promise<FastifyReply> {
+  const { query } = form;
+  const { lockout } = fastify;
+  const passwordLogin = fastify.deps.passwordLogin as PasswordLogin;
   const login = form.username.trim();
   const { identity } = fastify.deps;
   // Per account with `local`. With IDENTITY_SOURCE=rocketchat nothing here knows the account before
@@ -126,6 +123,8 @@ export async function submitPassword(
   // Claimed before the slow checks, so parallel guesses cannot all get past a lockout that none has tripped yet.
   const release = await lockout.claim(lockKey);
   if (!release) {
+    // One hash before the answer, as on the site's own form: a quick refusal would tell who is locked.
+    await verifyDecoy(form.password);
     fastify.metrics.login('locked');
     request.log.warn('login refused: account temporarily locked');
     return refused();
@@ -145,68 +144,43 @@ export async function submitPassword(
     fastify.metrics.login('bad_credentials');
     return refused();
   }
-  return answerStep(fastify, request, reply, step, { query, login, lockKey, lockout });
+  return answerStep(fastify, request, reply, step, { query, login, lockKey });
 }
 
-/**
- * GET /login with a password-mode session: the page is shown because Rocket.Chat did not take
- * what the API URL gave (or never asked), so the held token is checked now, whatever its age.
- * `undefined`: nothing usable is held; the caller shows the form.
- */
-export async function deliverHeld(fastify: FastifyInstance, request: FastifyRequest, reply: FastifyReply, query: PageQuery, session: Session) {
-  const { issuer } = fastify.deps;
-  if (!session.credential || !session.rocketChat || !issuer.recheck) return undefined;
-  let rocketChat;
-  try {
-    // The client's address: a page reloaded again and again spends that client's share of /api/v1/me, not everybody's.
-    rocketChat = await issuer.recheck({ credential: session.credential, rocketChat: { ...session.rocketChat, checkedAt: 0 } }, { client: request.ip });
-  } catch (error) {
-    return unavailable(fastify, request, reply, query, error);
-  }
-  if (!rocketChat) {
-    request.log.info({ sub: session.user.sub }, 'Rocket.Chat no longer accepts the held token');
-    return undefined;
-  }
-  fastify.metrics.login('session');
-  await fastify.sessions.write(reply, { ...session, rocketChat });
-  return reply.code(200).send(await renderDone(fastify, reply, { query, credential: session.credential, csrf: fastify.csrf.token(request, reply) }));
-}
-
-export function passwordCodeRoute(lockout: Lockout): FastifyPluginAsyncTypebox {
-  return async (fastify) => {
-    const { passwordLogin } = fastify.deps;
-    if (!passwordLogin) return;
-    fastify.post(
-      // A sibling of /login, not /login/code: the pages use relative URLs (login-code, logout, login)
-      // so a companion under a path prefix works, and those must resolve the same from either page.
-      '/login-code',
-      { schema: CodeSubmitSchema, config: { rateLimit: { max: fastify.config.limits.loginPerMinute, timeWindow: '1 minute' } } },
-      async (request, reply) => {
-        const { query } = request;
-        const { pendingId, code, _csrf } = request.body;
-        if (!fastify.csrf.verify(request, _csrf)) {
-          fastify.metrics.login('csrf');
-          request.log.warn({ origin: request.headers.origin }, 'code form refused: CSRF check failed');
-          return reply.code(403).send(await renderLogin(fastify, reply, { query, csrf: fastify.csrf.token(request, reply), error: 'formExpired' }));
-        }
-        // A code is a guess too: the lockout of the login's account applies, claimed before Rocket.Chat is asked.
-        const lockKey = passwordLogin.lockKeyOf(pendingId, _csrf);
-        const release = lockKey === undefined ? () => {} : await lockout.claim(lockKey);
-        if (!release) {
-          fastify.metrics.login('locked');
-          request.log.warn('code refused: account temporarily locked');
-          return reply.code(401).send(await renderLogin(fastify, reply, { query, csrf: fastify.csrf.token(request, reply), error: GENERIC_LOGIN_ERROR }));
-        }
-        let step: PasswordStep;
-        try {
-          step = await passwordLogin.complete(pendingId, code, _csrf);
-        } catch (error) {
-          return unavailable(fastify, request, reply, query, error);
-        } finally {
-          release();
-        }
-        return answerStep(fastify, request, reply, step, { query, lockKey, lockout });
-      },
-    );
-  };
-}
+/** `POST /login-code`: the second factor of a login started on the form. */
+export const codeRoute: FastifyPluginAsyncTypebox = async (fastify) => {
+  const { lockout } = fastify;
+  const passwordLogin = fastify.deps.passwordLogin as PasswordLogin;
+  fastify.post(
+    // A sibling of /login, not /login/code: the pages use relative URLs (login-code, logout, login)
+    // so a companion under a path prefix works, and those must resolve the same from either page.
+    '/login-code',
+    { schema: CodeSubmitSchema, config: { rateLimit: { max: fastify.config.limits.loginPerMinute, timeWindow: '1 minute' } } },
+    async (request, reply) => {
+      const { query } = request;
+      const { pendingId, code, _csrf } = request.body;
+      if (!fastify.csrf.verify(request, _csrf)) {
+        fastify.metrics.login('csrf');
+        request.log.warn({ origin: request.headers.origin }, 'code form refused: CSRF check failed');
+        return reply.code(403).send(await renderLogin(fastify, reply, { query, csrf: fastify.csrf.token(request, reply), error: 'formExpired' }));
+      }
+      // A code is a guess too: the lockout of the login's account applies, claimed before Rocket.Chat is asked.
+      const lockKey = passwordLogin.lockKeyOf(pendingId, _csrf);
+      const release = lockKey === undefined ? () => {} : await lockout.claim(lockKey);
+      if (!release) {
+        fastify.metrics.login('locked');
+        request.log.warn('code refused: account temporarily locked');
+        return reply.code(401).send(await renderLogin(fastify, reply, { query, csrf: fastify.csrf.token(request, reply), error: GENERIC_LOGIN_ERROR }));
+      }
+      let step: PasswordStep;
+      try {
+        step = await passwordLogin.complete(pendingId, code, _csrf);
+      } catch (error) {
+        return unavailable(fastify, request, reply, query, error);
+      } finally {
+        release();
+      }
+      return answerStep(fastify, request, reply, step, { query, lockKey });
+    },
+  );
+};
