@@ -83,7 +83,7 @@ interface PasswordMode {
 
 function createPasswordMode(config: Config): PasswordMode | undefined {
   if (config.tokenMode !== 'password' || !config.password) return undefined;
-  const { createRocketChatRest } = load<typeof import('./tokens/rocketchat-rest')>('./tokens/rocketchat-rest');
+  const { createRocketChatRest } = load<typeof import('./tokens/rocketchat-rest')>('./rocketchat/rest');
   const { createPasswordLogin } = load<typeof import('./tokens/password')>('./tokens/password');
   const { createPasswordTokenIssuer } = load<typeof import('./tokens/password-issuer')>('./tokens/password-issuer');
   const { RocketChatBudgets } = load<typeof import('./tokens/rocketchat-budget')>('./tokens/rocketchat-budget');

@@ -2,7 +2,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config';
 import type { Dependencies } from '../dependencies';
-import { createRocketChatRest } from '../tokens/rocketchat-rest';
+import { createRocketChatRest } from '../rocketchat/rest';
 import { appMode } from './app';
 import { mongoMode } from './mongo';
 import { passwordMode } from './password';

@@ -11,7 +11,7 @@
  */
 import { HeldTokenCache } from './held-token-cache';
 import type { RocketChatBudgets } from './rocketchat-budget';
-import type { RocketChatRest } from './rocketchat-rest';
+import type { RocketChatRest } from '../rocketchat/rest';
 import { TokenError, type HeldLogin, type TokenIssuer } from './types';
 
 /** How long Rocket.Chat's word on a token may stand in for asking: long enough to absorb reloads, short enough that a logout shows soon. */

@@ -16,7 +16,7 @@ import type { LoginBlocks } from './login-blocks';
 import { readLoginReply, type LoginReply } from './login-reply';
 import { PendingLogins, type PendingLogin } from './pending-logins';
 import type { RocketChatBudgets } from './rocketchat-budget';
-import type { RestAnswer, RocketChatRest } from './rocketchat-rest';
+import type { RestAnswer, RocketChatRest } from '../rocketchat/rest';
 import { TokenError } from './types';
 
 /** Wrong codes allowed per login; Rocket.Chat itself stops emailed codes after 5. */

@@ -1,7 +1,7 @@
 /** Password mode's small parts: the pending-login store, the per-account budget, email masking, Rocket.Chat's reset header. */
 import { maskEmail } from '../../service/tokens/password';
 import { PendingLogins, type PendingLogin } from '../../service/tokens/pending-logins';
-import { retryAfterSeconds } from '../../service/tokens/rocketchat-rest';
+import { retryAfterSeconds } from '../../service/rocketchat/rest';
 
 const entry: PendingLogin = { login: 'alice', password: 'secret', method: 'totp', attempts: 0 };
 

@@ -4,7 +4,7 @@
  * from the session, with no round trip.
  */
 import { signInAtSite } from '../../flow/site-form';
-import type { RocketChatRest } from '../../tokens/rocketchat-rest';
+import type { RocketChatRest } from '../../rocketchat/rest';
 import type { HeldLoginAnswer, Mode } from '../types';
 
 export function appMode(rest: Pick<RocketChatRest, 'me'>): Mode {
