@@ -11,9 +11,9 @@ import { createMemoryRevocationList } from './sessions/memory-revocation';
 import type { RevocationList } from './sessions/types';
 import { createAppTokenIssuer } from './tokens/app';
 import type { SocialLogin } from './social';
-import type { LoginBlocks } from './tokens/login-blocks';
-import type { PasswordLogin } from './tokens/password';
-import type { RocketChatBudgets } from './tokens/rocketchat-budget';
+import type { LoginBlocks } from './modes/password/login-blocks';
+import type { PasswordLogin } from './modes/password/login';
+import type { RocketChatBudgets } from './modes/password/budget';
 import type { TokenIssuer } from './tokens/types';
 import { createFileUserStore } from './users/file-store';
 import type { UserStore } from './users/types';
@@ -84,10 +84,10 @@ interface PasswordMode {
 function createPasswordMode(config: Config): PasswordMode | undefined {
   if (config.tokenMode !== 'password' || !config.password) return undefined;
   const { createRocketChatRest } = load<typeof import('./tokens/rocketchat-rest')>('./rocketchat/rest');
-  const { createPasswordLogin } = load<typeof import('./tokens/password')>('./tokens/password');
-  const { createPasswordTokenIssuer } = load<typeof import('./tokens/password-issuer')>('./tokens/password-issuer');
-  const { RocketChatBudgets } = load<typeof import('./tokens/rocketchat-budget')>('./tokens/rocketchat-budget');
-  const { LoginBlocks } = load<typeof import('./tokens/login-blocks')>('./tokens/login-blocks');
+  const { createPasswordLogin } = load<typeof import('./tokens/password')>('./modes/password/login');
+  const { createPasswordTokenIssuer } = load<typeof import('./tokens/password-issuer')>('./modes/password/issuer');
+  const { RocketChatBudgets } = load<typeof import('./tokens/rocketchat-budget')>('./modes/password/budget');
+  const { LoginBlocks } = load<typeof import('./tokens/login-blocks')>('./modes/password/login-blocks');
   const rest = createRocketChatRest(config.password);
   // One budget for the issuer's /me and the login's calls: they come from the same address.
   const limits = { budgets: new RocketChatBudgets(config.password.budget), blocks: new LoginBlocks(config.password.blockMinutes, Date.now) };
@@ -100,7 +100,7 @@ function createPasswordMode(config: Config): PasswordMode | undefined {
 
 function createIdentity(config: Config, mongo: Connection | undefined, password: PasswordMode | undefined): IdentitySource {
   if (config.identitySource === 'rocketchat' && password) {
-    const { createRocketChatIdentity } = load<typeof import('./identity/rocketchat')>('./identity/rocketchat');
+    const { createRocketChatIdentity } = load<typeof import('./identity/rocketchat')>('./modes/password/identity');
     return createRocketChatIdentity(() => password.issuer.ready());
   }
   if (config.identitySource === 'forward' && config.forward) {

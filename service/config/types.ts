@@ -4,7 +4,7 @@ import type { Algorithm } from '../../app/contract/claims';
 import type { Overrides } from '../i18n/overrides';
 import type { FieldMap } from '../identity/site-user';
 import type { SocialConfig } from '../social/types';
-import type { BudgetSettings } from '../tokens/rocketchat-budget';
+import type { BudgetSettings } from '../modes/password/budget';
 import type { Env } from './schema';
 
 export type { FieldMap };

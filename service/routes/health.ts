@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { HealthSchema, ReadySchema } from '../schemas/health';
-import { registerLimitMetrics, summarize } from '../tokens/limits-report';
+import { registerLimitMetrics, summarize } from '../modes/password/limits-report';
 
 /** Liveness, readiness (what the chosen mode depends on) and Prometheus metrics. */
 const health: FastifyPluginAsyncTypebox = async (fastify) => {

@@ -1,5 +1,5 @@
 /** Rocket.Chat's /api/v1/login failure shapes, 6.x to the announced change: one test per shape. */
-import { errorCode, readLoginReply } from '../../service/tokens/login-reply';
+import { errorCode, readLoginReply } from '../../service/modes/password/login-reply';
 
 const at401 = (body: Record<string, unknown>) => readLoginReply({ status: 401, body });
 

@@ -3,7 +3,7 @@
  * closed, Rocket.Chat as the directory (IDENTITY_SOURCE=rocketchat), Rocket.Chat's 429, and the
  * companion's own per-account budget kept below it.
  */
-import { createRocketChatIdentity } from '../../service/identity/rocketchat';
+import { createRocketChatIdentity } from '../../service/modes/password/identity';
 import { cookieJar, login, PASSWORD } from './support/harness';
 import { apiSession, loginTokenFrom, OLD, rcAccepts, rcAlice, startPasswordHarness, type PasswordHarness } from './support/password';
 

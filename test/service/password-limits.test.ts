@@ -5,7 +5,7 @@
  * budget everybody shares, and Rocket.Chat's refusals must not read as wrong passwords.
  */
 import type { FastifyInstance } from 'fastify';
-import { createRocketChatIdentity } from '../../service/identity/rocketchat';
+import { createRocketChatIdentity } from '../../service/modes/password/identity';
 import { hashPassword } from '../../service/users/password';
 import { cookieJar, csrfFrom, PASSWORD, PUBLIC_ORIGIN } from './support/harness';
 import { loginTokenFrom, OLD, rcAlice, startPasswordHarness, submitCode, type Jar, type PasswordHarness } from './support/password';

@@ -1,6 +1,6 @@
 /** Password mode's small parts: the pending-login store, the per-account budget, email masking, Rocket.Chat's reset header. */
-import { maskEmail } from '../../service/tokens/password';
-import { PendingLogins, type PendingLogin } from '../../service/tokens/pending-logins';
+import { maskEmail } from '../../service/modes/password/login';
+import { PendingLogins, type PendingLogin } from '../../service/modes/password/pending-logins';
 import { retryAfterSeconds } from '../../service/rocketchat/rest';
 
 const entry: PendingLogin = { login: 'alice', password: 'secret', method: 'totp', attempts: 0 };

@@ -3,7 +3,7 @@
  * /api/v1/login, emailed and TOTP codes, wrong codes, a token Rocket.Chat revokes later, logout.
  */
 import { createLocalIdentity } from '../../service/identity/local';
-import { createRocketChatIdentity } from '../../service/identity/rocketchat';
+import { createRocketChatIdentity } from '../../service/modes/password/identity';
 import { totpCode } from '../support/rocketchat';
 import { cookieJar, csrfFrom, login, PASSWORD, PUBLIC_ORIGIN, seededStore } from './support/harness';
 import { apiSession, loginTokenFrom, pendingFrom, rcAccepts, rcAlice, startPasswordHarness, submitCode, TOTP_SECRET, type PasswordHarness } from './support/password';

@@ -1,7 +1,7 @@
 /** Sharing Rocket.Chat's per-address budget: per route, per client address, per account; short waits wait. */
-import { HeldTokenCache } from '../../service/tokens/held-token-cache';
-import { LoginBlocks } from '../../service/tokens/login-blocks';
-import { RocketChatBudgets, RouteBudget } from '../../service/tokens/rocketchat-budget';
+import { HeldTokenCache } from '../../service/modes/password/held-token-cache';
+import { LoginBlocks } from '../../service/modes/password/login-blocks';
+import { RocketChatBudgets, RouteBudget } from '../../service/modes/password/budget';
 
 function clock() {
   const state = { now: 0, waited: [] as number[] };

@@ -8,7 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { common, GENERIC_LOGIN_ERROR, renderDone, renderLogin, renderMessage, type PageQuery } from '../../flow/pages';
 import { CodeSubmitSchema } from '../../schemas/password';
 import type { Session } from '../../sessions/cookie-codec';
-import type { PasswordLogin, PasswordStep } from '../../tokens/password';
+import type { PasswordLogin, PasswordStep } from './login';
 import { TokenError } from '../../tokens/types';
 import { verifyDecoy } from '../../users/password';
 import type { LoginForm } from '../types';

@@ -6,7 +6,7 @@
  * - the announced change: every failure is 401 `{success: false, error: 'unauthorized'}` and nothing
  *   more — a wrong password, a needed second factor and a brute-force block look the same (`ambiguous`).
  */
-import type { RestAnswer } from '../rocketchat/rest';
+import type { RestAnswer } from '../../rocketchat/rest';
 
 export type TwoFactorMethod = 'totp' | 'email' | 'password';
 

@@ -11,13 +11,13 @@
  * shared by all users: calls go through RocketChatBudgets, and Rocket.Chat's brute-force block
  * (login-blocks.ts) is remembered instead of tried again — each try would prolong it.
  */
-import type { SiteUser } from '../identity/types';
+import type { SiteUser } from '../../identity/types';
 import type { LoginBlocks } from './login-blocks';
 import { readLoginReply, type LoginReply } from './login-reply';
 import { PendingLogins, type PendingLogin } from './pending-logins';
-import type { RocketChatBudgets } from './rocketchat-budget';
-import type { RestAnswer, RocketChatRest } from '../rocketchat/rest';
-import { TokenError } from './types';
+import type { RocketChatBudgets } from './budget';
+import type { RestAnswer, RocketChatRest } from '../../rocketchat/rest';
+import { TokenError } from '../../tokens/types';
 
 /** Wrong codes allowed per login; Rocket.Chat itself stops emailed codes after 5. */
 export const MAX_CODE_ATTEMPTS = 3;

@@ -7,7 +7,7 @@
  * step, or the user just signs in again.)
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { SiteUser } from '../identity/types';
+import type { SiteUser } from '../../identity/types';
 
 export interface PendingLogin {
   login: string;

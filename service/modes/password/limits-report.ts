@@ -3,8 +3,8 @@
  * /metrics registry (read when scraped), and a summary for /readyz. Password mode only.
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { RocketChatLimits } from '../dependencies';
-import type { BudgetRoute } from './rocketchat-budget';
+import type { RocketChatLimits } from '../../dependencies';
+import type { BudgetRoute } from './budget';
 
 export interface LimitsSummary {
   /** Calls counted in the current window, per route, and the configured budget. */

@@ -3,7 +3,7 @@
  * There is nothing to check here — the password login to Rocket.Chat (tokens/password.ts) is
  * the check, and its answer names the user — so this source only says "show the form".
  */
-import type { IdentitySource } from './types';
+import type { IdentitySource } from '../../identity/types';
 
 export function createRocketChatIdentity(ready: () => Promise<boolean>): IdentitySource {
   return {
