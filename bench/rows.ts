@@ -1,7 +1,7 @@
 /** The rows of issue 6's table: what each sends, and how it is measured. */
 import { createPrivateKey } from 'node:crypto';
 import { Agent } from 'node:http';
-import { createAssertionSigner } from '../service/tokens/assertion';
+import { createAssertionSigner } from '../service/modes/app/assertion';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { cannon, cannonInTurn, interleaved, loop, RowFailed, type Call, type Measurement } from './measure';
 import { send } from './http';

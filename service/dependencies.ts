@@ -9,7 +9,7 @@ import { createLocalIdentity } from './identity/local';
 import type { IdentitySource } from './identity/types';
 import { createMemoryRevocationList } from './sessions/memory-revocation';
 import type { RevocationList } from './sessions/types';
-import { createAppTokenIssuer } from './tokens/app';
+import { createAppTokenIssuer } from './modes/app/issuer';
 import type { SocialLogin } from './social';
 import type { LoginBlocks } from './modes/password/login-blocks';
 import type { PasswordLogin } from './modes/password/login';

@@ -12,7 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import type { StatusReply } from '../../app/contract/replies';
 import type { SiteUser } from '../identity/types';
-import { createAssertionSigner } from '../tokens/assertion';
+import { createAssertionSigner } from '../modes/app/assertion';
 import { describeFailure, parseJson } from './probe';
 import { fail, pass, skip, type Check, type CheckResult, type DoctorContext } from './types';
 

@@ -14,7 +14,7 @@ import { loadConfig } from '../../service/config';
 import { createLocalIdentity } from '../../service/identity/local';
 import { createFileUserStore } from '../../service/users/file-store';
 import { hashPassword } from '../../service/users/password';
-import { createAssertionSigner } from '../../service/tokens/assertion';
+import { createAssertionSigner } from '../../service/modes/app/assertion';
 import { cookieJar, csrfFrom } from '../service/support/harness';
 import { startStack, type Stack, type StackUser } from '../support/stack';
 

@@ -2,8 +2,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { generateKeyPairSync } from 'node:crypto';
 import { decodeProtectedHeader } from 'jose';
-import { createAppTokenIssuer, type AppTokenIssuerOptions } from '../../../service/tokens/app';
-import { createAssertionSigner } from '../../../service/tokens/assertion';
+import { createAppTokenIssuer, type AppTokenIssuerOptions } from '../../../service/modes/app/issuer';
+import { createAssertionSigner } from '../../../service/modes/app/assertion';
 import { TokenError } from '../../../service/tokens/types';
 import { startAppStandIn } from '../../support/app-stand-in';
 

@@ -3,7 +3,7 @@ import { createSecretKey, generateKeyPairSync } from 'node:crypto';
 import { decodeProtectedHeader, jwtVerify } from 'jose';
 import { ALGORITHMS, checkClaims } from '../../../app/contract/claims';
 import type { AssertionKey } from '../../../service/config';
-import { createAssertionSigner } from '../../../service/tokens/assertion';
+import { createAssertionSigner } from '../../../service/modes/app/assertion';
 
 const user = { sub: 's1', username: 'alice', email: 'alice@example.com', email_verified: true, name: 'Alice', roles: ['user'], avatar_url: 'https://site.example/a.png' };
 const issuer = 'https://auth.example.org';

@@ -7,9 +7,9 @@
  */
 import { KeyObject, randomBytes } from 'node:crypto';
 import { SignJWT } from 'jose';
-import type { AssertionClaims } from '../../app/contract/claims';
-import type { AssertionKey } from '../config';
-import type { SiteUser } from '../identity/types';
+import type { AssertionClaims } from '../../../app/contract/claims';
+import type { AssertionKey } from '../../config';
+import type { SiteUser } from '../../identity/types';
 
 export interface AssertionSigner {
   sign(user: SiteUser): Promise<string>;

@@ -2,11 +2,11 @@
  * TOKEN_MODE=app: a signed assertion goes to the App's `login` endpoint, which answers
  * with a Rocket.Chat resume token, over keep-alive connections.
  */
-import type { LoginReply, StatusReply } from '../../app/contract/replies';
-import type { AssertionKey } from '../config';
-import { JsonRequestError, requestJson } from '../http/json-client';
+import type { LoginReply, StatusReply } from '../../../app/contract/replies';
+import type { AssertionKey } from '../../config';
+import { JsonRequestError, requestJson } from '../../http/json-client';
 import { createAssertionSigner } from './assertion';
-import { TokenError, type TokenIssuer } from './types';
+import { TokenError, type TokenIssuer } from '../../tokens/types';
 
 export interface AppTokenIssuerOptions {
   loginUrl: string;
