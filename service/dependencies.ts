@@ -38,7 +38,7 @@ export interface RocketChatLimits {
 /** Types only: the modules themselves are loaded when the configuration selects them. */
 interface MongoModules {
   connect: typeof import('./mongo');
-  issuer: typeof import('./tokens/mongo');
+  issuer: typeof import('./modes/mongo/issuer');
   users: typeof import('./users/mongo-store');
   revocations: typeof import('./sessions/mongo-revocation');
 }
@@ -117,7 +117,7 @@ function createIdentity(config: Config, mongo: Connection | undefined, password:
 function createIssuer(config: Config, mongo: Connection | undefined, password: PasswordMode | undefined): TokenIssuer {
   if (password) return password.issuer;
   if (config.tokenMode === 'mongo' && mongo && config.mongo) {
-    return load<MongoModules['issuer']>('./tokens/mongo').createMongoTokenIssuer({
+    return load<MongoModules['issuer']>('./modes/mongo/issuer').createMongoTokenIssuer({
       db: mongo.db,
       autoCreate: config.mongo.autoCreateUsers,
       defaultRoles: config.mongo.defaultRoles,

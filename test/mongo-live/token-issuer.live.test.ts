@@ -1,4 +1,4 @@
-import { createMongoTokenIssuer, METEOR_ID_ALPHABET, type RocketChatUser } from '../../service/tokens/mongo';
+import { createMongoTokenIssuer, METEOR_ID_ALPHABET, type RocketChatUser } from '../../service/modes/mongo/issuer';
 import type { SiteUser } from '../../service/identity/types';
 import { TokenError } from '../../service/tokens/types';
 import { liveName, liveTest, rocketChatUserIndexes, scratchDatabase, type Scratch } from './live';

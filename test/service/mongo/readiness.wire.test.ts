@@ -8,7 +8,7 @@ import { createJwtCookieIdentity } from '../../../service/identity/jwt-cookie';
 import { createLocalIdentity } from '../../../service/identity/local';
 import { OPERATION_TIMEOUT_MS } from '../../../service/mongo';
 import { createMongoRevocationList } from '../../../service/sessions/mongo-revocation';
-import { createMongoTokenIssuer } from '../../../service/tokens/mongo';
+import { createMongoTokenIssuer } from '../../../service/modes/mongo/issuer';
 import { createMongoUserStore } from '../../../service/users/mongo-store';
 import { startWireHarness, WIRE_LEVEL, type WireHarness } from '../../support/mongo/harness';
 import { startHarness, type Harness } from '../support/harness';

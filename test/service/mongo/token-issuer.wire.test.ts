@@ -1,6 +1,6 @@
 import type { Document } from 'bson';
 import { OPERATION_TIMEOUT_MS } from '../../../service/mongo';
-import { createMongoTokenIssuer, METEOR_ID_ALPHABET } from '../../../service/tokens/mongo';
+import { createMongoTokenIssuer, METEOR_ID_ALPHABET } from '../../../service/modes/mongo/issuer';
 import type { SiteUser } from '../../../service/identity/types';
 import { TokenError, type TokenIssuer } from '../../../service/tokens/types';
 import { startWireHarness, WIRE_LEVEL, type WireHarness } from '../../support/mongo/harness';
