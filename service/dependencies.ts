@@ -14,7 +14,7 @@ import type { SocialLogin } from './social';
 import type { LoginBlocks } from './modes/password/login-blocks';
 import type { PasswordLogin } from './modes/password/login';
 import type { RocketChatBudgets } from './modes/password/budget';
-import type { TokenIssuer } from './tokens/types';
+import type { TokenIssuer } from './modes/issuer';
 import { createFileUserStore } from './users/file-store';
 import type { UserStore } from './users/types';
 

@@ -9,7 +9,7 @@ import { ConfigError, loadConfig, type Config } from '../config';
 import { createSharedRevocationList, createTokenIssuer, type Connection } from '../dependencies';
 import { siteUserOf } from '../identity/local';
 import { redactMongoUrl } from '../mongo';
-import { TokenError } from '../tokens/types';
+import { TokenError } from '../modes/issuer';
 import type { LocalUser } from '../users/types';
 
 export interface EndedAccess {

@@ -2,7 +2,7 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { SiteUser } from '../identity/types';
 import type { Session } from '../sessions/cookie-codec';
-import { TokenError, type RocketChatCredential } from '../tokens/types';
+import { TokenError, type RocketChatCredential } from '../modes/issuer';
 import { heldLogin } from './held-login';
 
 /**

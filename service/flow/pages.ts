@@ -10,7 +10,7 @@ import { LANGUAGE_TAG } from '../i18n/catalogue';
 const DEFAULT_TITLE = 'Sign in to chat';
 import { socialView } from '../social/page';
 import { THEMES, themeCss, type ThemeName } from '../theme/palette';
-import type { RocketChatCredential } from '../tokens/types';
+import type { RocketChatCredential } from '../modes/issuer';
 
 export interface PageQuery {
   client?: string;

@@ -9,7 +9,7 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { PageQuery } from '../flow/pages';
 import type { Session } from '../sessions/cookie-codec';
-import type { RocketChatLogin } from '../tokens/types';
+import type { RocketChatLogin } from './issuer';
 
 /** Rocket.Chat's word on the login a session holds: hand it out, ask before another, or nothing known. */
 export type HeldLoginState = 'alive' | 'ended' | 'unknown';

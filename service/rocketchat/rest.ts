@@ -3,7 +3,7 @@
  * `login`, `me`, `logout`, `users.register` (ROCKETCHAT.md §4). Answers are parsed into
  * plain outcomes here so the flow above never reads raw bodies. Nothing here logs.
  */
-import { TokenError } from '../tokens/types';
+import { TokenError } from '../modes/issuer';
 
 export interface RocketChatRestOptions {
   /** Base URL, no trailing slash. */

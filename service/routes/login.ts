@@ -15,7 +15,7 @@ import { continueAfterRocketChatLogout, tryResolveSession } from '../flow/site-s
 import type { HeldLoginAnswer } from '../modes/types';
 import { ContinueSubmitSchema, LoginPageSchema, LoginSubmitSchema } from '../schemas/pages';
 import type { Session } from '../sessions/cookie-codec';
-import { TokenError } from '../tokens/types';
+import { TokenError } from '../modes/issuer';
 
 const login: FastifyPluginAsyncTypebox = async (fastify) => {
   const { limits, siteLoginUrl } = fastify.config;

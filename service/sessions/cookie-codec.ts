@@ -5,7 +5,7 @@
 import { hkdfSync, randomBytes } from 'node:crypto';
 import { EncryptJWT, jwtDecrypt } from 'jose';
 import type { SiteUser } from '../identity/types';
-import type { RocketChatCredential, RocketChatLogin } from '../tokens/types';
+import type { RocketChatCredential, RocketChatLogin } from '../modes/issuer';
 
 export interface Session {
   sid: string;

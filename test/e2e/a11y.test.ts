@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import axe from 'axe-core';
 import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 import { flatten, shippedCatalogues } from '../../service/i18n/catalogue';
-import type { TokenIssuer } from '../../service/tokens/types';
+import type { TokenIssuer } from '../../service/modes/issuer';
 import { hashPassword } from '../../service/users/password';
 import type { UserStore } from '../../service/users/types';
 import { ARTIFACTS_DIR, launchBrowser, saveScreenshot } from '../support/browser';

@@ -1,6 +1,6 @@
 import { createMongoTokenIssuer, METEOR_ID_ALPHABET, type RocketChatUser } from '../../service/modes/mongo/issuer';
 import type { SiteUser } from '../../service/identity/types';
-import { TokenError } from '../../service/tokens/types';
+import { TokenError } from '../../service/modes/issuer';
 import { liveName, liveTest, rocketChatUserIndexes, scratchDatabase, type Scratch } from './live';
 
 const SITE = 'https://auth.example.com';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfig } from '../../service/config';
 import { flatten, shippedCatalogues } from '../../service/i18n/catalogue';
-import { TokenError, type TokenIssuer } from '../../service/tokens/types';
+import { TokenError, type TokenIssuer } from '../../service/modes/issuer';
 import type { UserStore } from '../../service/users/types';
 import { baseEnv, cookieJar, login, PASSWORD, PUBLIC_ORIGIN, seededStore, startHarness, type Harness } from './support/harness';
 

@@ -224,7 +224,7 @@ describe('POST /login', () => {
     });
 
     test('MongoDB mode says email_taken: the page names the email address', async () => {
-      const { TokenError } = await import('../../service/tokens/types');
+      const { TokenError } = await import('../../service/modes/issuer');
       const issuer = { mode: 'mongo' as const, issue: async () => Promise.reject(new TokenError('denied', 'email_taken')), revoke: async () => {}, ready: async () => true, close: async () => {} };
       const mongo = await startHarness({ store, deps: { issuer } });
       try {

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { createDependencies } from '../../service/dependencies';
 import { loadConfig } from '../../service/config';
 import type { IdentitySource, RequestCredentials, SiteUser } from '../../service/identity/types';
-import type { TokenIssuer } from '../../service/tokens/types';
+import type { TokenIssuer } from '../../service/modes/issuer';
 import { baseEnv, cookieJar, login, PASSWORD, RC_ORIGIN, startHarness } from './support/harness';
 
 const alice: SiteUser = { sub: 'site-1', username: 'alice', email: 'alice@example.com', email_verified: true, name: 'Alice' };

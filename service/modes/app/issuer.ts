@@ -6,7 +6,7 @@ import type { LoginReply, StatusReply } from '../../../app/contract/replies';
 import type { AssertionKey } from '../../config';
 import { JsonRequestError, requestJson } from '../../http/json-client';
 import { createAssertionSigner } from './assertion';
-import { TokenError, type TokenIssuer } from '../../tokens/types';
+import { TokenError, type TokenIssuer } from '../issuer';
 
 export interface AppTokenIssuerOptions {
   loginUrl: string;

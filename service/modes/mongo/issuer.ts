@@ -19,7 +19,7 @@ import { MongoServerError, type Collection, type Db } from 'mongodb';
 import { decideAccount, type AccountLink } from '../../../app/contract/accounts';
 import type { SiteUser } from '../../identity/types';
 import { isMongoUnavailable, MongoDeadlineError, pingMongo, withDeadline } from '../../mongo';
-import { TokenError, type TokenIssuer } from '../../tokens/types';
+import { TokenError, type TokenIssuer } from '../issuer';
 
 /** Meteor's `Random.id()` alphabet: no 0/1/I/O/l lookalikes. Rocket.Chat ids are 17 of these. */
 export const METEOR_ID_ALPHABET = '23456789ABCDEFGHJKLMNPQRSTWXYZabcdefghijkmnopqrstuvwxyz';

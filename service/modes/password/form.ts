@@ -9,7 +9,7 @@ import { common, GENERIC_LOGIN_ERROR, renderDone, renderLogin, renderMessage, ty
 import { CodeSubmitSchema } from '../../schemas/password';
 import type { Session } from '../../sessions/cookie-codec';
 import type { PasswordLogin, PasswordStep } from './login';
-import { TokenError } from '../../tokens/types';
+import { TokenError } from '../issuer';
 import { verifyDecoy } from '../../users/password';
 import type { LoginForm } from '../types';
 

@@ -6,7 +6,7 @@
  */
 import type { FastifyBaseLogger } from 'fastify';
 import { codeRoute, submitPassword } from './form';
-import { TokenError, type TokenIssuer } from '../../tokens/types';
+import { TokenError, type TokenIssuer } from '../issuer';
 import type { HeldLoginAnswer, Mode } from '../types';
 
 export function passwordMode(issuer: TokenIssuer, log: FastifyBaseLogger): Mode {

@@ -12,7 +12,7 @@
 import { HeldTokenCache } from './held-token-cache';
 import type { RocketChatBudgets } from './budget';
 import type { RocketChatRest } from '../../rocketchat/rest';
-import { TokenError, type HeldLogin, type TokenIssuer } from '../../tokens/types';
+import { TokenError, type HeldLogin, type TokenIssuer } from '../issuer';
 
 /** How long Rocket.Chat's word on a token may stand in for asking: long enough to absorb reloads, short enough that a logout shows soon. */
 export const HELD_TOKEN_CACHE_MS = 30_000;

@@ -17,7 +17,7 @@ import { readLoginReply, type LoginReply } from './login-reply';
 import { PendingLogins, type PendingLogin } from './pending-logins';
 import type { RocketChatBudgets } from './budget';
 import type { RestAnswer, RocketChatRest } from '../../rocketchat/rest';
-import { TokenError } from '../../tokens/types';
+import { TokenError } from '../issuer';
 
 /** Wrong codes allowed per login; Rocket.Chat itself stops emailed codes after 5. */
 export const MAX_CODE_ATTEMPTS = 3;

@@ -2,7 +2,7 @@ import type { Document } from 'bson';
 import { OPERATION_TIMEOUT_MS } from '../../../service/mongo';
 import { createMongoTokenIssuer, METEOR_ID_ALPHABET } from '../../../service/modes/mongo/issuer';
 import type { SiteUser } from '../../../service/identity/types';
-import { TokenError, type TokenIssuer } from '../../../service/tokens/types';
+import { TokenError, type TokenIssuer } from '../../../service/modes/issuer';
 import { startWireHarness, WIRE_LEVEL, type WireHarness } from '../../support/mongo/harness';
 
 const SITE = 'https://auth.example.com';
