@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin';
-import { Lockout } from '../sessions/lockout';
+import { Lockout } from '../flow/lockout';
 
 declare module 'fastify' {
   interface FastifyInstance {

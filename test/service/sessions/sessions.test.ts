@@ -1,5 +1,5 @@
 import { createSessionCodec } from '../../../service/sessions/cookie-codec';
-import { Lockout } from '../../../service/sessions/lockout';
+import { Lockout } from '../../../service/flow/lockout';
 import { createMemoryRevocationList, RevocationListFullError } from '../../../service/sessions/memory-revocation';
 
 const user = { sub: 's', username: 'u', email: 'u@example.com', email_verified: true, name: 'U' };
