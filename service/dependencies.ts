@@ -10,11 +10,11 @@ import type { IdentitySource } from './identity/types';
 import { createMemoryRevocationList } from './sessions/memory-revocation';
 import type { RevocationList } from './sessions/types';
 import { createAppTokenIssuer } from './modes/app/issuer';
-import type { SocialLogin } from './social';
-import type { LoginBlocks } from './modes/password/login-blocks';
-import type { PasswordLogin } from './modes/password/login';
-import type { RocketChatBudgets } from './modes/password/budget';
 import type { TokenIssuer } from './modes/issuer';
+import { createRocketChatIdentity } from './modes/password/identity';
+import type { PasswordLogin } from './modes/password/login';
+import { createPasswordParts, type PasswordParts, type RocketChatLimits } from './modes/password/parts';
+import type { SocialLogin } from './social';
 import { createFileUserStore } from './users/file-store';
 import type { UserStore } from './users/types';
 
@@ -30,10 +30,8 @@ export interface Dependencies {
   social?: SocialLogin;
 }
 
-export interface RocketChatLimits {
-  budgets: RocketChatBudgets;
-  blocks: LoginBlocks;
-}
+
+export type { RocketChatLimits };
 
 /** Types only: the modules themselves are loaded when the configuration selects them. */
 interface MongoModules {
@@ -74,35 +72,12 @@ function requestUserStore(config: Pick<Config, 'localUsersFile'>, mongo: Connect
   return mongo ? mongo.bounded(store) : store;
 }
 
-/** Password mode's parts share one REST client; loaded only in that mode. */
-interface PasswordMode {
-  issuer: TokenIssuer;
-  login: PasswordLogin;
-  limits: RocketChatLimits;
+function createPasswordMode(config: Config): PasswordParts | undefined {
+  return config.tokenMode === 'password' && config.password ? createPasswordParts(config.password) : undefined;
 }
 
-function createPasswordMode(config: Config): PasswordMode | undefined {
-  if (config.tokenMode !== 'password' || !config.password) return undefined;
-  const { createRocketChatRest } = load<typeof import('./tokens/rocketchat-rest')>('./rocketchat/rest');
-  const { createPasswordLogin } = load<typeof import('./tokens/password')>('./modes/password/login');
-  const { createPasswordTokenIssuer } = load<typeof import('./tokens/password-issuer')>('./modes/password/issuer');
-  const { RocketChatBudgets } = load<typeof import('./tokens/rocketchat-budget')>('./modes/password/budget');
-  const { LoginBlocks } = load<typeof import('./tokens/login-blocks')>('./modes/password/login-blocks');
-  const rest = createRocketChatRest(config.password);
-  // One budget for the issuer's /me and the login's calls: they come from the same address.
-  const limits = { budgets: new RocketChatBudgets(config.password.budget), blocks: new LoginBlocks(config.password.blockMinutes, Date.now) };
-  return {
-    issuer: createPasswordTokenIssuer(rest, { recheckSeconds: config.password.recheckSeconds, budgets: limits.budgets }),
-    login: createPasswordLogin({ rest, register: config.password.register, ...limits }),
-    limits,
-  };
-}
-
-function createIdentity(config: Config, mongo: Connection | undefined, password: PasswordMode | undefined): IdentitySource {
-  if (config.identitySource === 'rocketchat' && password) {
-    const { createRocketChatIdentity } = load<typeof import('./identity/rocketchat')>('./modes/password/identity');
-    return createRocketChatIdentity(() => password.issuer.ready());
-  }
+function createIdentity(config: Config, mongo: Connection | undefined, password: PasswordParts | undefined): IdentitySource {
+  if (config.identitySource === 'rocketchat' && password) return createRocketChatIdentity(() => password.issuer.ready());
   if (config.identitySource === 'forward' && config.forward) {
     const { createForwardIdentity } = load<typeof import('./identity/forward')>('./identity/forward');
     return createForwardIdentity(config.forward);
@@ -114,7 +89,7 @@ function createIdentity(config: Config, mongo: Connection | undefined, password:
   return createLocalIdentity(requestUserStore(config, mongo));
 }
 
-function createIssuer(config: Config, mongo: Connection | undefined, password: PasswordMode | undefined): TokenIssuer {
+function createIssuer(config: Config, mongo: Connection | undefined, password: PasswordParts | undefined): TokenIssuer {
   if (password) return password.issuer;
   if (config.tokenMode === 'mongo' && mongo && config.mongo) {
     return load<MongoModules['issuer']>('./modes/mongo/issuer').createMongoTokenIssuer({
