@@ -62,15 +62,18 @@ export function requestJson(url: URL, method: 'GET' | 'POST', timeoutMs: number,
       reject(new JsonRequestError(kind));
     };
     const req = send({ ...options, method, headers }, (res: IncomingMessage) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        text += chunk;
-        if (text.length > MAX_BODY_BYTES) fail('too_large');
+      // Raw bytes, decoded once at the end: the cap is on bytes received, and a string's length
+      // counts UTF-16 units (a body of 3-byte characters would pass at three times the cap).
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > MAX_BODY_BYTES) return fail('too_large');
+        chunks.push(chunk);
       });
       res.on('end', () => {
         clearTimeout(deadline);
-        resolve({ status: res.statusCode ?? 0, body: parse(text) });
+        resolve({ status: res.statusCode ?? 0, body: parse(Buffer.concat(chunks, size).toString('utf8')) });
       });
       res.on('error', () => fail('unreachable'));
     });
