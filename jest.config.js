@@ -4,9 +4,10 @@ const swc = ['@swc/jest', { jsc: { parser: { syntax: 'typescript', decorators: t
 module.exports = {
   testEnvironment: 'node',
   transform: { '^.+\\.ts$': swc, '^.+\\.js$': swc },
-  // `cookie` 2 is ESM only; Node 20.19+ loads it (require(esm), dynamic import) but Jest's module
-  // system does not, so Jest alone compiles it and the two Fastify packages that load it to CommonJS.
-  transformIgnorePatterns: ['/node_modules/(?!(cookie|@fastify/cookie|light-my-request)/)'],
+  // `cookie` 2 and `jose` 6 are ESM only; Node 20.19+ loads them (require(esm), dynamic import) but
+  // Jest's module system does not, so Jest alone compiles them, and the two Fastify packages that
+  // load `cookie`, to CommonJS.
+  transformIgnorePatterns: ['/node_modules/(?!(cookie|@fastify/cookie|light-my-request|jose)/)'],
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   // build/ holds the engine's copy and Deno caches; dist/ the packaged App: never modules of the tests.
   modulePathIgnorePatterns: ['<rootDir>/build/', '<rootDir>/dist/'],

@@ -6,6 +6,7 @@
  */
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { StringDecoder } from 'node:string_decoder';
 import { urlToHttpOptions } from 'node:url';
 
 export interface JsonAnswer {
@@ -62,15 +63,20 @@ export function requestJson(url: URL, method: 'GET' | 'POST', timeoutMs: number,
       reject(new JsonRequestError(kind));
     };
     const req = send({ ...options, method, headers }, (res: IncomingMessage) => {
+      // Raw bytes counted, then decoded: the cap is on bytes received, and a string's length counts
+      // UTF-16 units (a body of 3-byte characters would pass at three times the cap). The decoder
+      // keeps a character split across two chunks whole.
+      const decoder = new StringDecoder('utf8');
       let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        text += chunk;
-        if (text.length > MAX_BODY_BYTES) fail('too_large');
+      let size = 0;
+      res.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > MAX_BODY_BYTES) return fail('too_large');
+        text += decoder.write(chunk);
       });
       res.on('end', () => {
         clearTimeout(deadline);
-        resolve({ status: res.statusCode ?? 0, body: parse(text) });
+        resolve({ status: res.statusCode ?? 0, body: parse(text + decoder.end()) });
       });
       res.on('error', () => fail('unreachable'));
     });

@@ -3,7 +3,7 @@
  * (an independent implementation); hand-made ones use Node's crypto directly so that they
  * can hold what jose refuses to produce (duplicate keys, crit, broken encodings).
  */
-import { createHmac, randomUUID, sign as nodeSign, type KeyObject } from 'node:crypto';
+import { createHmac, KeyObject, randomUUID, sign as nodeSign } from 'node:crypto';
 import * as jose from 'jose';
 import type { AssertionClaims } from '../../app/contract/claims';
 import { SettingId } from '../../app/settings';
@@ -22,7 +22,8 @@ export interface KeyPair {
 async function pair(alg: 'EdDSA' | 'ES256', kid?: string): Promise<KeyPair> {
   const { privateKey, publicKey } = await jose.generateKeyPair(alg, { extractable: true });
   const publicJwk = { ...(await jose.exportJWK(publicKey)), ...(kid ? { kid } : {}) };
-  return { privateKey: privateKey as KeyObject, publicKey: publicKey as KeyObject, publicPem: await jose.exportSPKI(publicKey), publicJwk };
+  // jose 6 generates WebCrypto keys; the companion's signer and node:crypto's sign take KeyObjects.
+  return { privateKey: KeyObject.from(privateKey), publicKey: KeyObject.from(publicKey), publicPem: await jose.exportSPKI(publicKey), publicJwk };
 }
 
 export interface TestKeys {

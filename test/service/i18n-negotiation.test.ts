@@ -10,7 +10,9 @@ describe('parseAcceptLanguage', () => {
     ['fr;q=0.7, de;q=0.7, es;q=0.9', ['es', 'fr', 'de']], // ties keep header order
     ['ru;q=0, en', ['en']], // q=0 means "not acceptable"
     ['*;q=0.1, ar', ['ar', '*']],
-    ['en;q=1.5, de;q=abc, fr', ['fr']], // malformed q-values drop the entry
+    // An unreadable q-value drops the entry; a number past 1 keeps it, at the top, as
+    // negotiator reads it (parseFloat): the client did name that language.
+    ['en;q=1.5, de;q=abc, fr', ['en', 'fr']],
     ['en ; q = 0.3 , ja', ['ja', 'en']], // optional whitespace
     ['"><script>, zh-CN', ['zh-CN']],
     ['', []],

@@ -35,8 +35,8 @@ function securityHeaders(headers: Record<string, unknown>): Record<string, unkno
 }
 
 describe('helmet, computed once', () => {
-  test("helmet's set for our options: no X-Frame-Options or CSP of its own, our Referrer-Policy", () => {
-    const headers = helmetHeaders();
+  test("helmet's set for our options: no X-Frame-Options or CSP of its own, our Referrer-Policy", async () => {
+    const headers = await helmetHeaders();
     expect(headers['x-frame-options']).toBeUndefined();
     expect(headers['content-security-policy']).toBeUndefined();
     expect(headers['cross-origin-embedder-policy']).toBeUndefined();
@@ -85,7 +85,7 @@ describe('pages carry helmet and the nonce CSP', () => {
     const page = await h.app.inject({ method: 'GET', url: '/login' });
     expect(page.statusCode).toBe(200);
     expect(page.headers['content-type']).toMatch(/^text\/html/);
-    for (const [name, value] of Object.entries(helmetHeaders())) expect(page.headers[name]).toBe(value);
+    for (const [name, value] of Object.entries(await helmetHeaders())) expect(page.headers[name]).toBe(value);
     const csp = String(page.headers['content-security-policy']);
     const nonce = /script-src 'nonce-([A-Za-z0-9_-]{22})'/.exec(csp)?.[1];
     expect(nonce).toBeDefined();
@@ -106,7 +106,7 @@ describe('pages carry helmet and the nonce CSP', () => {
       const page = await post();
       expect(page.statusCode).toBe(429);
       expect(page.headers['content-type']).toMatch(/^text\/html/);
-      for (const [name, value] of Object.entries(helmetHeaders())) expect(page.headers[name]).toBe(value);
+      for (const [name, value] of Object.entries(await helmetHeaders())) expect(page.headers[name]).toBe(value);
       expect(String(page.headers['content-security-policy'])).toMatch(/script-src 'nonce-[A-Za-z0-9_-]{22}'/);
     } finally {
       await limited.close();

@@ -6,13 +6,13 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { decodeJwt, jwtVerify, type KeyLike } from 'jose';
+import { decodeJwt, jwtVerify, type CryptoKey, type KeyObject } from 'jose';
 import { ALGORITHMS, DEFAULT_CLOCK_SKEW_SECONDS, DEFAULT_MAX_LIFETIME_SECONDS, checkClaims, type AssertionClaims } from '../../app/contract/claims';
 import type { ErrorReply, LoginReply } from '../../app/contract/replies';
 
 export interface StandInOptions {
   /** HS256 secret or the public key matching the companion's private key. */
-  key: Uint8Array | KeyLike;
+  key: Uint8Array | CryptoKey | KeyObject;
   issuer: string;
   audience: string;
   /** Usernames the stand-in refuses with 403 provisioning_denied. */

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { exportJWK, exportPKCS8, exportSPKI, generateKeyPair, SignJWT, UnsecuredJWT, type JWTPayload, type KeyLike } from 'jose';
+import { exportJWK, exportPKCS8, exportSPKI, generateKeyPair, SignJWT, UnsecuredJWT, type CryptoKey, type JWTPayload, type KeyObject } from 'jose';
 import { createJwtCookieIdentity, readCookie, type JwtCookieIdentityOptions } from '../../../service/identity/jwt-cookie';
 import type { IdentityLog } from '../../../service/identity/site-user';
 
@@ -20,7 +20,7 @@ function recordingLog(): IdentityLog & { lines: string[] } {
 }
 
 async function sign(
-  key: KeyLike | Uint8Array,
+  key: CryptoKey | KeyObject | Uint8Array,
   alg: string,
   overrides: { payload?: JWTPayload; iss?: string; aud?: string; exp?: number | null; kid?: string } = {},
 ): Promise<string> {
@@ -130,8 +130,8 @@ describe('jwt-cookie identity source: public keys (EdDSA PEM, ES256 JWK)', () =>
 describe('jwt-cookie identity source: a local JWKS server', () => {
   let server: Server;
   let jwksUrl: string;
-  let es: { publicKey: KeyLike; privateKey: KeyLike };
-  let ed: { publicKey: KeyLike; privateKey: KeyLike };
+  let es: { publicKey: CryptoKey | KeyObject; privateKey: CryptoKey | KeyObject };
+  let ed: { publicKey: CryptoKey | KeyObject; privateKey: CryptoKey | KeyObject };
   let requests = 0;
 
   beforeAll(async () => {
@@ -192,7 +192,7 @@ describe('jwt-cookie identity source: configuration refused at start', () => {
   });
 
   test('a private key, or HS256 with a public key', async () => {
-    const { publicKey, privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
+    const { publicKey, privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
     expect(() => createJwtCookieIdentity(options({ key: 'placeholder', algorithms: ['EdDSA'] }))).toThrow(/only with HS\*/);
     const privatePem = await exportPKCS8(privateKey);
     expect(() => createJwtCookieIdentity(options({ key: privatePem, algorithms: ['EdDSA'] }))).toThrow(/PUBLIC key/);
