@@ -1,5 +1,5 @@
 /**
- * The App's settings page. Ids are part of the public contract (DESIGN.md): operators and
+ * The App's settings page. Ids are part of the public contract (docs/contract.md): operators and
  * scripts set them through Rocket.Chat's Apps REST API, so they are only ever added to.
  */
 import { ISetting, SettingType } from '@rocket.chat/apps-engine/definition/settings';
@@ -31,7 +31,7 @@ export enum SettingId {
   UsernameConflict = 'username_conflict',
   MatchByVerifiedEmail = 'match_by_verified_email',
   RequireVerifiedEmail = 'require_verified_email',
-  // Operations (issue 8)
+  // Operations
   CompanionUrl = 'companion_url',
   BackchannelSecret = 'backchannel_secret',
   LogoutPropagation = 'logout_propagation',

@@ -1,4 +1,4 @@
-/** The rows of issue 6's table: what each sends, and how it is measured. */
+/** The rows of the bench's table: what each sends, and how it is measured. */
 import { createPrivateKey } from 'node:crypto';
 import { Agent } from 'node:http';
 import { createAssertionSigner } from '../service/modes/app/assertion';
@@ -170,7 +170,7 @@ export const UNITS: Array<Row | RowGroup> = [
   {
     // One request at a time: what one call costs, without queueing in the engine. Row 4ms is
     // row 4s's floor: the one call no App that mints a login token can do without
-    // (ROCKETCHAT.md §5), users.createToken exactly as our login sends it, through the engine's
+    // (docs/rocketchat.md), users.createToken exactly as our login sends it, through the engine's
     // HTTP bridge; 4rs is what any one more call into Rocket.Chat costs an App.
     rows: [
       { id: '4es', title: 'row 4e, one request at a time', how: 'in turn' },

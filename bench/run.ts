@@ -1,5 +1,5 @@
 /**
- * `npm run bench` — issue 6's table. Options:
+ * `npm run bench` — the bench's table. Options:
  *   BENCH_SECONDS=5      seconds per row and pass (serial rows take half)
  *   BENCH_PASSES=3       passes over all rows (memory is compared across them)
  *   BENCH_CONNECTIONS=50 connections of the autocannon rows

@@ -1,5 +1,5 @@
 /**
- * Back-channel logout (issue 8): a signed, single-use message that ends a user's site sessions
+ * Back-channel logout: a signed, single-use message that ends a user's site sessions
  * at the companion — sent by the App when the user logs out of Rocket.Chat, or by the site's own
  * backend. Shaped after OpenID Connect Back-Channel Logout 1.0's logout token.
  * Imported by the App and by the companion; no imports here.

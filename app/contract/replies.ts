@@ -1,5 +1,5 @@
 /**
- * What the App's endpoints answer (DESIGN.md, "App HTTP endpoints").
+ * What the App's endpoints answer (docs/contract.md).
  * Imported by the App and by the companion; no imports here.
  */
 import type { InvalidReason } from './claims';
@@ -26,7 +26,7 @@ export interface StatusReply {
   configured: boolean;
   missing: string[];
   version: string;
-  /** Added by issue 8 (all since the App process started; a restart resets them). */
+  /** The last login and the counts, since the App process started (a restart resets them). */
   lastLoginAt?: string | null;
   counts?: { logins: number; rejections: Record<string, number> };
   /** Present when `companion_url` is set: a quick `GET /healthz`, cached a few seconds. */

@@ -1,6 +1,6 @@
 /**
  * The failures a login can end in, each carrying the HTTP status and reply body of the
- * contract (DESIGN.md), so endpoints map them without knowing where they came from.
+ * contract (docs/contract.md), so endpoints map them without knowing where they came from.
  */
 import type { InvalidReason } from '../contract/claims';
 import { ERROR_STATUS, ErrorReply, ProvisioningDeniedReason } from '../contract/replies';

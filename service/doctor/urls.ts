@@ -1,6 +1,6 @@
 import type { Config } from '../config';
 
-/** The four Iframe settings, in the order an operator sees them (ROCKETCHAT.md §3). */
+/** The four Iframe settings, in the order an operator sees them (docs/rocketchat.md). */
 export const IFRAME_SETTINGS = ['Accounts_iframe_enabled', 'Accounts_iframe_url', 'Accounts_Iframe_api_url', 'Accounts_Iframe_api_method'] as const;
 
 /** A companion route under PUBLIC_URL, which may carry a path prefix (`https://example.com/chat-auth`). */

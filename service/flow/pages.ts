@@ -67,7 +67,7 @@ export const GENERIC_LOGIN_ERROR: LoginError = 'generic';
 export function renderLogin(fastify: FastifyInstance, reply: FastifyReply, options: { query: PageQuery; csrf: string; username?: string; error?: LoginError }): Promise<string> {
   const base = common(fastify, reply, options.query);
   const error = options.error ? fastify.i18n.t(base.lang, `errors.${options.error}`) : undefined;
-  // Social sign-in buttons (issue 7) when SOCIAL_PROVIDERS enables any.
+  // Social sign-in buttons (docs/social.md) when SOCIAL_PROVIDERS enables any.
   return reply.viewAsync('login.hbs', { ...base, csrf: options.csrf, username: options.username, error, social: socialView(fastify, base.lang) });
 }
 
@@ -104,7 +104,7 @@ export function renderRefused(fastify: FastifyInstance, reply: FastifyReply, opt
 }
 
 /**
- * After a Rocket.Chat logout, while the site still names the user (issue 8): "You signed out of
+ * After a Rocket.Chat logout, while the site still names the user: "You signed out of
  * chat — Continue as <name>", a form that POSTs to /login-continue. Keys of `pages.signedOutOfChat.*`.
  */
 export function renderContinue(fastify: FastifyInstance, reply: FastifyReply, options: { query: PageQuery; csrf: string; name: string; error?: LoginError }): Promise<string> {
@@ -131,7 +131,7 @@ export function renderDone(fastify: FastifyInstance, reply: FastifyReply, option
   return reply.viewAsync('done.hbs', {
     ...common(fastify, reply, options.query),
     mode: loginToken === undefined ? 'mongo' : 'app',
-    // The mobile app cannot use services.iframe.token (ROCKETCHAT.md §1b): say so at top level.
+    // The mobile app cannot use services.iframe.token (docs/clients.md): say so at top level.
     mobileNotice: loginToken === undefined,
     loginToken,
     rocketChatOrigin,

@@ -3,7 +3,7 @@
  * site's session (forward, jwt-cookie) the site is asked each time too, so a site logout
  * ends chat logins even while our cookie lives.
  *
- * A Rocket.Chat logout (the App's back-channel logout, issue 8) leaves a mark on the user in the
+ * A Rocket.Chat logout (the App's back-channel logout) leaves a mark on the user in the
  * revocation list. While it stands, a new session is started from the site's session only if
  * the site issued that session after the logout by more than the clock skew (a jwt-cookie
  * `iat`); otherwise — and always for `forward`, which gives no issue time — the user is

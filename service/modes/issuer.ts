@@ -1,6 +1,6 @@
 import type { SiteUser } from '../identity/types';
 
-/** The API URL's reply body: exactly one of the two (ROCKETCHAT.md §1). */
+/** The API URL's reply body: exactly one of the two (docs/rocketchat.md). */
 export type RocketChatCredential = { loginToken: string } | { token: string };
 
 /** What `issue` answers: the credential and, when the issuer knows it (the App says), whose it is. */

@@ -26,7 +26,7 @@ declare module 'fastify' {
 
 /**
  * Stateless, encrypted session cookies. `SameSite=None` when Rocket.Chat is on another site,
- * or the framed login page would never see its own cookie (ROCKETCHAT.md §1d).
+ * or the framed login page would never see its own cookie (docs/rocketchat.md).
  */
 export default fp(
   async (fastify) => {

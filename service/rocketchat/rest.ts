@@ -1,6 +1,6 @@
 /**
  * The few Rocket.Chat REST calls password mode makes, as the user (never as an admin):
- * `login`, `me`, `logout`, `users.register` (ROCKETCHAT.md §4). Answers are parsed into
+ * `login`, `me`, `logout`, `users.register` (docs/rocketchat.md). Answers are parsed into
  * plain outcomes here so the flow above never reads raw bodies. Nothing here logs.
  */
 import { TokenError } from '../modes/issuer';

@@ -13,7 +13,7 @@ const apiSession: FastifyPluginAsyncTypebox = async (fastify) => {
   const { rocketChatOrigin, limits } = fastify.config;
 
   // The exact origin or nothing: a reflected or `*` origin with credentials hands the
-  // user's chat login to any site (ROCKETCHAT.md §6). Two precomputed header sets instead of
+  // user's chat login to any site (docs/rocketchat.md). Two precomputed header sets instead of
   // @fastify/cors, which built its options (and request.routeOptions, twice) on every request.
   const grant = Object.freeze({ 'access-control-allow-origin': rocketChatOrigin, 'access-control-allow-credentials': 'true' });
   const preflight = Object.freeze({ 'access-control-allow-methods': 'GET, POST', 'access-control-allow-headers': 'Content-Type', 'access-control-max-age': '600' });

@@ -1,5 +1,5 @@
 /**
- * `POST /backchannel/logout` (issue 8): a server — the App after a Rocket.Chat logout, or the
+ * `POST /backchannel/logout`: a server — the App after a Rocket.Chat logout, or the
  * site's own backend — ends every session of one user on every replica. Sessions are stateless
  * cookies, so the user is ended in the shared revocation list by subject and time.
  *

@@ -1,7 +1,7 @@
 /**
  * Ends the site session everywhere at once (the revocation list every replica reads) and
  * the user's Rocket.Chat logins through the token issuer — so a Rocket.Chat logout does not
- * immediately log the user back in (issue #28006).
+ * immediately log the user back in (https://github.com/RocketChat/Rocket.Chat/issues/28006).
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { queryString } from '../flow/pages';

@@ -12,7 +12,7 @@ export interface SessionStamp {
 /** What else a subject-level revocation says. */
 export interface SubjectRevocationOptions {
   /**
-   * The user logged out of Rocket.Chat (a back-channel logout from the App, issue 8): besides
+   * The user logged out of Rocket.Chat (a back-channel logout from the App): besides
    * ending the sessions made before the bound, the mark bars *new* sessions started from a site
    * session that predates it (read back with `rocketChatLogoutAt`).
    */

@@ -1,5 +1,5 @@
 /**
- * Social sign-in (issue 7): the login page asks Rocket.Chat's parent window for a provider
+ * Social sign-in (docs/social.md): the login page asks Rocket.Chat's parent window for a provider
  * login (the old call-*-login relay), and the reply is verified here, server-side, against the
  * provider before anybody is signed in. A reply from the browser is a claim, never a proof.
  */

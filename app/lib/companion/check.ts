@@ -1,7 +1,7 @@
 /**
  * Is the companion fit to be Rocket.Chat's Iframe URL and API URL? Checked before the App
  * rewrites Rocket.Chat's Iframe settings, because a wrong Iframe URL locks admins out of
- * the web client (ROCKETCHAT.md §3). What a browser on the Rocket.Chat origin would meet:
+ * the web client (docs/rocketchat.md). What a browser on the Rocket.Chat origin would meet:
  *  1. `GET /healthz` answers 200 (the process is up at that URL);
  *  2. `GET /readyz` answers 200 (the companion reaches this App's `status` and finds it
  *     configured, and its identity source works): the assertion path, end to end;

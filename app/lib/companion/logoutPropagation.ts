@@ -1,7 +1,7 @@
 /**
  * Rocket.Chat → site logout: when a user the App linked logs out of Rocket.Chat, tell the
  * companion over its back channel, so the next API URL call answers 401 instead of logging
- * the user straight back in (Rocket.Chat issue #28006). Never throws: a failure here must
+ * the user straight back in (https://github.com/RocketChat/Rocket.Chat/issues/28006). Never throws: a failure here must
  * not disturb Rocket.Chat's own logout; it is logged without the token or the secret.
  */
 import type { IHttp } from '@rocket.chat/apps-engine/definition/accessors';

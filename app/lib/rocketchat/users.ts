@@ -1,5 +1,5 @@
 /**
- * The user calls a bridge makes (ROCKETCHAT.md §4), each with its replies checked and its
+ * The user calls a bridge makes (docs/rocketchat.md), each with its replies checked and its
  * refusals turned into what they mean for a login.
  */
 import { RocketChatUnavailable } from '../errors';

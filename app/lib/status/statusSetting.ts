@@ -1,5 +1,5 @@
 /**
- * The settings page's status line (issue 8). Apps-Engine 1.59 cannot change a setting's
+ * The settings page's status line. Apps-Engine 1.59 cannot change a setting's
  * description, but an App may replace a SELECT setting's options
  * (`environmentWriter.getSettings().updateSelectOptions`), and Rocket.Chat's settings page
  * shows an option label with no translation as its raw text. So the `status` setting has one

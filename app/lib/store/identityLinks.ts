@@ -14,7 +14,7 @@ import { association, hashKey, Storage } from './records';
 interface Link {
   site: string;
   userId: string;
-  /** The site's id as it came, kept so a Rocket.Chat logout can name the user to the companion. Links written before issue 8 lack it until the user's next login. */
+  /** The site's id as it came, kept so a Rocket.Chat logout can name the user to the companion. Links written by versions before single logout lack it until the user's next login. */
   sub?: string;
 }
 
@@ -31,7 +31,7 @@ export interface FoundLink {
   userId: string;
   /** From App memory: may be stale, so a user Rocket.Chat does not know means "look again". */
   cached: boolean;
-  /** False for a link written before issue 8, whose `sub` is learned on use. */
+  /** False for a link written by a version before single logout, whose `sub` is learned on use. */
   hasSub: boolean;
 }
 

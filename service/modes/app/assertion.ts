@@ -1,5 +1,5 @@
 /**
- * Signs the login assertion the App verifies (DESIGN.md, "The assertion"), with jose.
+ * Signs the login assertion the App verifies (docs/contract.md), with jose.
  *
  * The key is checked against its algorithm when the signer is made, so a wrong key stops the
  * companion at start instead of failing the first login. The App verifies with an algorithm

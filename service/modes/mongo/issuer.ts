@@ -1,7 +1,7 @@
 /**
  * MongoDB mode: the companion writes `services.iframe.token` on the user's record in
  * Rocket.Chat's own `users` collection, and the API URL answers `{"token"}`; Rocket.Chat's
- * `iframe` login handler then finds the user by that value (ROCKETCHAT.md §2).
+ * `iframe` login handler then finds the user by that value (docs/rocketchat.md).
  *
  * What this module writes must look exactly like a user Rocket.Chat created itself, because
  * Rocket.Chat reads these records everywhere (presence, permissions, the admin UI).
@@ -245,7 +245,7 @@ export function createMongoTokenIssuer(options: MongoTokenOptions): TokenIssuer 
    * Logout: the iframe token goes, and so do the user's login sessions (`services.resume`
    * tokens that carry `when`), the same set Rocket.Chat's own "log out other clients" pulls.
    * Unsetting the iframe token alone would log nobody out: the browser already holds a resume
-   * token, so the site logout would leave Rocket.Chat open (Rocket.Chat issue #15788), unlike
+   * token, so the site logout would leave Rocket.Chat open (https://github.com/RocketChat/Rocket.Chat/issues/15788), unlike
    * App mode, whose `logout` calls `users.logout`. Personal access tokens (no `when`) stay:
    * they belong to integrations, not to a browser session.
    *
