@@ -10,6 +10,7 @@ import {
   MongoTopologyClosedError,
   type Db,
 } from 'mongodb';
+import { NotReady } from './readiness';
 
 /**
  * Start-up and /readyz should fail in seconds, not after the driver's 30 s default, so an
@@ -123,12 +124,18 @@ export async function connectMongo(url: string): Promise<{ client: MongoClient; 
  */
 const pings = new WeakMap<MongoClient, Promise<boolean>>();
 
-/** For `ready()`: one ping within the operation bound, never a throw; callers meanwhile share it. */
+/** For `ready()`: one ping within the operation bound, a NotReady saying why when it fails; callers meanwhile share it. */
 export function pingMongo(db: Db): Promise<boolean> {
   const pending = pings.get(db.client);
   if (pending) return pending;
   const ping = withDeadline(() => db.command({ ping: 1 }))
-    .then((reply) => reply.ok === 1, () => false)
+    .then(
+      (reply) => reply.ok === 1,
+      (error: unknown) => {
+        // The driver's error name says what failed (server selection, network); its message may quote the URL.
+        throw new NotReady(error instanceof MongoDeadlineError ? error.message : `MongoDB is unreachable (${error instanceof Error ? error.name : 'failed'})`);
+      },
+    )
     .finally(() => pings.delete(db.client));
   pings.set(db.client, ping);
   return ping;

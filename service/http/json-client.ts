@@ -16,8 +16,12 @@ export interface JsonAnswer {
 }
 
 export class JsonRequestError extends Error {
-  constructor(readonly kind: 'timeout' | 'unreachable' | 'too_large') {
-    super(`request failed: ${kind}`);
+  constructor(
+    readonly kind: 'timeout' | 'unreachable' | 'too_large',
+    /** The socket's error code when unreachable (ECONNREFUSED, ENOTFOUND, …): safe to show, and says what to fix. */
+    readonly code?: string,
+  ) {
+    super(`request failed: ${kind}${code ? ` (${code})` : ''}`);
     this.name = 'JsonRequestError';
   }
 }
@@ -57,10 +61,11 @@ export function requestJson(url: URL, method: 'GET' | 'POST', timeoutMs: number,
   const { send, options } = target(url);
 
   return new Promise<JsonAnswer>((resolve, reject) => {
-    const fail = (kind: JsonRequestError['kind']) => {
+    const fail = (kind: JsonRequestError['kind'], error?: unknown) => {
       clearTimeout(deadline);
       req.destroy();
-      reject(new JsonRequestError(kind));
+      const code = (error as { code?: unknown } | undefined)?.code;
+      reject(new JsonRequestError(kind, typeof code === 'string' ? code : undefined));
     };
     const req = send({ ...options, method, headers }, (res: IncomingMessage) => {
       // Raw bytes counted, then decoded: the cap is on bytes received, and a string's length counts
@@ -81,7 +86,7 @@ export function requestJson(url: URL, method: 'GET' | 'POST', timeoutMs: number,
       res.on('error', () => fail('unreachable'));
     });
     const deadline = setTimeout(() => fail('timeout'), timeoutMs);
-    req.on('error', () => fail('unreachable'));
+    req.on('error', (error) => fail('unreachable', error));
     req.end(payload);
   });
 }

@@ -4,6 +4,7 @@
  * naming a valid user is that user, anything else is nobody.
  */
 import { createHash } from 'node:crypto';
+import { networkCode, NotReady, urlForDisplay } from '../readiness';
 import { siteUserFrom, type FieldMap, type IdentityLog } from './site-user';
 import type { IdentitySource, RequestCredentials, SiteUser } from './types';
 
@@ -52,6 +53,8 @@ async function readLimited(response: Response, limit: number): Promise<string | 
 }
 
 export function createForwardIdentity(options: ForwardIdentityOptions): IdentitySource {
+  /** The URL as /readyz may show it: no credentials, no query. */
+  const where = options.url ? urlForDisplay(options.url) : '';
   const cache = new Map<string, CacheEntry>();
   /** Concurrent requests with the same credentials (a page's parallel calls) share one call. */
   const inFlight = new Map<string, Promise<SiteUser | undefined>>();
@@ -128,8 +131,8 @@ export function createForwardIdentity(options: ForwardIdentityOptions): Identity
         const response = await fetch(options.url, { headers: { accept: 'application/json' }, redirect: 'manual', signal: AbortSignal.timeout(options.timeoutMs) });
         await response.body?.cancel().catch(() => undefined);
         return true; // Any HTTP answer (401 included) means the site is up.
-      } catch {
-        return false;
+      } catch (error) {
+        throw new NotReady(`FORWARD_AUTH_URL ${where} is unreachable (${networkCode(error)})`);
       }
     },
     async close() {

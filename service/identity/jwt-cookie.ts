@@ -5,6 +5,7 @@
 import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { createRemoteJWKSet, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { DEFAULT_CLOCK_SKEW_SECONDS, MAX_ASSERTION_BYTES } from '../../app/contract/claims';
+import { networkCode, NotReady, urlForDisplay } from '../readiness';
 import { siteUserFrom, type FieldMap, type IdentityLog } from './site-user';
 import type { IdentitySource, RequestCredentials, SiteSession } from './types';
 
@@ -79,6 +80,8 @@ export function readCookie(header: string | undefined, name: string): string | u
 }
 
 export function createJwtCookieIdentity(options: JwtCookieIdentityOptions): IdentitySource {
+  /** The URL as /readyz may show it: no credentials, no query. */
+  const where = options.jwksUrl ? urlForDisplay(options.jwksUrl) : '';
   checkAlgorithms(options);
   const key = verificationKey(options);
   const rules = {
@@ -124,10 +127,12 @@ export function createJwtCookieIdentity(options: JwtCookieIdentityOptions): Iden
       if (!options.jwksUrl) return true;
       try {
         const response = await fetch(options.jwksUrl, { signal: AbortSignal.timeout(JWKS_TIMEOUT_MS) });
+        if (!response.ok) throw new NotReady(`JWT_COOKIE_JWKS_URL ${where} answered HTTP ${response.status}`);
         const body = (await response.json()) as { keys?: unknown };
-        return response.ok && Array.isArray(body.keys);
-      } catch {
-        return false;
+        if (!Array.isArray(body.keys)) throw new NotReady(`JWT_COOKIE_JWKS_URL ${where} holds no keys`);
+        return true;
+      } catch (error) {
+        throw error instanceof NotReady ? error : new NotReady(`JWT_COOKIE_JWKS_URL ${where} is unreachable (${networkCode(error)})`);
       }
     },
     close: async () => undefined,

@@ -12,6 +12,12 @@ const RocketChat = Type.Optional(Type.Object({ budget: Type.Object({ login: Use,
 export const ReadySchema = {
   response: {
     200: Type.Object({ ready: Type.Literal(true), checks: Checks, rocketChat: RocketChat }),
-    503: Type.Object({ ready: Type.Literal(false), checks: Checks, rocketChat: RocketChat }),
+    503: Type.Object({
+      ready: Type.Literal(false),
+      checks: Checks,
+      /** Why each failing check fails: what and how (an error code, an HTTP status, setting ids), never a secret. */
+      reasons: Type.Object({ tokens: Type.Optional(Type.String()), identity: Type.Optional(Type.String()), revocation: Type.Optional(Type.String()) }),
+      rocketChat: RocketChat,
+    }),
   },
 };

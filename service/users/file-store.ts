@@ -4,6 +4,7 @@
  */
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { NotReady, notReadyReason } from '../readiness';
 import type { LocalUser, UserStore } from './types';
 
 interface FileShape {
@@ -95,8 +96,8 @@ export function createFileUserStore(path: string): UserStore {
       try {
         await load();
         return true;
-      } catch {
-        return false;
+      } catch (error) {
+        throw new NotReady(`the local users file ${path} cannot be read (${notReadyReason(error)})`);
       }
     },
     async close() {},

@@ -23,7 +23,20 @@ describe('health and metrics', () => {
     const down = await h.app.inject({ method: 'GET', url: '/readyz' });
     h.standIn.failWith = undefined;
     expect(down.statusCode).toBe(503);
-    expect(down.json()).toEqual({ ready: false, checks: { tokens: false, identity: true, revocation: true } });
+    // Why, with no secret: which endpoint, and what it answered.
+    expect(down.json()).toEqual({ ready: false, checks: { tokens: false, identity: true, revocation: true }, reasons: { tokens: expect.stringMatching(/^the App's status endpoint http:\/\/127\.0\.0\.1:\d+\/status answered HTTP 503$/) } });
+  });
+
+  test('a change of readiness is logged once, with its reason; the same answer again is not', async () => {
+    const count = (text: string) => h.logs.lines.filter((line) => line.includes(text)).length;
+    expect((await h.app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200); // from ready, whatever came before
+    const before = { down: count('"msg":"not ready"'), up: count('"msg":"ready"') };
+    h.standIn.failWith = 503;
+    for (let i = 0; i < 3; i += 1) expect((await h.app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(503);
+    h.standIn.failWith = undefined;
+    for (let i = 0; i < 3; i += 1) expect((await h.app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);
+    expect({ down: count('"msg":"not ready"') - before.down, up: count('"msg":"ready"') - before.up }).toEqual({ down: 1, up: 1 });
+    expect(h.logs.lines.find((line) => line.includes('"msg":"not ready"'))).toMatch(/"reasons":\{"tokens":"the App's status endpoint http:\/\/127\.0\.0\.1:\d+\/status answered HTTP 503"\}/);
   });
 
   test('concurrent /readyz share one round of probes; the next one asks again', async () => {

@@ -6,6 +6,7 @@ import type { LoginReply, StatusReply } from '../../../app/contract/replies';
 import type { AssertionKey } from '../../config';
 import { JsonRequestError, requestJson } from '../../http/json-client';
 import { createAssertionSigner } from './assertion';
+import { NotReady } from '../../readiness';
 import { TokenError, type TokenIssuer } from '../issuer';
 
 export interface AppTokenIssuerOptions {
@@ -63,20 +64,29 @@ export function createAppTokenIssuer(options: AppTokenIssuerOptions): TokenIssue
       if (answer.status !== 200) throw failure(answer);
       if (!isLoginReply(answer.body)) throw new TokenError('unavailable', 'app_bad_reply');
       const { loginToken, userId } = answer.body;
-      // The user id lets the Iframe URL ask Rocket.Chat whether this token still stands (flow/held-token.ts).
+      // The user id lets the Iframe URL ask Rocket.Chat whether this token still stands (flow/held-login.ts).
       return typeof userId === 'string' && userId !== '' ? { loginToken, userId } : { loginToken };
     },
     async revoke(user) {
       const answer = await call(urls.logout, 'POST', { assertion: await signer.sign(user) });
       if (answer.status !== 200) throw failure(answer);
     },
+    /** The App's `status`: reachable, answering, and configured — or what is not, for /readyz. */
     async ready() {
+      let answer: AppAnswer;
       try {
-        const answer = await call(urls.status, 'GET');
-        return answer.status === 200 && (answer.body as StatusReply | undefined)?.configured === true;
-      } catch {
-        return false;
+        answer = await requestJson(urls.status, 'GET', options.timeoutMs);
+      } catch (error) {
+        const how = error instanceof JsonRequestError ? (error.code ?? error.kind) : 'failed';
+        throw new NotReady(`the App's status endpoint ${urls.status.href} is unreachable (${how})`);
       }
+      if (answer.status !== 200) throw new NotReady(`the App's status endpoint ${urls.status.href} answered HTTP ${answer.status}`);
+      const status = answer.body as StatusReply | undefined;
+      if (status?.configured !== true) {
+        const missing = Array.isArray(status?.missing) ? status.missing.filter((id) => typeof id === 'string' && /^[a-z_]{1,64}$/.test(id)) : [];
+        throw new NotReady(`the App is not configured${missing.length > 0 ? `: missing ${missing.join(', ')}` : ''}`);
+      }
+      return true;
     },
     async close() {},
   };

@@ -9,6 +9,7 @@
  * are kept briefly (HeldTokenCache) and used when a fresh call cannot go at once — a client reloading
  * the page again and again gets its token's recent answer instead of spending everybody's calls.
  */
+import { NotReady } from '../../readiness';
 import { HeldTokenCache } from './held-token-cache';
 import type { RocketChatBudgets } from './budget';
 import type { RocketChatRest } from '../../rocketchat/rest';
@@ -70,11 +71,14 @@ export function createPasswordTokenIssuer(rest: RocketChatRest, options: Passwor
       return (await alive(credentials, context?.client)) ? { ...held.rocketChat, checkedAt: now() } : undefined;
     },
     async ready() {
+      let status: number;
       try {
-        return (await rest.info()).status === 200;
-      } catch {
-        return false;
+        status = (await rest.info()).status;
+      } catch (error) {
+        throw new NotReady(`Rocket.Chat's REST API is unreachable (${error instanceof TokenError ? error.reason : 'failed'})`);
       }
+      if (status !== 200) throw new NotReady(`Rocket.Chat's REST API answered /api/info with HTTP ${status}`);
+      return true;
     },
     async close() {},
   };

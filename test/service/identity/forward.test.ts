@@ -154,7 +154,7 @@ describe('forward identity source (a real local HTTP server as the site)', () =>
     await site.close();
     const down = createForwardIdentity({ url, timeoutMs: 300, cacheSeconds: 5, fieldMap: {}, log });
     expect(await down.fromRequest?.({ cookie: SESSION_COOKIE })).toBeUndefined();
-    expect(await down.ready()).toBe(false);
+    await expect(down.ready()).rejects.toThrow(`FORWARD_AUTH_URL ${url} is unreachable (ECONNREFUSED)`);
     site = await startSite();
   });
 

@@ -45,7 +45,7 @@ describe(`/readyz with MongoDB behind the revocation list — ${WIRE_LEVEL}`, ()
       const started = Date.now();
       const down = await readyz(h);
       expect(down.statusCode).toBe(503);
-      expect(down.json()).toEqual({ ready: false, checks: { tokens: true, identity: true, revocation: false } });
+      expect(down.json()).toEqual({ ready: false, checks: { tokens: true, identity: true, revocation: false }, reasons: { revocation: expect.stringMatching(/^MongoDB is unreachable \(Mongo\w+Error\)$/) } });
       expect(Date.now() - started).toBeLessThan(OPERATION_TIMEOUT_MS + 1000);
 
       await wire.server.start();

@@ -80,7 +80,7 @@ test('timeouts and refused connections are unavailable, and not ready', async ()
   try {
     const tokens = createAppTokenIssuer(options(app.url, { alg: 'HS256', key: new Uint8Array(32) }, { timeoutMs: 200 }));
     await expect(tokens.issue(user)).rejects.toEqual(new TokenError('unavailable', 'app_timeout'));
-    expect(await tokens.ready()).toBe(false);
+    await expect(tokens.ready()).rejects.toThrow(/^the App's status endpoint http:\/\/127\.0\.0\.1:\d+\/\S*status is unreachable \(timeout\)$/);
   } finally {
     await app.close();
   }

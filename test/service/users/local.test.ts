@@ -61,7 +61,7 @@ describe('file store', () => {
     await other.update('a1', { name: 'Changed' });
     expect((await store.find('a1'))?.name).toBe('Changed');
     writeFileSync(path, 'not json');
-    expect(await createFileUserStore(path).ready()).toBe(false);
+    await expect(createFileUserStore(path).ready()).rejects.toThrow(`the local users file ${path} cannot be read (SyntaxError)`);
   });
 });
 
