@@ -6,7 +6,7 @@
  */
 import { SettingId } from '../../app/settings';
 import { startEngine, type EngineHost } from '../support/engine';
-import { startRocketChat, type RocketChatStandIn, type StoredUser } from '../support/rocketchat';
+import { startRocketChat, type RocketChatStandIn, type StoredUser } from '../../devstack/rocketchat';
 import { claimsFor, makeKeys, publicKeysSetting, SECRET, signWithJose, AUDIENCE, ISSUER, type TestKeys } from './fixtures';
 import { forgeries } from './forgeries';
 import { whoAmI } from './harness';

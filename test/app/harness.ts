@@ -20,7 +20,7 @@ import { ReplayCache } from '../../app/lib/store/replayCache';
 import { SettingId } from '../../app/settings';
 import { fakeRead, FetchHttp, MemoryLogger, MemoryPersistence } from '../support/app/accessors';
 import { toAppUser } from '../support/engine/bridges/user-converter';
-import type { RocketChatStandIn } from '../support/rocketchat';
+import type { RocketChatStandIn } from '../../devstack/rocketchat';
 import { verificationSettings, type TestKeys } from './fixtures';
 
 export interface Endpoints {

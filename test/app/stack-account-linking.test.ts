@@ -11,7 +11,7 @@
  */
 import { SettingId } from '../../app/settings';
 import { startEngine, type EngineHost } from '../support/engine';
-import { startRocketChat, type RocketChatStandIn, type StoredUser } from '../support/rocketchat';
+import { startRocketChat, type RocketChatStandIn, type StoredUser } from '../../devstack/rocketchat';
 import { AUDIENCE, claimsFor, ISSUER, makeKeys, publicKeysSetting, signWithJose, type TestKeys } from './fixtures';
 
 let keys: TestKeys;

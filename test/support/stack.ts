@@ -21,7 +21,7 @@ import type { LocalUser, UserStore } from '../../service/users/types';
 import { startEngine, type EngineHost, type UserDocument } from './engine';
 import { createFakeDatabase } from './mongo/fake-database';
 import { startWireServer, type WireServer } from './mongo/wire-server';
-import { startRocketChat, type RocketChatOptions, type RocketChatStandIn, type StoredUser } from './rocketchat';
+import { startRocketChat, type RocketChatOptions, type RocketChatStandIn, type StoredUser } from '../../devstack/rocketchat';
 
 export interface StackUser {
   username: string;
