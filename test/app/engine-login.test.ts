@@ -5,7 +5,7 @@
  * login latency for an existing user is measured (printed, not asserted).
  */
 import { SettingId } from '../../app/settings';
-import { startEngine, type EngineHost } from '../support/engine';
+import { startEngine, type EngineHost } from '../../devstack/engine';
 import { startRocketChat, type RocketChatStandIn, type StoredUser } from '../../devstack/rocketchat';
 import { claimsFor, makeKeys, publicKeysSetting, SECRET, signWithJose, AUDIENCE, ISSUER, type TestKeys } from './fixtures';
 import { forgeries } from './forgeries';

@@ -12,7 +12,7 @@ import type { AppManager } from '@rocket.chat/apps-engine/server/AppManager';
 import { PROBE_CACHE_MS } from '../../app/lib/companion/probe';
 import { SettingId, STATUS_OPTION_KEY } from '../../app/settings';
 import { startCompanion, type CompanionStandIn } from '../support/app/companion';
-import { prepareRuntime, startEngine, type EngineHost } from '../support/engine';
+import { prepareRuntime, startEngine, type EngineHost } from '../../devstack/engine';
 import { startRocketChat, type RocketChatStandIn } from '../../devstack/rocketchat';
 import { AUDIENCE, claimsFor, ISSUER, SECRET, signWithJose } from './fixtures';
 

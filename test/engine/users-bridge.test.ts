@@ -4,9 +4,9 @@
  * converter (convertToApp), so an App's user reader sees what REST sees.
  */
 import type { IUser } from '@rocket.chat/apps-engine/definition/users';
-import { createUserBridge } from '../support/engine/bridges/users';
-import { loadEngineModules, type EngineModules } from '../support/engine/engine-module';
-import { prepareRuntime } from '../support/engine/prepare-runtime';
+import { createUserBridge } from '../../devstack/engine/bridges/users';
+import { loadEngineModules, type EngineModules } from '../../devstack/engine/engine-module';
+import { prepareRuntime } from '../../devstack/engine/prepare-runtime';
 import type { StoredUser } from '../../devstack/rocketchat';
 import { UserStore } from '../../devstack/rocketchat/store';
 

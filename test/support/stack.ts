@@ -18,7 +18,7 @@ import { createFileUserStore } from '../../service/users/file-store';
 import { createMongoUserStore } from '../../service/users/mongo-store';
 import { hashPassword } from '../../service/users/password';
 import type { LocalUser, UserStore } from '../../service/users/types';
-import { startEngine, type EngineHost, type UserDocument } from './engine';
+import { startEngine, type EngineHost, type UserDocument } from '../../devstack/engine';
 import { createFakeDatabase } from './mongo/fake-database';
 import { startWireServer, type WireServer } from './mongo/wire-server';
 import { startRocketChat, type RocketChatOptions, type RocketChatStandIn, type StoredUser } from '../../devstack/rocketchat';
