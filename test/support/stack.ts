@@ -19,8 +19,8 @@ import { createMongoUserStore } from '../../service/users/mongo-store';
 import { hashPassword } from '../../service/users/password';
 import type { LocalUser, UserStore } from '../../service/users/types';
 import { startEngine, type EngineHost, type UserDocument } from '../../devstack/engine';
-import { createFakeDatabase } from './mongo/fake-database';
-import { startWireServer, type WireServer } from './mongo/wire-server';
+import { createFakeDatabase } from '../../devstack/mongo/fake-database';
+import { startWireServer, type WireServer } from '../../devstack/mongo/wire-server';
 import { startRocketChat, type RocketChatOptions, type RocketChatStandIn, type StoredUser } from '../../devstack/rocketchat';
 
 export interface StackUser {
