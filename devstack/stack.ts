@@ -11,17 +11,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Document } from 'bson';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../service/app';
-import { loadConfig, type Config } from '../../service/config';
-import { connectMongo } from '../../service/mongo';
-import { createFileUserStore } from '../../service/users/file-store';
-import { createMongoUserStore } from '../../service/users/mongo-store';
-import { hashPassword } from '../../service/users/password';
-import type { LocalUser, UserStore } from '../../service/users/types';
-import { startEngine, type EngineHost, type UserDocument } from '../../devstack/engine';
-import { createFakeDatabase } from '../../devstack/mongo/fake-database';
-import { startWireServer, type WireServer } from '../../devstack/mongo/wire-server';
-import { startRocketChat, type RocketChatOptions, type RocketChatStandIn, type StoredUser } from '../../devstack/rocketchat';
+import { buildApp } from '../service/app';
+import { loadConfig, type Config } from '../service/config';
+import { connectMongo } from '../service/mongo';
+import { createFileUserStore } from '../service/users/file-store';
+import { createMongoUserStore } from '../service/users/mongo-store';
+import { hashPassword } from '../service/users/password';
+import type { LocalUser, UserStore } from '../service/users/types';
+import { startEngine, type EngineHost, type UserDocument } from './engine';
+import { createFakeDatabase } from './mongo/fake-database';
+import { startWireServer, type WireServer } from './mongo/wire-server';
+import { startRocketChat, type RocketChatOptions, type RocketChatStandIn, type StoredUser } from './rocketchat';
 
 export interface StackUser {
   username: string;
