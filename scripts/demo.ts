@@ -5,8 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import closeWithGrace from 'close-with-grace';
-import { SettingId } from '../../app/settings';
-import { startStack } from '../../devstack/stack';
+import { SettingId } from '../app/settings';
+import { startStack } from '../devstack/stack';
 
 async function main(): Promise<void> {
   // Single logout both ways, as a deployment would have it: the App and the companion share a
