@@ -1,5 +1,5 @@
 /*
- * The Rocket.Chat web client's iframe login, reduced to what ROCKETCHAT.md §1 describes
+ * The Rocket.Chat web client's iframe login, reduced to what docs/rocketchat.md describes
  * (useIframe.ts + useIframeLoginListener.ts, 7.x). Events are recorded on window.__rc.events
  * so tests can assert what happened, in order.
  */
@@ -185,7 +185,7 @@
     }
   });
 
-  // Current clients ignore call-*-login (ROCKETCHAT.md §1). The stand-in-only setting
+  // Current clients ignore call-*-login (docs/rocketchat.md, "The iframe and its messages"). The stand-in-only setting
   // Test_Legacy_Social_Login = {mode: 'success' | 'error' | 'never', responses: {<provider>: {...}},
   // error} answers like the 0.x Cordova client did: to e.source, with targetOrigin e.origin.
   function legacySocialLogin(e) {
@@ -200,7 +200,7 @@
     }
   }
 
-  // When Rocket.Chat itself is embedded: Iframe_Integration_receive_* (§3); here the origin IS checked.
+  // When Rocket.Chat itself is embedded: Iframe_Integration_receive_*; here the origin IS checked.
   function externalCommand(e) {
     var s = rc.settings;
     var origins = String(s.Iframe_Integration_receive_origin || '').split(',');
