@@ -17,6 +17,14 @@
 
   function setStatus(text) { $('rc-status').textContent = text; }
 
+  // Only the look: signed in (the sidebar's presence dot), or Rocket.Chat's own login page.
+  function setView(view) {
+    var app = document.querySelector('.rc-app');
+    if (!app) return;
+    app.classList.toggle('is-logged-in', view === 'logged-in');
+    app.classList.toggle('is-login', view === 'login');
+  }
+
   async function loadSettings() {
     var res = await fetch('/api/v1/settings.public?_id=' + IFRAME_SETTINGS.join(','));
     var body = await res.json();
@@ -49,6 +57,7 @@
     removeIframe();
     $('rc-login-form').hidden = true;
     $('rc-home').hidden = false;
+    setView('logged-in');
     $('rc-logged-in').textContent = 'Logged in as ' + data.me.username;
     setStatus('Logged in');
     record('logged-in', rc.user);
@@ -120,12 +129,14 @@
 
   function showLoginForm() {
     $('rc-login-form').hidden = false;
+    setView('login');
     setStatus('Please log in');
     record('login-form-shown');
   }
 
   async function start() {
     $('rc-home').hidden = true;
+    setView('');
     await loadSettings();
     var stored = localStorage.getItem(TOKEN_KEY);
     if (stored) {
