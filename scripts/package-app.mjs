@@ -56,7 +56,7 @@ try {
 if (exitCode === 0) {
   const size = Math.round(statSync(join(dist, zipName)).size / 1024);
   const seconds = ((performance.now() - began) / 1000).toFixed(1);
-  console.log(`App packaged: ${relative(process.cwd(), join(dist, zipName)) || zipName} (${size} KB, ${seconds} s, ${relative(root, toolchain) || 'root'} install)`);
+  console.log(`App packaged: ${relative(process.cwd(), join(dist, zipName)) || zipName} (${size} KB, ${seconds} s)`);
 }
 process.exitCode = exitCode;
 
@@ -91,6 +91,8 @@ async function packageIn(stage) {
   // The compiler loads the engine's definitions from `<stage>/node_modules` literally.
   symlinkSync(join(toolchain, 'node_modules'), join(stage, 'node_modules'), 'dir');
 
+  // rc-apps compiles for half a minute behind a spinner that a pipe shows only once it is done.
+  console.log(`packaging the App with rc-apps (${relative(root, toolchain) || 'root'} install)…`);
   await runRcApps(join(toolchain, 'node_modules', '.bin', 'rc-apps'), stage);
 
   const built = join(stage, 'dist', zipName);
@@ -101,14 +103,18 @@ async function packageIn(stage) {
   return built;
 }
 
-/** Runs `rc-apps package`, passing its output on except the staging path it announces. */
+/** Runs `rc-apps package`, passing its output on except its spinner's line and the staging path it announces. */
 function runRcApps(rcApps, cwd) {
   return new Promise((resolve, reject) => {
-    const child = spawn(rcApps, ['package'], { cwd, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, NO_UPDATE_NOTIFIER: '1' } });
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      if (/^\s*App packaged up at:/.test(line) || line.trim() === '') return;
-      console.log(line);
-    });
+    const child = spawn(rcApps, ['package'], { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_UPDATE_NOTIFIER: '1' } });
+    const pass = (input, write) =>
+      createInterface({ input }).on('line', (line) => {
+        if (/^\s*App packaged up at:|packaging your app\.\.\./.test(line) || line.trim() === '') return;
+        write(line);
+      });
+    pass(child.stdout, console.log);
+    // The spinner writes to stderr; compile errors and warnings still reach it.
+    pass(child.stderr, console.error);
     child.once('error', reject);
     child.once('close', (code, signal) => (code === 0 ? resolve() : reject(new Error(`rc-apps package failed (${signal ?? `exit code ${code}`}).`))));
   });
