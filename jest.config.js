@@ -9,8 +9,9 @@ module.exports = {
   // load `cookie`, to CommonJS.
   transformIgnorePatterns: ['/node_modules/(?!(cookie|@fastify/cookie|light-my-request|jose)/)'],
   testMatch: ['<rootDir>/test/**/*.test.ts'],
-  // build/ holds the engine's copy and Deno caches; dist/ the packaged App: never modules of the tests.
-  modulePathIgnorePatterns: ['<rootDir>/build/', '<rootDir>/dist/'],
+  // build/ holds the engine's copy and Deno caches; dist/ the packaged App; packaging/ the
+  // packager's own small install: never modules of the tests.
+  modulePathIgnorePatterns: ['<rootDir>/build/', '<rootDir>/dist/', '<rootDir>/packaging/'],
   testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/mongo-live/'],
   // Engine and browser suites start Deno and Chromium: give them room, but run files in parallel.
   testTimeout: 30000,

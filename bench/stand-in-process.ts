@@ -1,11 +1,11 @@
 /**
- * The App stand-in (test/support/app-stand-in.ts) in a process of its own, for row 3. In
+ * The App stand-in (devstack/app-stand-in.ts) in a process of its own, for row 3. In
  * production the App runs elsewhere; here a separate process at least keeps its records and
  * its jti cache out of the companion's memory figures.
  * argv: <base64 SPKI PEM public key> <issuer> <audience>
  */
 import { createPublicKey } from 'node:crypto';
-import { startAppStandIn } from '../test/support/app-stand-in';
+import { startAppStandIn } from '../devstack/app-stand-in';
 import { serveParent } from './ipc';
 
 export interface StandInReady {

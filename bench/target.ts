@@ -16,8 +16,8 @@ import { buildApp } from '../service/app';
 import { loadConfig } from '../service/config';
 import { CredentialReply } from '../service/schemas/api-session';
 import { createFileUserStore } from '../service/users/file-store';
-import { packageTestApp, TEST_APP_ID } from '../test/support/engine';
-import { freePort, siteUserRecord, startStack } from '../test/support/stack';
+import { packageTestApp, TEST_APP_ID } from '../devstack/engine';
+import { freePort, siteUserRecord, startStack } from '../devstack/stack';
 import { serveParent } from './ipc';
 
 export interface TargetSettings {

@@ -4,7 +4,7 @@
  * missing setting ids, logout, status — and no secret or token in the log.
  */
 import { SettingId } from '../../app/settings';
-import { startRocketChat, type RocketChatStandIn } from '../support/rocketchat';
+import { startRocketChat, type RocketChatStandIn } from '../../devstack/rocketchat';
 import { claimsFor, makeKeys, SECRET, signWithJose, type TestKeys } from './fixtures';
 import { forgeries } from './forgeries';
 import { makeEndpoints, whoAmI } from './harness';

@@ -5,8 +5,8 @@
  * login latency for an existing user is measured (printed, not asserted).
  */
 import { SettingId } from '../../app/settings';
-import { startEngine, type EngineHost } from '../support/engine';
-import { startRocketChat, type RocketChatStandIn, type StoredUser } from '../support/rocketchat';
+import { startEngine, type EngineHost } from '../../devstack/engine';
+import { startRocketChat, type RocketChatStandIn, type StoredUser } from '../../devstack/rocketchat';
 import { claimsFor, makeKeys, publicKeysSetting, SECRET, signWithJose, AUDIENCE, ISSUER, type TestKeys } from './fixtures';
 import { forgeries } from './forgeries';
 import { whoAmI } from './harness';

@@ -6,7 +6,7 @@
  */
 import { createServer } from 'node:net';
 import { SettingId } from '../../app/settings';
-import { startEngine, type EngineHost, type NetworkFailureStyle } from '../support/engine';
+import { startEngine, type EngineHost, type NetworkFailureStyle } from '../../devstack/engine';
 import { AUDIENCE, claimsFor, ISSUER, makeKeys, publicKeysSetting, signWithJose, type TestKeys } from './fixtures';
 
 let keys: TestKeys;

@@ -7,8 +7,8 @@
 import * as jose from 'jose';
 import { SettingId } from '../../app/settings';
 import { deadUrl, startCompanion, type CompanionStandIn } from '../support/app/companion';
-import { startEngine, type EngineHost } from '../support/engine';
-import { startRocketChat, type RocketChatStandIn, type StoredUser } from '../support/rocketchat';
+import { startEngine, type EngineHost } from '../../devstack/engine';
+import { startRocketChat, type RocketChatStandIn, type StoredUser } from '../../devstack/rocketchat';
 import { AUDIENCE, claimsFor, ISSUER, SECRET, signWithJose } from './fixtures';
 
 const BACKCHANNEL_SECRET = 'another-shared-secret-of-32-bytes-or-more';

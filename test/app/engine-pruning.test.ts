@@ -7,8 +7,8 @@
  */
 import { association, hashKey } from '../../app/lib/store/records';
 import { SettingId } from '../../app/settings';
-import { startEngine, type EngineHost } from '../support/engine';
-import { startRocketChat, type RocketChatStandIn, type StoredUser } from '../support/rocketchat';
+import { startEngine, type EngineHost } from '../../devstack/engine';
+import { startRocketChat, type RocketChatStandIn, type StoredUser } from '../../devstack/rocketchat';
 import { AUDIENCE, claimsFor, ISSUER, nowSeconds, SECRET, signWithJose } from './fixtures';
 
 let rc: RocketChatStandIn;

@@ -19,8 +19,8 @@ import { LinkCache } from '../../app/lib/store/linkCache';
 import { ReplayCache } from '../../app/lib/store/replayCache';
 import { SettingId } from '../../app/settings';
 import { fakeRead, FetchHttp, MemoryLogger, MemoryPersistence } from '../support/app/accessors';
-import { toAppUser } from '../support/engine/bridges/user-converter';
-import type { RocketChatStandIn } from '../support/rocketchat';
+import { toAppUser } from '../../devstack/engine/bridges/user-converter';
+import type { RocketChatStandIn } from '../../devstack/rocketchat';
 import { verificationSettings, type TestKeys } from './fixtures';
 
 export interface Endpoints {

@@ -14,7 +14,7 @@ import { association, hashKey, type Storage } from '../../app/lib/store/records'
 import { ReplayCache } from '../../app/lib/store/replayCache';
 import { SettingId } from '../../app/settings';
 import { MemoryPersistence } from '../support/app/accessors';
-import { startRocketChat, type RocketChatStandIn } from '../support/rocketchat';
+import { startRocketChat, type RocketChatStandIn } from '../../devstack/rocketchat';
 import { claimsFor, makeKeys, nowSeconds, signWithJose, type TestKeys } from './fixtures';
 import { makeEndpoints } from './harness';
 

@@ -14,7 +14,7 @@ import { association, hashKey } from '../../app/lib/store/records';
 import { SettingId } from '../../app/settings';
 import { FetchHttp, MemoryLogger, MemoryPersistence } from '../support/app/accessors';
 import { deadUrl, startCompanion, type CompanionStandIn } from '../support/app/companion';
-import { startRocketChat, type RocketChatStandIn } from '../support/rocketchat';
+import { startRocketChat, type RocketChatStandIn } from '../../devstack/rocketchat';
 import { AUDIENCE, claimsFor, ISSUER, makeKeys, nowSeconds, signWithJose, verificationSettings, type TestKeys } from './fixtures';
 import { accessSettings, makeEndpoints } from './harness';
 

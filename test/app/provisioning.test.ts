@@ -4,7 +4,7 @@
  */
 import { SettingId } from '../../app/settings';
 import { MemoryPersistence } from '../support/app/accessors';
-import { startRocketChat, type RocketChatStandIn } from '../support/rocketchat';
+import { startRocketChat, type RocketChatStandIn } from '../../devstack/rocketchat';
 import { claimsFor, makeKeys, signWithJose, type TestKeys } from './fixtures';
 import { makeEndpoints, whoAmI } from './harness';
 

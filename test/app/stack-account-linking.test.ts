@@ -10,8 +10,8 @@
  * - What an administrator does to link such an account by hand, and that it then works.
  */
 import { SettingId } from '../../app/settings';
-import { startEngine, type EngineHost } from '../support/engine';
-import { startRocketChat, type RocketChatStandIn, type StoredUser } from '../support/rocketchat';
+import { startEngine, type EngineHost } from '../../devstack/engine';
+import { startRocketChat, type RocketChatStandIn, type StoredUser } from '../../devstack/rocketchat';
 import { AUDIENCE, claimsFor, ISSUER, makeKeys, publicKeysSetting, signWithJose, type TestKeys } from './fixtures';
 
 let keys: TestKeys;

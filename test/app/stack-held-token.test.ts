@@ -8,7 +8,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { cookieJar, csrfFrom } from '../service/support/harness';
-import { startStack, type Stack } from '../support/stack';
+import { startStack, type Stack } from '../../devstack/stack';
 
 const siteUser = { sub: 'site-dora', username: 'dora', email: 'dora@example.com', email_verified: true, name: 'Dora Site' };
 

@@ -7,7 +7,7 @@
 import type { FastifyInstance } from 'fastify';
 import { SettingId } from '../../app/settings';
 import { cookieJar, csrfFrom } from '../service/support/harness';
-import { startStack, type Stack, type StackUser } from '../support/stack';
+import { startStack, type Stack, type StackUser } from '../../devstack/stack';
 
 const BACKCHANNEL_SECRET = 'stack-backchannel-secret-of-32-bytes-min';
 let stack: Stack;

@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { SignJWT } from 'jose';
 import { SettingId } from '../../app/settings';
 import { cookieJar, csrfFrom } from '../service/support/harness';
-import { startStack, type Stack } from '../support/stack';
+import { startStack, type Stack } from '../../devstack/stack';
 
 const BACKCHANNEL_SECRET = 'stack-backchannel-secret-of-32-bytes-min';
 const now = () => Math.floor(Date.now() / 1000);

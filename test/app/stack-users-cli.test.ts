@@ -6,7 +6,7 @@
  */
 import { main } from '../../service/cli/users';
 import { cookieJar, csrfFrom } from '../service/support/harness';
-import { startStack, type Stack } from '../support/stack';
+import { startStack, type Stack } from '../../devstack/stack';
 
 let stack: Stack;
 

@@ -12,8 +12,8 @@ import type { AppManager } from '@rocket.chat/apps-engine/server/AppManager';
 import { PROBE_CACHE_MS } from '../../app/lib/companion/probe';
 import { SettingId, STATUS_OPTION_KEY } from '../../app/settings';
 import { startCompanion, type CompanionStandIn } from '../support/app/companion';
-import { prepareRuntime, startEngine, type EngineHost } from '../support/engine';
-import { startRocketChat, type RocketChatStandIn } from '../support/rocketchat';
+import { prepareRuntime, startEngine, type EngineHost } from '../../devstack/engine';
+import { startRocketChat, type RocketChatStandIn } from '../../devstack/rocketchat';
 import { AUDIENCE, claimsFor, ISSUER, SECRET, signWithJose } from './fixtures';
 
 const BACKCHANNEL_SECRET = 'another-shared-secret-of-32-bytes-or-more';

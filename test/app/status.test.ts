@@ -4,7 +4,7 @@
  */
 import { SettingId } from '../../app/settings';
 import { startCompanion, type CompanionStandIn } from '../support/app/companion';
-import { startRocketChat, type RocketChatStandIn } from '../support/rocketchat';
+import { startRocketChat, type RocketChatStandIn } from '../../devstack/rocketchat';
 import { claimsFor, makeKeys, SECRET, signWithJose, type TestKeys } from './fixtures';
 import { makeEndpoints } from './harness';
 

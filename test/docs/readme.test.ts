@@ -13,9 +13,9 @@ const docs = readdirSync(join(root, 'docs'))
   .map((name) => `docs/${name}`);
 
 /** Files whose links are checked. */
-const linked = ['README.md', 'SECURITY.md', ...docs];
+const linked = ['README.md', 'SECURITY.md', ...docs, 'devstack/README.md'];
 /** Files that must not mention what users cannot follow. */
-const published = ['README.md', 'SECURITY.md', ...docs, 'bench/README.md'];
+const published = ['README.md', 'SECURITY.md', ...docs, 'bench/README.md', 'devstack/README.md', 'devstack/engine/README.md'];
 
 /**
  * Written by other engineers alongside this change: linked from here before they land. Once a

@@ -1,6 +1,6 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchBrowser } from '../support/browser';
-import { startStack, type Stack } from '../support/stack';
+import { startStack, type Stack } from '../../devstack/stack';
 import { eventTypes, loggedInAs, loginFrame, rcEvents, signIn } from './support';
 
 /**

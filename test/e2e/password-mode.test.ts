@@ -1,7 +1,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchBrowser, saveScreenshot } from '../support/browser';
-import { totpCode } from '../support/rocketchat';
-import { startStack, type Stack } from '../support/stack';
+import { totpCode } from '../../devstack/rocketchat';
+import { startStack, type Stack } from '../../devstack/stack';
 import { eventTypes, loggedInAs, loginFrame, rcEvents, signIn } from './support';
 
 /**

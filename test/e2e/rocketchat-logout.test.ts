@@ -12,7 +12,7 @@ import axe from 'axe-core';
 import type { Browser, BrowserContext, Frame, Page } from 'playwright-core';
 import { SettingId } from '../../app/settings';
 import { launchBrowser, saveScreenshot } from '../support/browser';
-import { startStack, type Stack } from '../support/stack';
+import { startStack, type Stack } from '../../devstack/stack';
 import { eventTypes, loggedInAs, loginFrame, rcEvents } from './support';
 
 const BACKCHANNEL_SECRET = 'e2e-backchannel-secret-of-32-bytes-min!';

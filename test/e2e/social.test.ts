@@ -2,7 +2,7 @@ import axe from 'axe-core';
 import type { Browser, BrowserContext, Frame, Page } from 'playwright-core';
 import { launchBrowser } from '../support/browser';
 import { FACEBOOK_APP, GOOGLE_CLIENT_ID, startProviderStandIn, type ProviderStandIn } from '../support/social-providers';
-import { startStack, type Stack } from '../support/stack';
+import { startStack, type Stack } from '../../devstack/stack';
 import { loggedInAs, loginFrame, rcEvents } from './support';
 
 /**

@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { packageTestApp, startEngine, TEST_APP_ID, type EngineHost } from '../support/engine';
+import { packageTestApp, startEngine, TEST_APP_ID, type EngineHost } from '../../devstack/engine';
 
 const ourAppId = (JSON.parse(readFileSync(join(__dirname, '..', '..', 'app.json'), 'utf8')) as { id: string }).id;
 

@@ -4,7 +4,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { handleAppHttp, type ApiCall, type ApiReply } from '../support/engine/http-adapter';
+import { handleAppHttp, type ApiCall, type ApiReply } from '../../devstack/engine/http-adapter';
 
 describe('engine host HTTP adapter', () => {
   const calls: ApiCall[] = [];

@@ -6,9 +6,9 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { IHttpResponse } from '@rocket.chat/apps-engine/definition/accessors';
 import type { IHttpBridgeRequestInfo } from '@rocket.chat/apps-engine/server/bridges/HttpBridge';
-import { createHttpBridge } from '../support/engine/bridges/http';
-import { loadEngineModules } from '../support/engine/engine-module';
-import { prepareRuntime } from '../support/engine/prepare-runtime';
+import { createHttpBridge } from '../../devstack/engine/bridges/http';
+import { loadEngineModules } from '../../devstack/engine/engine-module';
+import { prepareRuntime } from '../../devstack/engine/prepare-runtime';
 
 type Call = (info: IHttpBridgeRequestInfo) => Promise<IHttpResponse>;
 

@@ -4,7 +4,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { startEngine } from '../support/engine';
+import { startEngine } from '../../devstack/engine';
 
 function denoChildren(): string[] {
   try {

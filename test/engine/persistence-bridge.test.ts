@@ -4,9 +4,9 @@
  */
 import { join } from 'node:path';
 import type { RocketChatAssociationRecord } from '@rocket.chat/apps-engine/definition/metadata';
-import { createPersistenceBridge } from '../support/engine/bridges/persistence';
-import { loadEngineModules } from '../support/engine/engine-module';
-import { prepareRuntime } from '../support/engine/prepare-runtime';
+import { createPersistenceBridge } from '../../devstack/engine/bridges/persistence';
+import { loadEngineModules } from '../../devstack/engine/engine-module';
+import { prepareRuntime } from '../../devstack/engine/prepare-runtime';
 
 /** The protected methods the engine's do* wrappers call after their permission check. */
 interface Store {

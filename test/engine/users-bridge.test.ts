@@ -4,11 +4,11 @@
  * converter (convertToApp), so an App's user reader sees what REST sees.
  */
 import type { IUser } from '@rocket.chat/apps-engine/definition/users';
-import { createUserBridge } from '../support/engine/bridges/users';
-import { loadEngineModules, type EngineModules } from '../support/engine/engine-module';
-import { prepareRuntime } from '../support/engine/prepare-runtime';
-import type { StoredUser } from '../support/rocketchat';
-import { UserStore } from '../support/rocketchat/store';
+import { createUserBridge } from '../../devstack/engine/bridges/users';
+import { loadEngineModules, type EngineModules } from '../../devstack/engine/engine-module';
+import { prepareRuntime } from '../../devstack/engine/prepare-runtime';
+import type { StoredUser } from '../../devstack/rocketchat';
+import { UserStore } from '../../devstack/rocketchat/store';
 
 /** The protected methods the engine's do* wrappers call after their permission check. */
 interface Users {

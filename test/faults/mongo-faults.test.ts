@@ -1,5 +1,5 @@
 /**
- * MongoDB mode with the database going away (wire-level stand-in: test/support/mongo). The
+ * MongoDB mode with the database going away (wire-level stand-in: devstack/mongo). The
  * login form and the API URL answer 503 (never 200, never a hang) within the driver's server
  * selection timeout plus margin, and recover when the database is back. The race of two first
  * logins in this mode is proven in test/service/mongo/token-issuer.wire.test.ts

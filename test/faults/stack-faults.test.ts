@@ -16,7 +16,7 @@ import { createFileUserStore } from '../../service/users/file-store';
 import { hashPassword } from '../../service/users/password';
 import { createAssertionSigner } from '../../service/modes/app/assertion';
 import { cookieJar, csrfFrom } from '../service/support/harness';
-import { startStack, type Stack, type StackUser } from '../support/stack';
+import { startStack, type Stack, type StackUser } from '../../devstack/stack';
 
 const RC_TIMEOUT_MS = 400;
 const APP_TIMEOUT_MS = 1500;

@@ -1,4 +1,4 @@
-import type { RocketChatStandIn } from '../support/rocketchat';
+import type { RocketChatStandIn } from '../../devstack/rocketchat';
 
 export interface Auth {
   userId: string;

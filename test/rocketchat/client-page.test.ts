@@ -1,6 +1,6 @@
 import type { Browser, BrowserContext, Frame, Page } from 'playwright-core';
 import { launchBrowser, saveScreenshot } from '../support/browser';
-import { startRocketChat, type RocketChatStandIn } from '../support/rocketchat';
+import { startRocketChat, type RocketChatStandIn } from '../../devstack/rocketchat';
 import { startSite, type Site } from './site';
 
 /** The web client stand-in in real Chromium, in the scenarios of Rocket.Chat's iframe-authentication.spec.ts. */

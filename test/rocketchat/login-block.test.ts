@@ -2,7 +2,7 @@
  * The stand-in's Block_Multiple_Failed_Logins_* and the announced bare-401 login failures:
  * the shapes the companion has to read (service/tokens/login-reply.ts).
  */
-import { startRocketChat, type RocketChatStandIn } from '../support/rocketchat';
+import { startRocketChat, type RocketChatStandIn } from '../../devstack/rocketchat';
 import { call } from './call';
 
 const OLD = new Date('2024-01-01T00:00:00Z');

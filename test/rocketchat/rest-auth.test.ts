@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { startRocketChat, type RocketChatStandIn } from '../support/rocketchat';
+import { startRocketChat, type RocketChatStandIn } from '../../devstack/rocketchat';
 import { adminAuth, call } from './call';
 
 let rc: RocketChatStandIn;

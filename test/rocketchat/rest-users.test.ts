@@ -1,4 +1,4 @@
-import { passwordDigest, startRocketChat, type RocketChatStandIn } from '../support/rocketchat';
+import { passwordDigest, startRocketChat, type RocketChatStandIn } from '../../devstack/rocketchat';
 import { adminAuth, call, type Auth } from './call';
 
 let rc: RocketChatStandIn;

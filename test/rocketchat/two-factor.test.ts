@@ -1,4 +1,4 @@
-import { startRocketChat, totpCode, type RocketChatStandIn } from '../support/rocketchat';
+import { startRocketChat, totpCode, type RocketChatStandIn } from '../../devstack/rocketchat';
 import { call } from './call';
 
 /** /api/v1/login with a second factor, as apps/meteor/app/2fa/server does it. */

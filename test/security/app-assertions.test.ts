@@ -9,7 +9,7 @@ import * as jose from 'jose';
 import { SettingId } from '../../app/settings';
 import { makeEndpoints } from '../app/harness';
 import { b64, claimsFor, makeKeys, nowSeconds, SECRET, signRaw, signWithJose, type TestKeys } from '../app/fixtures';
-import { startRocketChat, type RocketChatStandIn } from '../support/rocketchat';
+import { startRocketChat, type RocketChatStandIn } from '../../devstack/rocketchat';
 
 interface Attack {
   cls: string;

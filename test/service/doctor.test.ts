@@ -12,7 +12,7 @@ import type { Config } from '../../service/config';
 import { httpsCheck } from '../../service/doctor/deployment-checks';
 import { createContext, failed, formatResults, runDoctor } from '../../service/doctor/run';
 import type { CheckResult } from '../../service/doctor/types';
-import { startStack, type Stack } from '../support/stack';
+import { startStack, type Stack } from '../../devstack/stack';
 
 jest.setTimeout(120_000);
 const root = join(__dirname, '..', '..');

@@ -29,7 +29,7 @@ test('no token, secret, password, assertion or cookie value in the captured pino
 });
 
 test('password mode: no password, two-factor code, Rocket.Chat token, pending id or cookie value in the logs', async () => {
-  const { totpCode } = await import('../support/rocketchat');
+  const { totpCode } = await import('../../devstack/rocketchat');
   const { pendingFrom, rcAlice, startPasswordHarness, submitCode, TOTP_SECRET } = await import('./support/password');
   const p = await startPasswordHarness({ env: { LOG_LEVEL: 'trace', PASSWORD_MODE_RECHECK_SECONDS: '0' } });
   try {

@@ -4,7 +4,7 @@
  */
 import { createLocalIdentity } from '../../service/identity/local';
 import { createRocketChatIdentity } from '../../service/modes/password/identity';
-import { totpCode } from '../support/rocketchat';
+import { totpCode } from '../../devstack/rocketchat';
 import { cookieJar, csrfFrom, login, PASSWORD, PUBLIC_ORIGIN, seededStore } from './support/harness';
 import { apiSession, loginTokenFrom, pendingFrom, rcAccepts, rcAlice, startPasswordHarness, submitCode, TOTP_SECRET, type PasswordHarness } from './support/password';
 

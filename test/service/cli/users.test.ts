@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { main } from '../../../service/cli/users';
 import { createFileUserStore } from '../../../service/users/file-store';
 import { verifyPassword } from '../../../service/users/password';
-import { startAppStandIn, type AppStandIn } from '../../support/app-stand-in';
+import { startAppStandIn, type AppStandIn } from '../../../devstack/app-stand-in';
 import { baseEnv, PUBLIC_ORIGIN, RC_ORIGIN, SECRET, SESSION_SECRET } from '../support/harness';
 
 const path = join(mkdtempSync(join(tmpdir(), 'rcib-cli-')), 'users.json');

@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 import type { ServerHeartbeatSucceededEvent } from 'mongodb';
 import { bounded, connectMongo, databaseName, MongoDeadlineError, redactMongoUrl, withDeadline } from '../../../service/mongo';
-import { startWireServer, WireServer } from '../../support/mongo/wire-server';
+import { startWireServer, WireServer } from '../../../devstack/mongo/wire-server';
 import { WIRE_LEVEL } from '../../support/mongo/harness';
 
 async function closedPort(): Promise<number> {

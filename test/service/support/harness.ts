@@ -10,7 +10,7 @@ import type { Dependencies } from '../../../service/dependencies';
 import { hashPassword } from '../../../service/users/password';
 import { createFileUserStore } from '../../../service/users/file-store';
 import type { UserStore } from '../../../service/users/types';
-import { startAppStandIn, type AppStandIn } from '../../support/app-stand-in';
+import { startAppStandIn, type AppStandIn } from '../../../devstack/app-stand-in';
 
 export const RC_ORIGIN = 'https://chat.example.com';
 export const PUBLIC_ORIGIN = 'https://auth.example.org';

@@ -1,6 +1,6 @@
 /** Password mode against the Rocket.Chat stand-in: the companion calls its REST API for real. */
 import type { FastifyInstance } from 'fastify';
-import { startRocketChat, type RocketChatOptions, type RocketChatStandIn } from '../../support/rocketchat';
+import { startRocketChat, type RocketChatOptions, type RocketChatStandIn } from '../../../devstack/rocketchat';
 import { cookieJar, csrfFrom, PASSWORD, PUBLIC_ORIGIN, RC_ORIGIN, startHarness, type Harness } from './harness';
 
 export const OLD = new Date('2024-01-01T00:00:00Z');

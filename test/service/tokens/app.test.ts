@@ -5,7 +5,7 @@ import { decodeProtectedHeader } from 'jose';
 import { createAppTokenIssuer, type AppTokenIssuerOptions } from '../../../service/modes/app/issuer';
 import { createAssertionSigner } from '../../../service/modes/app/assertion';
 import { TokenError } from '../../../service/modes/issuer';
-import { startAppStandIn } from '../../support/app-stand-in';
+import { startAppStandIn } from '../../../devstack/app-stand-in';
 
 const user = { sub: 's1', username: 'alice', email: 'alice@example.com', email_verified: true, name: 'Alice', roles: ['user'] };
 const issuer = 'https://auth.example.org';

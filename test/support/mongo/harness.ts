@@ -2,8 +2,8 @@
 import type { Document } from 'bson';
 import type { Db, MongoClient } from 'mongodb';
 import { connectMongo } from '../../../service/mongo';
-import { createFakeDatabase, type FakeDatabase } from './fake-database';
-import { startWireServer, type ReceivedCommand, type WireServer } from './wire-server';
+import { createFakeDatabase, type FakeDatabase } from '../../../devstack/mongo/fake-database';
+import { startWireServer, type ReceivedCommand, type WireServer } from '../../../devstack/mongo/wire-server';
 
 /** Printed in suite names so nobody mistakes these for tests against a real server. */
 export const WIRE_LEVEL = 'wire-level (MongoDB protocol stand-in; no MongoDB server here — `npm run test:mongo` runs the same flows against a real one)';

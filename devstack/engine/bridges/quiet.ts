@@ -63,11 +63,11 @@ export function createSchedulerBridge(Base: typeof SchedulerBridge): SchedulerBr
     }
 
     protected async scheduleOnce(): Promise<string> {
-      throw new Error('Scheduling jobs is not supported by the test engine host (test/support/engine).');
+      throw new Error('Scheduling jobs is not supported by the engine host (devstack/engine).');
     }
 
     protected async scheduleRecurring(): Promise<string> {
-      throw new Error('Scheduling jobs is not supported by the test engine host (test/support/engine).');
+      throw new Error('Scheduling jobs is not supported by the engine host (devstack/engine).');
     }
 
     protected async cancelJob(): Promise<void> {}

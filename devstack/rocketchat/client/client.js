@@ -1,5 +1,5 @@
 /*
- * The Rocket.Chat web client's iframe login, reduced to what ROCKETCHAT.md §1 describes
+ * The Rocket.Chat web client's iframe login, reduced to what docs/rocketchat.md describes
  * (useIframe.ts + useIframeLoginListener.ts, 7.x). Events are recorded on window.__rc.events
  * so tests can assert what happened, in order.
  */
@@ -16,6 +16,14 @@
   }
 
   function setStatus(text) { $('rc-status').textContent = text; }
+
+  // Only the look: signed in (the sidebar's presence dot), or Rocket.Chat's own login page.
+  function setView(view) {
+    var app = document.querySelector('.rc-app');
+    if (!app) return;
+    app.classList.toggle('is-logged-in', view === 'logged-in');
+    app.classList.toggle('is-login', view === 'login');
+  }
 
   async function loadSettings() {
     var res = await fetch('/api/v1/settings.public?_id=' + IFRAME_SETTINGS.join(','));
@@ -49,6 +57,7 @@
     removeIframe();
     $('rc-login-form').hidden = true;
     $('rc-home').hidden = false;
+    setView('logged-in');
     $('rc-logged-in').textContent = 'Logged in as ' + data.me.username;
     setStatus('Logged in');
     record('logged-in', rc.user);
@@ -120,12 +129,14 @@
 
   function showLoginForm() {
     $('rc-login-form').hidden = false;
+    setView('login');
     setStatus('Please log in');
     record('login-form-shown');
   }
 
   async function start() {
     $('rc-home').hidden = true;
+    setView('');
     await loadSettings();
     var stored = localStorage.getItem(TOKEN_KEY);
     if (stored) {
@@ -185,7 +196,7 @@
     }
   });
 
-  // Current clients ignore call-*-login (ROCKETCHAT.md §1). The stand-in-only setting
+  // Current clients ignore call-*-login (docs/rocketchat.md, "The iframe and its messages"). The stand-in-only setting
   // Test_Legacy_Social_Login = {mode: 'success' | 'error' | 'never', responses: {<provider>: {...}},
   // error} answers like the 0.x Cordova client did: to e.source, with targetOrigin e.origin.
   function legacySocialLogin(e) {
@@ -200,7 +211,7 @@
     }
   }
 
-  // When Rocket.Chat itself is embedded: Iframe_Integration_receive_* (§3); here the origin IS checked.
+  // When Rocket.Chat itself is embedded: Iframe_Integration_receive_*; here the origin IS checked.
   function externalCommand(e) {
     var s = rc.settings;
     var origins = String(s.Iframe_Integration_receive_origin || '').split(',');

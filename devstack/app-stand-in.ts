@@ -1,5 +1,5 @@
 /**
- * A stand-in for the App's HTTP endpoints (DESIGN.md "App HTTP endpoints"): a real HTTP
+ * A stand-in for the App's HTTP endpoints (docs/contract.md, "The App's endpoints"): a real HTTP
  * server that verifies assertions with `jose` and the contract's own `checkClaims`, keeps
  * seen `jti`s, and answers like the App. Tests can make it fail on purpose.
  */
@@ -7,8 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { decodeJwt, jwtVerify, type CryptoKey, type KeyObject } from 'jose';
-import { ALGORITHMS, DEFAULT_CLOCK_SKEW_SECONDS, DEFAULT_MAX_LIFETIME_SECONDS, checkClaims, type AssertionClaims } from '../../app/contract/claims';
-import type { ErrorReply, LoginReply } from '../../app/contract/replies';
+import { ALGORITHMS, DEFAULT_CLOCK_SKEW_SECONDS, DEFAULT_MAX_LIFETIME_SECONDS, checkClaims, type AssertionClaims } from '../app/contract/claims';
+import type { ErrorReply, LoginReply } from '../app/contract/replies';
 
 export interface StandInOptions {
   /** HS256 secret or the public key matching the companion's private key. */

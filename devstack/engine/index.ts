@@ -44,7 +44,13 @@ export interface EngineHostOptions {
    * its first admin installs the Apps. Without it the reader knows only the host's bots and admin.
    */
   usersCollection?: ReadonlyArray<UserDocument>;
+  /** Runs each slow step of the start under a label (the demo prints them with their timings). */
+  step?: StepRunner;
 }
+
+/** Runs `work` as the step `label`; the default just runs it. */
+export type StepRunner = <T>(label: string, work: () => Promise<T>) => Promise<T>;
+const justRun: StepRunner = (_label, work) => work();
 
 export interface EngineReply {
   status: number;
@@ -105,8 +111,10 @@ export async function startEngine(options: EngineHostOptions = {}): Promise<Engi
 }
 
 async function start(options: EngineHostOptions): Promise<EngineHost> {
+  const step = options.step ?? justRun;
   const zip = readAppZip(options.zipPath ?? defaultZipPath());
-  const prepared = await prepareRuntime();
+  // The first run unpacks the engine and fills Deno's cache (tens of seconds); later ones take a millisecond.
+  const prepared = await step('preparing the Apps-Engine runtime', () => prepareRuntime());
   // The engine spawns plain `deno` with only PATH and DENO_DIR taken from this process.
   process.env.PATH = [prepared.denoBinDir, ...(process.env.PATH ?? '').split(':').filter((dir) => dir !== prepared.denoBinDir)].join(':');
   process.env.DENO_DIR = prepared.denoDir;
@@ -121,8 +129,8 @@ async function start(options: EngineHostOptions): Promise<EngineHost> {
   });
   let appId: string;
   try {
-    await runtime.manager.load();
-    appId = await runtime.install(zip, options.settings);
+    await step('starting the Apps-Engine', () => runtime.manager.load());
+    appId = await step('installing the App', () => runtime.install(zip, options.settings));
   } catch (error) {
     await runtime.close().catch(() => undefined);
     throw error;

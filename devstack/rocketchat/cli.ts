@@ -1,6 +1,6 @@
 /**
  * Runs the stand-in on its own, for poking at it by hand:
- *   npx tsx test/support/rocketchat/cli.ts
+ *   npx tsx devstack/rocketchat/cli.ts
  * Env: PORT (default 3000), HOST, IFRAME_URL + API_URL (turn iframe login on), API_METHOD,
  * CREATE_TOKENS_FOR_USERS_SECRET (8.x mode; else 7.x with createToken enabled).
  */

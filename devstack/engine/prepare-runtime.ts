@@ -3,7 +3,7 @@
  * a copy of the engine outside node_modules (Deno refuses TypeScript under node_modules),
  * the one deno.land import mapped to a local file (only the npm registry is reachable),
  * the native deno binary on a PATH folder, and a filled DENO_DIR for `deno run --cached-only`.
- * See shared/APPS-ENGINE.md "Running the real engine in our tests".
+ * devstack/engine/README.md ("What to know") says where each piece lives and why.
  */
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';

@@ -1,6 +1,6 @@
 /**
  * Packages the engine host's test App (test-app/) with `rc-apps package`, the way
- * scripts/package-app.ts packages ours: from a staging folder under build/ whose
+ * scripts/package-app.mjs packages ours: from a staging folder under build/ whose
  * node_modules points at the repository's pinned toolchain. Packaging takes seconds, so
  * the zip is rebuilt only when the test App's sources change.
  */

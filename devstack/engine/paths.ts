@@ -1,7 +1,7 @@
 import { join, relative, resolve } from 'node:path';
 
 /** Where the engine host keeps what it prepares; everything lives under build/ (gitignored). */
-export const repoRoot = resolve(__dirname, '..', '..', '..');
+export const repoRoot = resolve(__dirname, '..', '..');
 /** ENGINE_HOST_BUILD_DIR (relative to the repository) lets a check prepare from scratch without disturbing build/. */
 export const buildDir = resolve(repoRoot, process.env.ENGINE_HOST_BUILD_DIR ?? 'build');
 export const nodeModulesDir = join(repoRoot, 'node_modules');

@@ -13,7 +13,7 @@ export function createUnsupportedBridge<T extends object>(Base: AbstractBridgeCl
         return Reflect.get(target, property, receiver);
       }
       return () => {
-        throw new Error(`${name}.${property}() is not supported by the test engine host (test/support/engine).`);
+        throw new Error(`${name}.${property}() is not supported by the engine host (devstack/engine).`);
       };
     },
   });

@@ -11,14 +11,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Document } from 'bson';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../service/app';
-import { loadConfig, type Config } from '../../service/config';
-import { connectMongo } from '../../service/mongo';
-import { createFileUserStore } from '../../service/users/file-store';
-import { createMongoUserStore } from '../../service/users/mongo-store';
-import { hashPassword } from '../../service/users/password';
-import type { LocalUser, UserStore } from '../../service/users/types';
-import { startEngine, type EngineHost, type UserDocument } from './engine';
+import { buildApp } from '../service/app';
+import { loadConfig, type Config } from '../service/config';
+import { connectMongo } from '../service/mongo';
+import { createFileUserStore } from '../service/users/file-store';
+import { createMongoUserStore } from '../service/users/mongo-store';
+import { hashPassword } from '../service/users/password';
+import type { LocalUser, UserStore } from '../service/users/types';
+import { startEngine, type EngineHost, type StepRunner, type UserDocument } from './engine';
 import { createFakeDatabase } from './mongo/fake-database';
 import { startWireServer, type WireServer } from './mongo/wire-server';
 import { startRocketChat, type RocketChatOptions, type RocketChatStandIn, type StoredUser } from './rocketchat';
@@ -54,6 +54,13 @@ export interface StackOptions {
   /** Where pino writes (tests capture it); silent by default. */
   logStream?: NodeJS.WritableStream;
   logLevel?: string;
+  /** Runs each slow step of the start under a label (the demo prints them with their timings). */
+  step?: StepRunner;
+  /**
+   * Where the companion's users' file goes; the caller removes it. Default: a temporary folder
+   * the stack makes and close() removes.
+   */
+  dataDir?: string;
 }
 
 export interface Stack {
@@ -65,6 +72,8 @@ export interface Stack {
   companionConfig: Config;
   /** A site user of the companion's `local` source, with no Rocket.Chat account yet. */
   user: StackUser;
+  /** The folder of the companion's users' file (`options.dataDir`, or a temporary one close() removes). */
+  dataDir: string;
   addSiteUser(user: StackUser): Promise<void>;
   close(): Promise<void>;
 }
@@ -105,18 +114,38 @@ function startDatabase(users: StoredUser[]): Promise<WireServer> {
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const step = options.step ?? ((_label, work) => work());
+  // What has started so far, undone in reverse order by close() or when a later step fails, so
+  // that a failed start leaves neither a listening socket, a Deno process nor a file behind.
+  const undo: Array<() => Promise<void> | void> = [];
+  const closeAll = async (): Promise<void> => {
+    for (const action of undo.splice(0).reverse()) await action();
+  };
+  try {
+    return await start(options, step, undo, closeAll);
+  } catch (error) {
+    await closeAll().catch(() => undefined);
+    throw error;
+  }
+}
+
+async function start(options: StackOptions, step: StepRunner, undo: Array<() => Promise<void> | void>, closeAll: () => Promise<void>): Promise<Stack> {
   const tokenMode = options.tokenMode ?? 'app';
   const users: StoredUser[] = [];
   const database = tokenMode === 'mongo' ? await startDatabase(users) : undefined;
-  const rocketChat = await startRocketChat({
-    port: options.rocketChatPort,
-    createToken: { mode: '8.x', secret: CREATE_TOKEN_SECRET },
-    usersCollection: users,
-    ...options.rocketChatOptions,
-  });
+  if (database) undo.push(() => database.close());
+  const rocketChat = await step('Rocket.Chat stand-in', () =>
+    startRocketChat({
+      port: options.rocketChatPort,
+      createToken: { mode: '8.x', secret: CREATE_TOKEN_SECRET },
+      usersCollection: users,
+      ...options.rocketChatOptions,
+    }),
+  );
+  undo.push(() => rocketChat.close());
   const { publicKey, privateKey } = generateKeyPairSync('ed25519');
   // The companion is on `localhost`, Rocket.Chat on `127.0.0.1`: two sites, as in a cross-site deployment.
-  const companionPort = options.companionPort ?? (await freePort());
+  const companionPort = options.companionPort || (await freePort());
   const companionUrl = `http://localhost:${companionPort}`;
   const issuer = companionUrl;
   const audience = rocketChat.url;
@@ -136,14 +165,18 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       rc_rest_url: rocketChat.url,
       ...options.appSettings,
     },
+    step,
   });
+  undo.push(() => engine.close());
   rocketChat.setApps((req, res) => engine.handleHttp(req, res));
   // The web client's logoutCleanUp raises IPostUserLoggedOut with the user it sends.
   rocketChat.setAppsEvents(async (event, user) => {
     await engine.fireUserEvent(event, user as unknown as UserDocument);
   });
 
-  const dataDir = mkdtempSync(join(tmpdir(), 'iframe-bridge-stack-'));
+  // The local users' file (password hashes) lives only as long as the stack.
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'iframe-bridge-stack-'));
+  if (!options.dataDir) undo.push(() => rmSync(dataDir, { recursive: true, force: true }));
   const usersFile = join(dataDir, 'users.json');
   const config = loadConfig({
     ROCKETCHAT_URL: rocketChat.url,
@@ -162,8 +195,18 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     LOG_LEVEL: options.logLevel ?? 'silent',
     ...options.companionEnv,
   });
-  const companion = await buildApp({ config, logStream: options.logStream });
-  await companion.listen({ port: companionPort, host: '127.0.0.1' });
+  // The companion keeps local users in MongoDB when it has one, else in its file.
+  const mongo = database ? await connectMongo(database.url('rocketchat')) : undefined;
+  if (mongo) undo.push(() => mongo.client.close());
+  const store: UserStore = mongo ? createMongoUserStore(mongo.db) : createFileUserStore(usersFile);
+  undo.push(() => store.close());
+  // Started last, so closed first: no request reaches a closed store.
+  const companion = await step(`companion on ${companionUrl}`, async () => {
+    const app = await buildApp({ config, logStream: options.logStream });
+    undo.push(() => app.close());
+    await app.listen({ port: companionPort, host: '127.0.0.1' });
+    return app;
+  });
 
   rocketChat.setIframe({
     enabled: true,
@@ -173,14 +216,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     sendContentType: options.sendContentType ?? false,
   });
 
-  // The companion keeps local users in MongoDB when it has one, else in its file.
-  const mongo = database ? await connectMongo(database.url('rocketchat')) : undefined;
-  const store: UserStore = mongo ? createMongoUserStore(mongo.db) : createFileUserStore(usersFile);
   const addSiteUser = async (user: StackUser): Promise<void> => {
     await store.add(await siteUserRecord(user));
   };
   const user: StackUser = { username: 'alice', password: 'correct horse battery', email: 'alice@example.com', name: 'Alice Example' };
-  await addSiteUser(user);
+  await step(`site user ${user.username}`, () => addSiteUser(user));
 
   return {
     rocketChat,
@@ -188,16 +228,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     companion,
     companionUrl,
     companionConfig: config,
+    dataDir,
     user,
     addSiteUser,
-    async close() {
-      await companion.close();
-      await store.close();
-      await mongo?.client.close();
-      await engine.close();
-      await rocketChat.close();
-      await database?.close();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
+    close: closeAll,
   };
 }

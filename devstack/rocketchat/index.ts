@@ -1,6 +1,6 @@
 /**
  * Rocket.Chat stand-in: REST API, App endpoint hook and web client page on one real socket,
- * following /work/shared/ROCKETCHAT.md. Used by tests, benches and `npm run demo` — one module, no copies.
+ * following docs/rocketchat.md. Used by tests, benches and `npm run demo` — one module, no copies.
  *
  *   const rc = await startRocketChat({ createToken: { mode: '8.x', secret: 's3cret' } });
  *   rc.url                      origin, no trailing slash (default host 127.0.0.1, random port)
