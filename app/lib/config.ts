@@ -39,7 +39,7 @@ export interface ProvisioningConfig {
   requireVerifiedEmail: boolean;
 }
 
-/** Issue 8: the companion, logout propagation and the Iframe wiring. None of it is needed to log users in. */
+/** The companion, logout propagation and the Iframe wiring. None of it is needed to log users in. */
 export interface OperationsConfig {
   /** Base URL without trailing slash; empty when unset or unusable. */
   companionUrl: string;

@@ -1,5 +1,5 @@
 /**
- * The endpoints' contract (DESIGN.md): request shape, 401 for every forgery with nothing
+ * The endpoints' contract (docs/contract.md): request shape, 401 for every forgery with nothing
  * changed in Rocket.Chat, 502 for every way Rocket.Chat's REST API can fail, 503 with the
  * missing setting ids, logout, status — and no secret or token in the log.
  */
@@ -134,7 +134,7 @@ describe('configuration', () => {
   test('configured: status is true and holds no secret; the REST URL defaults to Site_Url', async () => {
     const app = makeEndpoints(rc, keys, { [SettingId.RcRestUrl]: '' });
     const status = await app.status();
-    // The contract fields stay; issue 8 only adds beside them.
+    // The contract fields stay; the later fields only add beside them.
     expect(status.content).toEqual({ configured: true, missing: [], version: '0.1.0', lastLoginAt: null, counts: { logins: 0, rejections: {} }, wiring: { managed: false, state: 'off' } });
     expect(JSON.stringify(status)).not.toContain(SECRET);
     expect((await app.login({ assertion: await assertion('wendy') })).status).toBe(200);

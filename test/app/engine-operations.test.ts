@@ -1,5 +1,5 @@
 /**
- * Issue 8 in the REAL Apps-Engine runtime (packaged zip, Deno subprocess): Rocket.Chat's
+ * Single logout and operations in the REAL Apps-Engine runtime (packaged zip, Deno subprocess): Rocket.Chat's
  * IPostUserLoggedOut event reaching a local companion stand-in over real HTTP, propagation
  * off, the companion down; the one-click wiring refusing a broken companion, writing the
  * four Iframe settings for a healthy one and restoring them; and the new status fields.

@@ -1,5 +1,5 @@
 /**
- * What a login keeps in App memory to save engine round trips (issue 6), and that each
+ * What a login keeps in App memory to save engine round trips, and that each
  * shortcut keeps the security property it stands beside: single-use jti across processes,
  * links that never outlive what persistence and Rocket.Chat say, no lookup for a refusal.
  */

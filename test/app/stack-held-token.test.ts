@@ -3,7 +3,7 @@
  * hands anything out (service/flow/held-token.ts), through the whole product: the Rocket.Chat
  * stand-in, the packaged App in the real Apps-Engine, the companion on a real socket.
  * Rocket.Chat's client asks the API URL side by side with raising the logout event the App
- * passes on, so the Iframe URL must not rely on that notice having arrived (#28006).
+ * passes on, so the Iframe URL must not rely on that notice having arrived (https://github.com/RocketChat/Rocket.Chat/issues/28006).
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -1,8 +1,8 @@
 /**
- * Issue 8 through the whole product (startStack: the Rocket.Chat stand-in, the packaged App
+ * Single logout and operations through the whole product (startStack: the Rocket.Chat stand-in, the packaged App
  * in the real Apps-Engine, the REAL companion on a real socket): a Rocket.Chat logout ends
  * the site session, so the API URL answers 401 instead of logging the user straight back in
- * (#28006); and the one-click wiring passes the real companion's check.
+ * (https://github.com/RocketChat/Rocket.Chat/issues/28006); and the one-click wiring passes the real companion's check.
  */
 import type { FastifyInstance } from 'fastify';
 import { SettingId } from '../../app/settings';

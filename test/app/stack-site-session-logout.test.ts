@@ -1,8 +1,8 @@
 /**
- * Issue 8 through the whole product with a site-session identity source (startStack: the
+ * Single logout through the whole product with a site-session identity source (startStack: the
  * Rocket.Chat stand-in, the packaged App in the real Apps-Engine, the real companion on a real
  * socket): a Rocket.Chat logout (IPostUserLoggedOut → the App's back-channel logout) must not be
- * undone by the site's still-live session on the next API URL call (#28006).
+ * undone by the site's still-live session on the next API URL call (https://github.com/RocketChat/Rocket.Chat/issues/28006).
  * forward: 401, then "Continue as <name>" on the Iframe URL signs back in by the user's choice.
  * jwt-cookie: the site's older JWT is refused; a JWT the site issues after the logout works.
  */

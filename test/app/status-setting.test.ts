@@ -1,5 +1,5 @@
 /**
- * Issue 8: the status line on the App's settings page, in the REAL Apps-Engine runtime
+ * The status line on the App's settings page, in the REAL Apps-Engine runtime
  * (packaged zip, Deno subprocess). The App rewrites the label of the `status` SELECT
  * setting's only option through its environment writer; the engine stores it, notifies the
  * clients (the details bridge) and calls the App's onPreSettingUpdate / onSettingUpdated.

@@ -1,5 +1,5 @@
 /**
- * `GET status` (issue 8 additions) outside the engine: login counts and rejections by
+ * `GET status` (its additions to the contract) outside the engine: login counts and rejections by
  * reason since start, the last login time, the companion's reachability; still no secret.
  */
 import { SettingId } from '../../app/settings';

@@ -1,6 +1,6 @@
 /**
  * The bench harness end to end in its smallest form: structure only, never timings (a
- * benchmark is a script, not a timed test — DESIGN.md). Needs the packaged App in dist/,
+ * benchmark is a script, not a timed test). Needs the packaged App in dist/,
  * which `npm test` builds first.
  */
 import { runBench } from '../../bench/harness';

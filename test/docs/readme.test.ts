@@ -3,6 +3,7 @@
  * in 20,000 characters, every relative link lands on a file (and a `#anchor` on a heading), and
  * nothing points at material users do not have (internal notes, our tracker's numbers).
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 
@@ -17,11 +18,8 @@ const linked = ['README.md', 'SECURITY.md', ...docs, 'devstack/README.md'];
 /** Files that must not mention what users cannot follow. */
 const published = ['README.md', 'SECURITY.md', ...docs, 'bench/README.md', 'devstack/README.md', 'devstack/engine/README.md'];
 
-/**
- * Written by other engineers alongside this change: linked from here before they land. Once a
- * file exists it is checked like any other (its anchors included).
- */
-const COMING = new Set(['docs/configuration.md', 'docs/password-mode.md']);
+/** Linked pages that may not exist yet (none now); an existing one is checked like any other, anchors included. */
+const COMING = new Set<string>();
 
 const FORBIDDEN: { name: string; pattern: RegExp }[] = [
   { name: 'internal design notes', pattern: /DESIGN\.md|ROCKETCHAT\.md|APPS-ENGINE\.md|STYLE\.md|\.\.\/shared/ },
@@ -108,4 +106,17 @@ test('the anchor rule matches GitHub on the headings these files use', () => {
     'known-limits-1',
   ]);
   expect(links('see [a](docs/a.md#x) and [b](https://example.com)\n```\n[c](nowhere.md)\n```')).toEqual(['docs/a.md#x', 'https://example.com']);
+});
+
+/** Code and its comments speak to users too: no pointer to notes they do not have, nor to our tracker. */
+test('no source file mentions internal notes or our tracker\'s issue numbers', () => {
+  const tracked = execFileSync('git', ['ls-files', 'service', 'app', 'test', 'devstack', 'scripts', 'bench', 'deploy', 'jest.config.js', '.env.example', 'Dockerfile'], { cwd: root, encoding: 'utf8' })
+    .split('\n')
+    .filter((file) => file && file !== 'test/docs/readme.test.ts' && !file.startsWith('bench/results/'));
+  const hits = tracked.flatMap((file) =>
+    readFileSync(join(root, file), 'utf8')
+      .split('\n')
+      .flatMap((text, index) => (FORBIDDEN.some(({ pattern }) => pattern.test(text)) ? [`${file}:${index + 1}: ${text.trim().slice(0, 120)}`] : [])),
+  );
+  expect(hits).toEqual([]);
 });

@@ -1,5 +1,5 @@
 /**
- * Issue 11, in real Chromium: axe-core (WCAG 2.0/2.1/2.2 A and AA tags) finds nothing on any
+ * Accessibility, in real Chromium: axe-core (WCAG 2.0/2.1/2.2 A and AA tags) finds nothing on any
  * page state, in any theme, at phone and desktop widths; a keyboard alone logs in; the pages
  * reflow at 320 px in every language. Screenshots for people to look at go to test-artifacts/.
  */

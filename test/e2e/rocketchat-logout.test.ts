@@ -1,5 +1,5 @@
 /**
- * Issue 8 in real Chromium with IDENTITY_SOURCE=forward: the user is signed in at the site, so
+ * A Rocket.Chat logout in real Chromium with IDENTITY_SOURCE=forward: the user is signed in at the site, so
  * Rocket.Chat's web client logs them in silently; they log out in Rocket.Chat; the App tells the
  * companion; the client asks the API URL again (401) and shows the Iframe URL, which now asks
  * "Continue as <name>"; clicking it logs them back in. axe finds nothing on that page. And in

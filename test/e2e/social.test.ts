@@ -6,7 +6,7 @@ import { startStack, type Stack } from '../../devstack/stack';
 import { loggedInAs, loginFrame, rcEvents } from './support';
 
 /**
- * The call-*-login relay (issue 7) in real Chromium: the Rocket.Chat stand-in page answers the
+ * The call-*-login relay in real Chromium: the Rocket.Chat stand-in page answers the
  * old events only when Test_Legacy_Social_Login says how (current clients never answer), and
  * every success reply is checked by the companion against the provider stand-ins.
  */
@@ -142,7 +142,7 @@ it("success replies from a foreign origin or from a sibling frame on Rocket.Chat
   expect((await rcEvents(page)).some((e) => e.type === 'logged-in')).toBe(false);
 });
 
-/** The a11y suite's rules (issue 11), on the page with the social buttons, before and after an error. */
+/** The a11y suite's rules, on the page with the social buttons, before and after an error. */
 it.each([['theme=light'], ['theme=dark'], ['theme=high-contrast'], ['lang=ar']])('axe finds no WCAG 2.2 AA violation with the buttons (%s)', async (query) => {
   await page.setViewportSize({ width: 390, height: 800 });
   const run = async () => {

@@ -186,7 +186,7 @@ it('sends the site cookies with the API request (credentials: include)', async (
   expect(site.calls[0].cookie).toContain('site_session=xyz');
 });
 
-it('logout calls /api/v1/logout, clears the token and asks the API URL again (issue #28006)', async () => {
+it('logout calls /api/v1/logout, clears the token and asks the API URL again (https://github.com/RocketChat/Rocket.Chat/issues/28006)', async () => {
   const hal = user('hal');
   site.behaviour = { ...site.behaviour, status: 200, body: { loginToken: rc.issueResumeToken(hal._id) } };
   await page.goto(rc.url);

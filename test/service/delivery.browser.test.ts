@@ -1,5 +1,5 @@
 /**
- * Issue 9: the done page picks its delivery by context, in real Chromium.
+ * The done page picks its delivery by context, in real Chromium.
  * (2) framed by Rocket.Chat's desktop client (client=electron kept through the flow, login-error shown);
  * (3) top level in the mobile app's WebView (its injected listener copies messages into location.hash);
  * (4) top level in a plain tab: a "return to chat" message, nothing in the URL, no other window.

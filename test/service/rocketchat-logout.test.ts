@@ -1,5 +1,5 @@
 /**
- * Issue 8 with a site-session identity source (forward, jwt-cookie): after a Rocket.Chat logout
+ * A Rocket.Chat logout with a site-session identity source (forward, jwt-cookie): after a Rocket.Chat logout
  * (the App's back-channel logout), the site's still-live session must not log the user straight
  * back in. jwt-cookie: only a JWT issued after the logout starts a session. forward (no issue
  * time): the API URL answers 401 and the Iframe URL asks "Continue as <name>", a CSRF-protected
