@@ -21,7 +21,7 @@ test('every setting has a section, secrets are PASSWORD and not public, ids are 
   ]);
 });
 
-test('the contract's setting ids (docs/contract.md) are all there', () => {
+test("the contract's setting ids (docs/contract.md) are all there", () => {
   const ids = settings.map((s) => s.id);
   for (const id of ['assertion_secret', 'assertion_public_keys', 'assertion_issuer', 'assertion_audience', 'assertion_max_lifetime_seconds', 'clock_skew_seconds', 'rc_admin_user_id', 'rc_admin_token', 'rc_create_token_secret', 'rc_rest_url', 'auto_create_users', 'default_roles', 'allowed_email_domains', 'grantable_roles', 'sync_profile_on_login']) {
     expect(ids).toContain(id);
