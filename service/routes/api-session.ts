@@ -26,7 +26,9 @@ const apiSession: FastifyPluginAsyncTypebox = async (fastify) => {
   // their own tokens from many addresses. A 429 says when to retry and, like every other answer
   // here, carries the CORS grant (the error handler answers `too_many_requests`).
   const perAddress = limits.apiPerMinute > 0 ? createRateWindow({ max: limits.apiPerMinute, windowMs: 60_000 }) : undefined;
-  const perUser = limits.apiMintsPerUserPerMinute > 0 ? createRateWindow({ max: limits.apiMintsPerUserPerMinute, windowMs: 60_000 }) : undefined;
+  // Room for every user of a large site minting in the same minute: an evicted window would
+  // start a churning user's count afresh.
+  const perUser = limits.apiMintsPerUserPerMinute > 0 ? createRateWindow({ max: limits.apiMintsPerUserPerMinute, windowMs: 60_000, maxClients: 100_000 }) : undefined;
   const refuse = (reply: FastifyReply, limit: number, wait: number): never => {
     reply.headers({ 'x-ratelimit-limit': String(limit), 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(wait), 'retry-after': String(wait) });
     throw Object.assign(new Error('API URL mint limit exceeded'), { statusCode: 429 });
