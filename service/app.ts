@@ -12,6 +12,7 @@ import handlebars from 'handlebars';
 import type { Config } from './config';
 import type { Dependencies } from './dependencies';
 import { AccessLogController, loggerOptions, requestLogger } from './logger';
+import { withMongoBudget } from './request-budget';
 import configPlugin from './plugins/config';
 import csrf from './plugins/csrf';
 import dependencies from './plugins/dependencies';
@@ -38,6 +39,14 @@ export interface AppOptions {
 }
 
 export const app: FastifyPluginAsync<AppOptions> = async (fastify, options) => {
+  // Every handler's MongoDB steps share one budget, so an answer never waits on a stopped or
+  // frozen database for more than REQUEST_MONGO_BUDGET_MS in all (service/request-budget.ts), however many steps it takes.
+  fastify.addHook('onRoute', (route) => {
+    const handler = route.handler;
+    route.handler = function (this: FastifyInstance, request, reply) {
+      return withMongoBudget(() => handler.call(this, request, reply));
+    };
+  });
   await fastify.register(configPlugin, { config: options.config });
   await fastify.register(errorHandler);
   await fastify.register(metrics, { processMetrics: options.processMetrics });

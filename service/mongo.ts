@@ -11,12 +11,15 @@ import {
   type Db,
 } from 'mongodb';
 import { NotReady } from './readiness';
+import { requestDeadline } from './request-budget';
 
 /**
  * Start-up and /readyz should fail in seconds, not after the driver's 30 s default, so an
- * operator sees "cannot reach MongoDB" instead of a hung boot or a hung health check.
+ * operator sees "cannot reach MongoDB" instead of a hung boot or a hung health check. Under the
+ * request budget (service/request-budget.ts), so a stopped server is logged as unreachable
+ * (MongoServerSelectionError) rather than as a step that ran out of time.
  */
-export const SERVER_SELECTION_TIMEOUT_MS = 3000;
+export const SERVER_SELECTION_TIMEOUT_MS = 1400;
 
 /**
  * The longest one step of a request (a revocation check, a token write, a ping) waits on
@@ -26,9 +29,9 @@ export const SERVER_SELECTION_TIMEOUT_MS = 3000;
  * or more (its heartbeat plus connect timeout, then retries), and it has no per-operation
  * timeout left (`timeoutMS` has no effect in driver 7).
  */
-export const OPERATION_TIMEOUT_MS = 5000;
+export const OPERATION_TIMEOUT_MS = 1500;
 
-/** A step that did not finish within OPERATION_TIMEOUT_MS; the driver's own work goes on and ends on its own. */
+/** A step that did not finish within OPERATION_TIMEOUT_MS (or its request's budget); the driver's own work goes on and ends on its own. */
 export class MongoDeadlineError extends Error {
   constructor(ms: number) {
     super(`MongoDB did not answer within ${ms} ms`);
@@ -41,7 +44,9 @@ export class MongoDeadlineError extends Error {
  * (the driver has no way to for writes): it settles later and nothing waits for it; its
  * connection is freed when the server answers or the driver's monitor gives up on it.
  */
-export function withDeadline<T>(operation: () => Promise<T>, ms = OPERATION_TIMEOUT_MS): Promise<T> {
+export function withDeadline<T>(operation: () => Promise<T>, stepMs = OPERATION_TIMEOUT_MS): Promise<T> {
+  const until = requestDeadline.getStore();
+  const ms = until === undefined ? stepMs : Math.max(0, Math.min(stepMs, until - Date.now()));
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_resolve, reject) => {
     timer = setTimeout(() => reject(new MongoDeadlineError(ms)), ms);

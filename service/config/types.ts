@@ -45,7 +45,7 @@ export interface Config {
   mongo?: { url: string; autoCreateUsers: boolean; defaultRoles: string[]; matchByVerifiedEmail: boolean };
   forward?: { url: string; timeoutMs: number; cacheSeconds: number; fieldMap: FieldMap };
   jwtCookie?: { cookieName: string; jwksUrl?: string; key?: string; issuer: string; audience: string; algorithms: string[]; fieldMap: FieldMap };
-  limits: { loginPerMinute: number; apiPerMinute: number; lockoutThreshold: number; lockoutBaseSeconds: number; lockoutMaxSeconds: number };
+  limits: { loginPerMinute: number; apiPerMinute: number; apiMintsPerUserPerMinute: number; lockoutThreshold: number; lockoutBaseSeconds: number; lockoutMaxSeconds: number };
   branding: { title: string; logoUrl?: string; primaryColor: string; text: string };
   i18n: { defaultLanguage: string; overrides: Overrides };
   /** Social sign-in; absent when SOCIAL_PROVIDERS is empty. */

@@ -21,10 +21,17 @@ export type Obtained =
  * rejected — but asks first and calls this only to get a new one. A mode that cannot make a login
  * without the user's password (password mode) answers `ended` where a new one would be needed.
  * `client`: the browser's address, charged for what asking Rocket.Chat costs.
+ * `beforeMint`: called once a new login is needed, before anything is asked for it; it throws to
+ * refuse (the API URL's limits: only minting costs Rocket.Chat a token, so only minting is counted).
  */
-export async function obtainCredential(fastify: FastifyInstance, log: FastifyBaseLogger, session: Session, reuse: boolean, client?: string): Promise<Obtained> {
+export interface ObtainOptions {
+  client?: string;
+  beforeMint?: (session: Session) => void;
+}
+
+export async function obtainCredential(fastify: FastifyInstance, log: FastifyBaseLogger, session: Session, reuse: boolean, options: ObtainOptions = {}): Promise<Obtained> {
   if (reuse && session.credential) {
-    const held = await heldLogin(fastify, session, { purpose: 'api', client });
+    const held = await heldLogin(fastify, session, { purpose: 'api', client: options.client });
     if (held.state !== 'ended') {
       fastify.metrics.credential('held', 'ok');
       const current = held.rocketChat && held.rocketChat !== session.rocketChat ? { ...session, rocketChat: held.rocketChat } : session;
@@ -34,6 +41,7 @@ export async function obtainCredential(fastify: FastifyInstance, log: FastifyBas
     log.info({ sub: session.user.sub }, 'Rocket.Chat no longer accepts the held token');
   }
   if (!fastify.mode.mints) return { ok: false, kind: 'ended' };
+  options.beforeMint?.(session);
   const standing = await standsNow(fastify, log, session);
   if (standing.kind !== 'stands') return standing.kind === 'ended' ? { ok: false, kind: 'ended' } : { ok: false, kind: 'unavailable', reason: 'identity_source_failed' };
   const { user } = standing;

@@ -39,7 +39,8 @@ const backchannel: FastifyPluginAsyncTypebox = async (fastify) => {
   const options = {
     schema: BackchannelLogoutSchema,
     bodyLimit: 16 * 1024,
-    config: { rateLimit: { max: limits.apiPerMinute, timeWindow: '1 minute' } },
+    // 0 turns the per-address limit off here too: the same proxy limits these.
+    config: { rateLimit: limits.apiPerMinute > 0 ? { max: limits.apiPerMinute, timeWindow: '1 minute' } : (false as const) },
   };
   fastify.post(BACKCHANNEL_LOGOUT_PATH, options, async (request, reply) => {
     reply.header('cache-control', 'no-store');

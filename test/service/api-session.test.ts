@@ -1,4 +1,4 @@
-import { cookieJar, login, PASSWORD, RC_ORIGIN, seededStore, startHarness, type Harness } from './support/harness';
+import { cookieJar, login, PASSWORD, RC_ORIGIN, seededStore, sessionCookie, startHarness, everyoneStands, type Harness } from './support/harness';
 import type { UserStore } from '../../service/users/types';
 
 let store: UserStore;
@@ -127,19 +127,87 @@ describe('POST|GET /api/session', () => {
   });
 });
 
-describe('the API URL rate limit', () => {
-  test('answers 429 with Retry-After once the per-IP limit bites, and sends no limit headers before', async () => {
-    const limited = await startHarness({ store, env: { API_RATE_LIMIT_PER_MINUTE: '2', LOG_LEVEL: 'silent' } });
+const OFFICE = '203.0.113.7';
+
+describe('the API URL limits: minting only, per address and per user', () => {
+  const call = (app: Harness['app'], cookie?: string) =>
+    app.inject({ method: 'POST', url: '/api/session', remoteAddress: OFFICE, headers: { origin: RC_ORIGIN, ...(cookie ? { cookie } : {}) } });
+
+  test('5,000 users behind one office address, each with a held login, all get their token under the default limits', async () => {
+    const office = await startHarness({ store, deps: { identity: everyoneStands }, env: { LOG_LEVEL: 'silent' } });
     try {
-      const call = () => limited.app.inject({ method: 'POST', url: '/api/session', headers: { origin: RC_ORIGIN } });
-      const under = [await call(), await call()];
-      expect(under.map((r) => r.statusCode)).toEqual([401, 401]);
-      for (const response of under) expect(response.headers['x-ratelimit-remaining']).toBeUndefined();
-      const over = await call();
+      const users = 5_000;
+      const cookies = await Promise.all(Array.from({ length: users }, (_, n) => sessionCookie(n, true)));
+      const started = Date.now();
+      const refused: number[] = [];
+      for (let n = 0; n < users; n += 1) {
+        const response = await call(office.app, cookies[n]);
+        if (response.statusCode !== 200 || response.json().loginToken !== `held-token-${n}`) refused.push(n);
+      }
+      expect(refused).toEqual([]);
+      expect(office.standIn.logins).toHaveLength(0);
+      expect(Date.now() - started).toBeLessThan(20_000);
+    } finally {
+      await office.close();
+    }
+  });
+
+  test('a user minting over API_MINTS_PER_USER_PER_MINUTE (default) gets 429 while another user at the same address still mints', async () => {
+    const limited = await startHarness({ store, deps: { identity: everyoneStands }, env: { LOG_LEVEL: 'silent' } });
+    try {
+      // No held login in the cookie that is sent again: every call mints. The default is 10 a minute.
+      const churner = await sessionCookie(1, false);
+      const statuses = [];
+      for (let i = 0; i < 11; i += 1) statuses.push((await call(limited.app, churner)).statusCode);
+      expect(statuses).toEqual([...Array(10).fill(200), 429]);
+      const over = await call(limited.app, churner);
       expect(over.statusCode).toBe(429);
+      expect(over.json()).toEqual({ error: 'too_many_requests' });
       expect(Number(over.headers['retry-after'])).toBeGreaterThan(0);
+      expect(over.headers['x-ratelimit-limit']).toBe('10');
+      expect(over.headers['access-control-allow-origin']).toBe(RC_ORIGIN);
+      expect(limited.standIn.logins).toHaveLength(10);
+      const colleague = await call(limited.app, await sessionCookie(2, false));
+      expect(colleague.statusCode).toBe(200);
+      expect(colleague.json().loginToken).toBe(limited.standIn.tokens[10]);
+      // The churner's held login (from the cookie written by a mint) is still handed out.
+      expect((await call(limited.app, await sessionCookie(1, true))).statusCode).toBe(200);
     } finally {
       await limited.close();
+    }
+  });
+
+  test('the per-address limit counts mints only: held logins and calls without a session are never refused', async () => {
+    const limited = await startHarness({ store, deps: { identity: everyoneStands }, env: { API_RATE_LIMIT_PER_MINUTE: '2', LOG_LEVEL: 'silent' } });
+    try {
+      const mints = [];
+      for (let n = 0; n < 3; n += 1) mints.push((await call(limited.app, await sessionCookie(n, false))).statusCode);
+      expect(mints).toEqual([200, 200, 429]);
+      const held = await sessionCookie(9, true);
+      for (let i = 0; i < 10; i += 1) {
+        expect((await call(limited.app, held)).statusCode).toBe(200);
+        expect((await call(limited.app)).statusCode).toBe(401);
+      }
+      // The refused mint sent the limit's headers; the answers under it sent none.
+      const over = await call(limited.app, await sessionCookie(5, false));
+      expect(over.statusCode).toBe(429);
+      expect(over.headers['x-ratelimit-limit']).toBe('2');
+      expect((await call(limited.app, held)).headers['x-ratelimit-remaining']).toBeUndefined();
+    } finally {
+      await limited.close();
+    }
+  });
+
+  test('API_RATE_LIMIT_PER_MINUTE=0: no per-address limit at all', async () => {
+    const open = await startHarness({ store, deps: { identity: everyoneStands }, env: { API_RATE_LIMIT_PER_MINUTE: '0', LOG_LEVEL: 'silent' } });
+    try {
+      // Well over the default 120 mints from one address, each by its own user.
+      const statuses = new Set<number>();
+      for (let n = 0; n < 150; n += 1) statuses.add((await call(open.app, await sessionCookie(n, false))).statusCode);
+      expect([...statuses]).toEqual([200]);
+      expect(open.standIn.logins).toHaveLength(150);
+    } finally {
+      await open.close();
     }
   });
 });

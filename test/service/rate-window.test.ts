@@ -1,6 +1,6 @@
 /** The API URL's per-client fixed window. */
 import { clientKey, createRateWindow } from '../../service/plugins/rate-window';
-import { RC_ORIGIN, seededStore, startHarness } from './support/harness';
+import { everyoneStands, RC_ORIGIN, seededStore, sessionCookie, startHarness } from './support/harness';
 
 test('max requests a window per client; then the seconds left; a new window starts clean', () => {
   const limit = createRateWindow({ max: 3, windowMs: 60_000 });
@@ -28,21 +28,22 @@ test('clients are keyed as @fastify/rate-limit keys them: IPv4 as is, IPv6 by /6
   expect(clientKey('::ffff:203.0.113.7')).toBe('203.0.113.7');
 });
 
-test('the API URL: 429 with Retry-After, the limit headers and the CORS grant, JSON body; preflights are not counted', async () => {
-  const h = await startHarness({ store: await seededStore(), env: { API_RATE_LIMIT_PER_MINUTE: '2', LOG_LEVEL: 'silent' } });
+test('the API URL: a refused mint gets 429 with Retry-After, the limit headers and the CORS grant, JSON body; preflights are not counted', async () => {
+  const h = await startHarness({ store: await seededStore(), deps: { identity: everyoneStands }, env: { API_RATE_LIMIT_PER_MINUTE: '2', LOG_LEVEL: 'silent' } });
   try {
     const preflight = () => h.app.inject({ method: 'OPTIONS', url: '/api/session', headers: { origin: RC_ORIGIN, 'access-control-request-method': 'POST' } });
     expect((await preflight()).statusCode).toBe(204);
-    const call = () => h.app.inject({ method: 'POST', url: '/api/session', headers: { origin: RC_ORIGIN } });
-    expect([(await call()).statusCode, (await call()).statusCode]).toEqual([401, 401]);
-    const over = await call();
+    // Each a different user with no held login: each call mints.
+    const mint = async (n: number, method: 'POST' | 'GET' = 'POST') => h.app.inject({ method, url: '/api/session', headers: { origin: RC_ORIGIN, cookie: await sessionCookie(n, false) } });
+    expect([(await mint(1)).statusCode, (await mint(2)).statusCode]).toEqual([200, 200]);
+    const over = await mint(3);
     expect(over.statusCode).toBe(429);
     expect(over.json()).toEqual({ error: 'too_many_requests' });
     expect(Number(over.headers['retry-after'])).toBeGreaterThan(0);
     expect(over.headers['x-ratelimit-limit']).toBe('2');
     expect(over.headers['x-ratelimit-remaining']).toBe('0');
     expect(over.headers['access-control-allow-origin']).toBe(RC_ORIGIN);
-    expect((await h.app.inject({ method: 'GET', url: '/api/session' })).statusCode).toBe(429);
+    expect((await mint(4, 'GET')).statusCode).toBe(429);
     expect((await preflight()).statusCode).toBe(204);
   } finally {
     await h.close();

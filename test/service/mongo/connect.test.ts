@@ -3,6 +3,7 @@ import type { ServerHeartbeatSucceededEvent } from 'mongodb';
 import { bounded, connectMongo, databaseName, MongoDeadlineError, redactMongoUrl, withDeadline } from '../../../service/mongo';
 import { startWireServer, WireServer } from '../../../devstack/mongo/wire-server';
 import { WIRE_LEVEL } from '../../support/mongo/harness';
+import { withMongoBudget } from '../../../service/request-budget';
 
 async function closedPort(): Promise<number> {
   const server = createServer();
@@ -108,5 +109,21 @@ describe('the bound on each MongoDB step', () => {
     expect(wrapped.sync()).toBe(1);
     await expect(wrapped.fast(1)).resolves.toBe(2);
     await expect(wrapped.slow()).rejects.toBeInstanceOf(MongoDeadlineError);
+  });
+
+  test('one request\'s steps share its budget: a second slow step gets only what the first left', async () => {
+    const slow = (ms: number) => () => new Promise<string>((resolve) => setTimeout(() => resolve('late'), ms));
+    const started = Date.now();
+    await expect(
+      withMongoBudget(async () => {
+        await withDeadline(slow(300), 1000);
+        return withDeadline(slow(1000), 1000);
+      }, 500),
+    ).rejects.toBeInstanceOf(MongoDeadlineError);
+    const ms = Date.now() - started;
+    expect(ms).toBeGreaterThanOrEqual(480);
+    expect(ms).toBeLessThan(800);
+    // Outside a request, each step has its own bound.
+    await expect(withDeadline(slow(300), 1000)).resolves.toBe('late');
   });
 });

@@ -7,6 +7,9 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../../service/app';
 import { ConfigError, loadConfig, type Config } from '../../../service/config';
 import type { Dependencies } from '../../../service/dependencies';
+import type { IdentitySource } from '../../../service/identity/types';
+import { SESSION_COOKIE } from '../../../service/plugins/session';
+import { createSessionCodec } from '../../../service/sessions/cookie-codec';
 import { hashPassword } from '../../../service/users/password';
 import { createFileUserStore } from '../../../service/users/file-store';
 import type { UserStore } from '../../../service/users/types';
@@ -146,4 +149,21 @@ export async function login(app: FastifyInstance, jar: ReturnType<typeof cookieJ
   });
   jar.take(response.headers['set-cookie']);
   return response;
+}
+
+/** An identity source for which every session's user still stands: sessions need no stored user. */
+export const everyoneStands: IdentitySource = { kind: 'local', confirm: async (session) => session.user, ready: async () => true, close: async () => undefined };
+
+const codec = createSessionCodec(SESSION_SECRET);
+
+/**
+ * A Cookie header with user number `n`'s session, sealed with the session key as a login would
+ * write it, so thousands of users cost no password hashing (pair it with `everyoneStands`).
+ * `held`: the session holds login `held-token-<n>`, answered from the session without minting.
+ */
+export async function sessionCookie(n: number, held: boolean): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  const user = { sub: `sub-user-${n}`, username: `user${n}`, email: `user${n}@example.com`, email_verified: true, name: `User ${n}` };
+  const credential = held ? { credential: { loginToken: `held-token-${n}` } } : {};
+  return `${SESSION_COOKIE}=${await codec.encode({ sid: `sid-${n}`, user, ...credential, iat: now, exp: now + 3600 })}`;
 }
