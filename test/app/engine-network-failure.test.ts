@@ -4,27 +4,18 @@
  * contract says, whichever way Rocket.Chat's HTTP bridge hands the failure over — current
  * versions let the error propagate, older ones resolved to `undefined`.
  */
-import { createServer } from 'node:net';
 import { SettingId } from '../../app/settings';
 import { startEngine, type EngineHost, type NetworkFailureStyle } from '../../devstack/engine';
+import { freePort } from '../support/ports';
 import { AUDIENCE, claimsFor, ISSUER, makeKeys, publicKeysSetting, signWithJose, type TestKeys } from './fixtures';
 
 let keys: TestKeys;
 let engine: EngineHost;
 let closedUrl: string;
 
-/** A loopback port that was free a moment ago: connecting to it is refused. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 beforeAll(async () => {
   keys = await makeKeys();
-  closedUrl = `http://127.0.0.1:${await closedPort()}`;
+  closedUrl = `http://127.0.0.1:${await freePort()}`; // nobody listens there: refused
   engine = await startEngine({
     serverSettings: { Site_Url: closedUrl },
     settings: {

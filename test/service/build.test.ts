@@ -6,23 +6,15 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { freePort } from '../support/ports';
 import { baseEnv } from './support/harness';
 
 const root = join(__dirname, '..', '..');
 const server = join(root, 'build', 'js', 'service', 'server.js');
 let child: ChildProcess | undefined;
 let emptyDir: string;
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
 
 const stale = join(root, 'build', 'js', 'service', 'config.js');
 
