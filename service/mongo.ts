@@ -32,7 +32,8 @@ export const SERVER_SELECTION_TIMEOUT_MS = 1400;
 export const OPERATION_TIMEOUT_MS = 1500;
 
 /** A step that did not finish within OPERATION_TIMEOUT_MS (or its request's budget); the driver's own work goes on and ends on its own. */
-export class MongoDeadlineError extends Error {
+/** A NotReady too: its words are ours (no URL, no server text), so /readyz may show them as they are. */
+export class MongoDeadlineError extends NotReady {
   constructor(ms: number) {
     super(`MongoDB did not answer within ${ms} ms`);
     this.name = 'MongoDeadlineError';

@@ -3,6 +3,7 @@ import type { ServerHeartbeatSucceededEvent } from 'mongodb';
 import { bounded, connectMongo, databaseName, MongoDeadlineError, redactMongoUrl, withDeadline } from '../../../service/mongo';
 import { startWireServer, WireServer } from '../../../devstack/mongo/wire-server';
 import { WIRE_LEVEL } from '../../support/mongo/harness';
+import { notReadyReason } from '../../../service/readiness';
 import { withMongoBudget } from '../../../service/request-budget';
 
 async function closedPort(): Promise<number> {
@@ -109,6 +110,12 @@ describe('the bound on each MongoDB step', () => {
     expect(wrapped.sync()).toBe(1);
     await expect(wrapped.fast(1)).resolves.toBe(2);
     await expect(wrapped.slow()).rejects.toBeInstanceOf(MongoDeadlineError);
+  });
+
+  test('a bounded ready() that times out says why in /readyz\'s words, not as an error name', async () => {
+    const wrapped = bounded({ ready: () => new Promise<never>(() => undefined) }, 100);
+    const reason = await wrapped.ready().then(() => 'ready', notReadyReason);
+    expect(reason).toBe('MongoDB did not answer within 100 ms');
   });
 
   test('one request\'s steps share its budget: a second slow step gets only what the first left', async () => {
