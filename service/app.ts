@@ -41,12 +41,16 @@ export interface AppOptions {
 export const app: FastifyPluginAsync<AppOptions> = async (fastify, options) => {
   // Every handler's MongoDB steps share one budget, so an answer never waits on a stopped or
   // frozen database for more than REQUEST_MONGO_BUDGET_MS in all (service/request-budget.ts), however many steps it takes.
-  fastify.addHook('onRoute', (route) => {
-    const handler = route.handler;
-    route.handler = function (this: FastifyInstance, request, reply) {
-      return withMongoBudget(() => handler.call(this, request, reply));
-    };
-  });
+  // Only with a MongoDB configured: the budget rides on AsyncLocalStorage, which costs every request
+  // (on Node 20 it turns on promise hooks for the whole process), and without MongoDB bounds nothing.
+  if (options.config.mongo) {
+    fastify.addHook('onRoute', (route) => {
+      const handler = route.handler;
+      route.handler = function (this: FastifyInstance, request, reply) {
+        return withMongoBudget(() => handler.call(this, request, reply));
+      };
+    });
+  }
   await fastify.register(configPlugin, { config: options.config });
   await fastify.register(errorHandler);
   await fastify.register(metrics, { processMetrics: options.processMetrics });
