@@ -46,6 +46,11 @@ export interface Mode {
    * database mints one). Password mode cannot: an ended login sends the user back to the form.
    */
   readonly mints: boolean;
+  /**
+   * Whether a held login is asked about on the API URL too (password mode, by age). The others
+   * hand it out from the session with nothing asked: the fast path costs no call at all.
+   */
+  readonly asksOnApiUrl: boolean;
   /** Rocket.Chat's word on the login `session` holds (flow/held-login.ts asks, with the back-channel mark). Throws TokenError `unavailable` when it must but cannot ask. */
   askHeld(session: Session, question: HeldLoginQuestion): Promise<HeldLoginAnswer>;
   /** The login form's POST: the site's password then a minted login, or Rocket.Chat's own password. */

@@ -10,6 +10,7 @@ import type { HeldLoginAnswer, Mode } from '../types';
 export function appMode(rest: Pick<RocketChatRest, 'me'>): Mode {
   return {
     name: 'app',
+    asksOnApiUrl: false,
     mints: true,
     async askHeld(session, question): Promise<HeldLoginAnswer> {
       if (question.purpose === 'api') return { state: 'alive' };

@@ -9,6 +9,7 @@ import type { Mode } from '../types';
 export function mongoMode(): Mode {
   return {
     name: 'mongo',
+    asksOnApiUrl: false,
     mints: true,
     async askHeld(_session, question) {
       return { state: question.purpose === 'api' ? 'alive' : 'unknown' };

@@ -12,6 +12,7 @@ import type { HeldLoginAnswer, Mode } from '../types';
 export function passwordMode(issuer: TokenIssuer, log: FastifyBaseLogger): Mode {
   return {
     name: 'password',
+    asksOnApiUrl: true,
     mints: false,
     async askHeld(session, question): Promise<HeldLoginAnswer> {
       const { credential, rocketChat } = session;
