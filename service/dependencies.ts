@@ -22,7 +22,7 @@ export interface Dependencies {
   identity: IdentitySource;
   issuer: TokenIssuer;
   revocations: RevocationList;
-  /** TOKEN_MODE=password only: the interactive login on our form (tokens/password.ts). */
+  /** TOKEN_MODE=password only: the interactive login on our form (modes/password/login.ts). */
   passwordLogin?: PasswordLogin;
   /** TOKEN_MODE=password only: Rocket.Chat's limits as this service spends them, for operators (/readyz, /metrics). */
   rocketChatLimits?: RocketChatLimits;

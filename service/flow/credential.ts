@@ -30,16 +30,12 @@ export interface ObtainOptions {
 }
 
 export async function obtainCredential(fastify: FastifyInstance, log: FastifyBaseLogger, session: Session, reuse: boolean, options: ObtainOptions = {}): Promise<Obtained> {
-  if (reuse && session.credential && !fastify.mode.asksOnApiUrl) {
-    // The fast path: the held login, from the session alone (no round trip, nothing awaited).
-    fastify.metrics.credential('held', 'ok');
-    return { ok: true, credential: session.credential, session };
-  }
   if (reuse && session.credential) {
-    const held = await heldLogin(fastify, session, { purpose: 'api', client: options.client });
-    if (held.state !== 'ended') {
+    // The fast path: a mode that does not ask on the API URL hands the held login out from the session alone.
+    const held = fastify.mode.asksOnApiUrl ? await heldLogin(fastify, session, { purpose: 'api', client: options.client }) : undefined;
+    if (held?.state !== 'ended') {
       fastify.metrics.credential('held', 'ok');
-      const current = held.rocketChat && held.rocketChat !== session.rocketChat ? { ...session, rocketChat: held.rocketChat } : session;
+      const current = held?.rocketChat && held.rocketChat !== session.rocketChat ? { ...session, rocketChat: held.rocketChat } : session;
       return { ok: true, credential: session.credential, session: current };
     }
     fastify.metrics.credential('held', 'denied');

@@ -6,7 +6,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { LANGUAGE_TAG } from '../i18n/catalogue';
 
-/** BRANDING_TITLE's default (config.ts): when it is left alone, the catalogue's login.title is shown. */
+/** BRANDING_TITLE's default (config/areas/pages.ts): when it is left alone, the catalogue's login.title is shown. */
 const DEFAULT_TITLE = 'Sign in to chat';
 import { socialView } from '../social/page';
 import { THEMES, themeCss, type ThemeName } from '../theme/palette';

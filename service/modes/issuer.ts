@@ -22,7 +22,7 @@ export interface HeldLogin {
 /**
  * How the companion gets a Rocket.Chat credential for a user, chosen once at start by `TOKEN_MODE`.
  * `app`: a signed assertion to the App's `login` endpoint; `mongo`: `services.iframe.token` in Rocket.Chat's database;
- * `password`: the user's own password on our form (tokens/password.ts) — `issue` then always says `denied`.
+ * `password`: the user's own password on our form (modes/password/login.ts) — `issue` then always says `denied`.
  */
 export interface TokenIssuer {
   readonly mode: 'app' | 'mongo' | 'password';

@@ -51,7 +51,11 @@ export interface Mode {
    * hand it out from the session with nothing asked: the fast path costs no call at all.
    */
   readonly asksOnApiUrl: boolean;
-  /** Rocket.Chat's word on the login `session` holds (flow/held-login.ts asks, with the back-channel mark). Throws TokenError `unavailable` when it must but cannot ask. */
+  /**
+   * Rocket.Chat's word on the login `session` holds (flow/held-login.ts asks, with the back-channel
+   * mark). Asked with purpose `api` only when `asksOnApiUrl`. Throws TokenError `unavailable` when it
+   * must but cannot ask.
+   */
   askHeld(session: Session, question: HeldLoginQuestion): Promise<HeldLoginAnswer>;
   /** The login form's POST: the site's password then a minted login, or Rocket.Chat's own password. */
   submit(fastify: FastifyInstance, request: FastifyRequest, reply: FastifyReply, form: LoginForm): Promise<FastifyReply>;

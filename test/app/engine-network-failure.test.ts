@@ -7,7 +7,7 @@
 import { SettingId } from '../../app/settings';
 import { startEngine, type EngineHost, type NetworkFailureStyle } from '../../devstack/engine';
 import { freePort } from '../support/ports';
-import { AUDIENCE, claimsFor, ISSUER, makeKeys, publicKeysSetting, signWithJose, type TestKeys } from './fixtures';
+import { claimsFor, makeKeys, signWithJose, verificationSettings, type TestKeys } from './fixtures';
 
 let keys: TestKeys;
 let engine: EngineHost;
@@ -19,9 +19,7 @@ beforeAll(async () => {
   engine = await startEngine({
     serverSettings: { Site_Url: closedUrl },
     settings: {
-      [SettingId.AssertionPublicKeys]: publicKeysSetting(keys),
-      [SettingId.AssertionIssuer]: ISSUER,
-      [SettingId.AssertionAudience]: AUDIENCE,
+      ...verificationSettings(keys),
       [SettingId.RcAdminUserId]: 'admin-id',
       [SettingId.RcAdminToken]: 'admin-token',
       [SettingId.RcRestUrl]: closedUrl,

@@ -12,7 +12,8 @@
 import { SettingId } from '../../app/settings';
 import { startEngine, type EngineHost } from '../../devstack/engine';
 import { startRocketChat, type RocketChatStandIn, type StoredUser } from '../../devstack/rocketchat';
-import { AUDIENCE, claimsFor, ISSUER, makeKeys, publicKeysSetting, signWithJose, type TestKeys } from './fixtures';
+import { claimsFor, makeKeys, signWithJose, verificationSettings, type TestKeys } from './fixtures';
+import { accessSettings } from './harness';
 
 let keys: TestKeys;
 let rc: RocketChatStandIn;
@@ -26,13 +27,7 @@ beforeAll(async () => {
   engine = await startEngine({
     serverSettings: { Site_Url: rc.url },
     usersCollection: users,
-    settings: {
-      [SettingId.AssertionPublicKeys]: publicKeysSetting(keys),
-      [SettingId.AssertionIssuer]: ISSUER,
-      [SettingId.AssertionAudience]: AUDIENCE,
-      [SettingId.RcAdminUserId]: rc.admin.userId,
-      [SettingId.RcAdminToken]: rc.admin.token,
-    },
+    settings: { ...verificationSettings(keys), ...accessSettings(rc) },
   });
 }, 180_000);
 

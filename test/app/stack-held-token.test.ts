@@ -1,6 +1,6 @@
 /**
  * The Iframe URL asks Rocket.Chat whether the token a session holds still stands before it
- * hands anything out (service/flow/held-token.ts), through the whole product: the Rocket.Chat
+ * hands anything out (service/flow/held-login.ts), through the whole product: the Rocket.Chat
  * stand-in, the packaged App in the real Apps-Engine, the companion on a real socket.
  * Rocket.Chat's client asks the API URL side by side with raising the logout event the App
  * passes on, so the Iframe URL must not rely on that notice having arrived (https://github.com/RocketChat/Rocket.Chat/issues/28006).

@@ -4,7 +4,7 @@
  * companion; the client asks the API URL again (401) and shows the Iframe URL, which now asks
  * "Continue as <name>"; clicking it logs them back in. axe finds nothing on that page. And in
  * the real client's order, with the App's notice landing only after the Iframe URL has loaded,
- * the page still asks (it checks the held token with Rocket.Chat: service/flow/held-token.ts).
+ * the page still asks (it checks the held token with Rocket.Chat: service/flow/held-login.ts).
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -109,7 +109,7 @@ it('as the real client orders it — the API URL asked side by side with logoutC
   expect(await loggedInAs(page)).toBe(`Logged in as ${ida.username}`);
   // The worst order: the App's notice lands only after the Iframe URL has loaded. The API URL
   // hands out the token Rocket.Chat just ended, and the Iframe URL asks Rocket.Chat about it
-  // (flow/held-token.ts) instead of relying on the notice.
+  // (flow/held-login.ts) instead of relying on the notice.
   await page.evaluate(() => {
     (window as unknown as { __rc: { sideBySide: boolean } }).__rc.sideBySide = true;
   });

@@ -1,6 +1,6 @@
 /**
  * The stand-in's Block_Multiple_Failed_Logins_* and the announced bare-401 login failures:
- * the shapes the companion has to read (service/tokens/login-reply.ts).
+ * the shapes the companion has to read (service/modes/password/login-reply.ts).
  */
 import { startRocketChat, type RocketChatStandIn } from '../../devstack/rocketchat';
 import { call } from './call';

@@ -250,7 +250,7 @@ describe('POST /login', () => {
       expect(await metric(h.app, 'auto_create_off')).toBe(1);
       expect(await metric(h.app, 'other')).toBe(1);
       expect(await metric(h.app, 'made_up_by_a_hostile_app')).toBe(0);
-      // The log keeps the App's own word for operators (a short lowercase code, checked in tokens/app.ts).
+      // The log keeps the App's own word for operators (a short lowercase code, checked in modes/app/issuer.ts).
       expect(h.logs.text).toContain('"reason":"made_up_by_a_hostile_app"');
     });
 

@@ -1,5 +1,5 @@
 /**
- * App mode: the App mints each login (an assertion to its `login` endpoint, tokens/app.ts). A
+ * App mode: the App mints each login (an assertion to its `login` endpoint, modes/app/issuer.ts). A
  * held login is worth asking Rocket.Chat about only on the Iframe URL: the API URL hands it out
  * from the session, with no round trip.
  */
@@ -12,8 +12,7 @@ export function appMode(rest: Pick<RocketChatRest, 'me'>): Mode {
     name: 'app',
     asksOnApiUrl: false,
     mints: true,
-    async askHeld(session, question): Promise<HeldLoginAnswer> {
-      if (question.purpose === 'api') return { state: 'alive' };
+    async askHeld(session): Promise<HeldLoginAnswer> {
       const { credential, rocketChat } = session;
       // A session from before logins knew their user cannot be asked about.
       if (!credential || !('loginToken' in credential) || !rocketChat) return { state: 'unknown' };

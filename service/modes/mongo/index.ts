@@ -1,5 +1,5 @@
 /**
- * MongoDB mode: the companion writes `services.iframe.token` on the account (tokens/mongo.ts).
+ * MongoDB mode: the companion writes `services.iframe.token` on the account (modes/mongo/issuer.ts).
  * That value is no resume token, so Rocket.Chat cannot be asked whether a login made with it
  * still stands: only the back-channel mark says so (flow/held-login.ts).
  */
@@ -11,8 +11,8 @@ export function mongoMode(): Mode {
     name: 'mongo',
     asksOnApiUrl: false,
     mints: true,
-    async askHeld(_session, question) {
-      return { state: question.purpose === 'api' ? 'alive' : 'unknown' };
+    async askHeld() {
+      return { state: 'unknown' };
     },
     submit: signInAtSite,
   };

@@ -1,11 +1,12 @@
 /**
  * Password mode on the Iframe URL: the login form's password goes to Rocket.Chat's own `login`
- * (tokens/password.ts); a second factor is asked for on `POST /login-code` (this mode's route);
+ * (modes/password/login.ts); a second factor is asked for on `POST /login-code` (this mode's route);
  * the done page is the other modes' (`login-with-token`).
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { common, GENERIC_LOGIN_ERROR, renderDone, renderLogin, renderMessage, type PageQuery } from '../../flow/pages';
+import { common, GENERIC_LOGIN_ERROR, renderDone, renderLogin, type PageQuery } from '../../flow/pages';
+import { unavailablePage } from '../../flow/deliver';
 import { CodeSubmitSchema } from '../../schemas/password';
 import type { Session } from '../../sessions/cookie-codec';
 import type { PasswordLogin, PasswordStep } from './login';
@@ -105,7 +106,7 @@ async function unavailable(fastify: FastifyInstance, request: FastifyRequest, re
   if (!(error instanceof TokenError)) throw error;
   fastify.metrics.login('unavailable');
   request.log.warn({ kind: error.kind, reason: error.reason }, 'Rocket.Chat login failed');
-  return reply.code(503).send(await renderMessage(fastify, reply, { query, page: 'unavailable' }));
+  return unavailablePage(fastify, reply, query);
 }
 
 /** The login form's POST in password mode, after the CSRF check (routes/login.ts). */

@@ -1,6 +1,6 @@
 /**
  * Password mode: the user's own password, typed on our form, logs them in to Rocket.Chat
- * (tokens/password.ts); a second factor on `POST /login-code`. Nothing can mint a login without
+ * (modes/password/login.ts); a second factor on `POST /login-code`. Nothing can mint a login without
  * that password, so an ended one sends the user back to the form, and a held one is asked about
  * by age on the API URL and always on the Iframe URL (`/api/v1/me`, within Rocket.Chat's budget).
  */

@@ -175,7 +175,7 @@ export function createPasswordLogin(options: PasswordLoginOptions): PasswordLogi
         return { kind: 'refused', reason: 'inactive' };
       case 'ambiguous':
         // The announced reply shape says nothing: a wrong password, or a code wanted. Never call it a wrong
-        // password: ask for a code, saying it may be the password (routes/password-login.ts).
+        // password: ask for a code, saying it may be the password (modes/password/form.ts).
         if (withCode) return wrongCode(entry, binding);
         if (mayRegister && options.register && entry.siteUser) return register(entry, binding, true);
         return codeRequired(entry, 'unknown', binding);

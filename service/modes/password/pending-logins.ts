@@ -20,7 +20,7 @@ export interface PendingLogin {
   attempts: number;
   /** The site user vouched for by the identity source (local), if any. */
   siteUser?: SiteUser;
-  /** What the companion's lockout counts this login under (routes/password-login.ts), for the code step. */
+  /** What the companion's lockout counts this login under (modes/password/form.ts), for the code step. */
   lockKey?: string;
   /** The browser's address, whose share of Rocket.Chat's budget the code step spends too. */
   client?: string;
