@@ -8,7 +8,8 @@ import type { Config } from './config';
 import { createLocalIdentity } from './identity/local';
 import type { IdentitySource } from './identity/types';
 import { createMemoryRevocationList } from './sessions/memory-revocation';
-import type { RevocationList } from './sessions/types';
+import { createRevocationMirror } from './sessions/revocation-mirror';
+import type { RevocationList, SharedRevocationList } from './sessions/types';
 import { createAppTokenIssuer } from './modes/app/issuer';
 import type { TokenIssuer } from './modes/issuer';
 import { createRocketChatIdentity } from './modes/password/identity';
@@ -110,9 +111,19 @@ export function createTokenIssuer(config: Config, mongo: Connection | undefined)
   return createIssuer(config, mongo, createPasswordMode(config));
 }
 
-/** The revocation list every replica shares when MONGODB_URL is set. */
-export function createSharedRevocationList(mongo: Connection): RevocationList {
+/** The revocation list every replica shares when MONGODB_URL is set (the users CLI writes to it directly). */
+export function createSharedRevocationList(mongo: Connection): SharedRevocationList {
   return mongo.bounded(load<MongoModules['revocations']>('./sessions/mongo-revocation').createMongoRevocationList(mongo.db));
+}
+
+/**
+ * The shared list as requests use it: mirrored in memory (sessions/revocation-mirror.ts), so the
+ * API URL asks no database. Loaded in full before the first request, then kept in sync.
+ */
+async function mirroredRevocationList(mongo: Connection): Promise<RevocationList> {
+  const mirror = createRevocationMirror(createSharedRevocationList(mongo));
+  await mirror.start();
+  return mirror;
 }
 
 /** Everything the configuration selects, plus one `close` for all of it. */
@@ -121,7 +132,15 @@ export async function createDependencies(config: Config): Promise<Dependencies &
   const password = createPasswordMode(config);
   const identity = createIdentity(config, mongo, password);
   const issuer = createIssuer(config, mongo, password);
-  const revocations = mongo ? createSharedRevocationList(mongo) : createMemoryRevocationList();
+  let revocations: RevocationList;
+  try {
+    revocations = mongo ? await mirroredRevocationList(mongo) : createMemoryRevocationList();
+  } catch (error) {
+    // The first load failed (start-up stops, as when MongoDB cannot be reached at all): close what was opened.
+    await Promise.allSettled([identity.close(), issuer.close()]);
+    await mongo?.close();
+    throw error;
+  }
   return {
     identity,
     issuer,

@@ -4,11 +4,13 @@
  * (a session id is base64url, which has no `:`): `<sid>`, `sub:<sub>`, `jti:<id>`. Each entry
  * carries its own expiry and one TTL index removes it afterwards (a subject entry's
  * `rocketChatBefore` — the Rocket.Chat-logout mark — goes with it), so the collection holds at
- * most what ended within one session lifetime — and a request costs one query.
+ * most what ended within one session lifetime. Every revocation also stamps `changedAt` (the
+ * writer's clock), so that each replica can mirror the list in memory and pull only what changed
+ * (sessions/revocation-mirror.ts): the API URL then asks no database at all.
  */
 import { MongoServerError, type Collection, type Db, type Filter } from 'mongodb';
 import { pingMongo } from '../mongo';
-import type { RevocationList } from './types';
+import type { RevocationChange, SharedRevocationList } from './types';
 
 export const REVOKED_COLLECTION = 'iframe_bridge_revoked';
 
@@ -19,19 +21,36 @@ interface RevokedEntry {
   before?: Date;
   /** Subject entries only, after a Rocket.Chat logout: site sessions issued before this may not start new sessions. */
   rocketChatBefore?: Date;
+  /** Session and subject entries: when a replica last wrote it (its clock), for the mirrors' polls. */
+  changedAt?: Date;
 }
 
 const subjectKey = (sub: string) => `sub:${sub}`;
 const usedKey = (id: string) => `jti:${id}`;
 
-export function createMongoRevocationList(db: Db): RevocationList {
+/** What a mirror needs of an entry; used single-use ids (`jti:`) are not mirrored. */
+const MIRRORED = { _id: 1, expiresAt: 1, before: 1 } as const;
+
+function toChange(entry: Pick<RevokedEntry, '_id' | 'expiresAt' | 'before'>): RevocationChange | undefined {
+  if (!(entry.expiresAt instanceof Date)) return undefined;
+  const untilMs = entry.expiresAt.getTime();
+  if (entry._id.startsWith('sub:')) return entry.before instanceof Date ? { kind: 'subject', key: entry._id.slice(4), untilMs, beforeMs: entry.before.getTime() } : undefined;
+  if (entry._id.startsWith('jti:')) return undefined;
+  return { kind: 'session', key: entry._id, untilMs };
+}
+
+export function createMongoRevocationList(db: Db): SharedRevocationList {
   const revoked: Collection<RevokedEntry> = db.collection<RevokedEntry>(REVOKED_COLLECTION);
   let indexes: Promise<void> | undefined;
 
   function ensureIndexes(): Promise<void> {
     // expireAfterSeconds 0: MongoDB deletes each entry once `expiresAt` has passed.
     indexes ??= revoked
-      .createIndex({ expiresAt: 1 }, { name: 'expiresAt_ttl', expireAfterSeconds: 0 })
+      .createIndexes([
+        { key: { expiresAt: 1 }, name: 'expiresAt_ttl', expireAfterSeconds: 0 },
+        // The mirrors' polls ask for what changed lately; single-use ids have no stamp.
+        { key: { changedAt: 1 }, name: 'changedAt', sparse: true },
+      ])
       .then(() => undefined)
       .catch((error: unknown) => {
         indexes = undefined;
@@ -45,7 +64,7 @@ export function createMongoRevocationList(db: Db): RevocationList {
       await ensureIndexes();
       const expiresAt = new Date(untilEpochSeconds * 1000);
       // An upsert: logging out twice (two tabs, two replicas) is one entry, never an error.
-      await revoked.updateOne({ _id: sid }, { $max: { expiresAt } }, { upsert: true });
+      await revoked.updateOne({ _id: sid }, { $max: { expiresAt }, $set: { changedAt: new Date() } }, { upsert: true });
     },
 
     async revokeSubject(sub, beforeEpochSeconds, untilEpochSeconds, options) {
@@ -54,7 +73,10 @@ export function createMongoRevocationList(db: Db): RevocationList {
       // $max on all: two logouts racing on two replicas keep the later bounds, whatever the order.
       await revoked.updateOne(
         { _id: subjectKey(sub) },
-        { $max: { before, expiresAt: new Date(untilEpochSeconds * 1000), ...(options?.rocketChatLogout ? { rocketChatBefore: before } : {}) } },
+        {
+          $max: { before, expiresAt: new Date(untilEpochSeconds * 1000), ...(options?.rocketChatLogout ? { rocketChatBefore: before } : {}) },
+          $set: { changedAt: new Date() },
+        },
         { upsert: true },
       );
     },
@@ -79,6 +101,20 @@ export function createMongoRevocationList(db: Db): RevocationList {
         : { _id: sid, expiresAt: live };
       const entry = await revoked.findOne(filter, { projection: { _id: 1 } });
       return entry !== null;
+    },
+
+    async changes(sinceMs) {
+      await ensureIndexes();
+      // Without `sinceMs`, every live entry (a full reload); with it, those stamped after it.
+      // Expired entries the TTL monitor has not removed yet are left out either way.
+      const live = { expiresAt: { $gt: new Date() } };
+      const filter: Filter<RevokedEntry> = sinceMs === undefined ? live : { changedAt: { $gt: new Date(sinceMs) }, ...live };
+      const changes: RevocationChange[] = [];
+      for await (const entry of revoked.find(filter, { projection: MIRRORED })) {
+        const change = toChange(entry);
+        if (change) changes.push(change);
+      }
+      return changes;
     },
 
     async firstUse(id, untilEpochSeconds) {

@@ -52,3 +52,17 @@ export interface RevocationList {
   ready(): Promise<boolean>;
   close(): Promise<void>;
 }
+
+/** One session or subject entry of a shared list, as a mirror of it holds it (times in ms since the epoch). */
+export type RevocationChange =
+  | { kind: 'session'; key: string; untilMs: number }
+  | { kind: 'subject'; key: string; untilMs: number; beforeMs: number };
+
+/** A list every replica shares (MongoDB), which a replica can mirror in memory. */
+export interface SharedRevocationList extends RevocationList {
+  /**
+   * The live session and subject entries, or — with `sinceMs` — those written after it (by the
+   * writer's clock). Single-use ids are not included: `firstUse` always asks the list itself.
+   */
+  changes(sinceMs?: number): Promise<RevocationChange[]>;
+}
