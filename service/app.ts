@@ -41,10 +41,13 @@ export interface AppOptions {
 export const app: FastifyPluginAsync<AppOptions> = async (fastify, options) => {
   // Every handler's MongoDB steps share one budget, so an answer never waits on a stopped or
   // frozen database for more than REQUEST_MONGO_BUDGET_MS in all (service/request-budget.ts), however many steps it takes.
-  // Only with a MongoDB configured: the budget rides on AsyncLocalStorage, which costs every request
-  // (on Node 20 it turns on promise hooks for the whole process), and without MongoDB bounds nothing.
+  // Only with a MongoDB configured: the budget rides on AsyncLocalStorage, which costs every
+  // request while one runs (on Node 20 it turns on promise hooks for the whole process), and
+  // without MongoDB bounds nothing. A route that sets `config.mongoBudget: 'own'` (the API URL,
+  // whose fast path reaches no database) enters the budget itself, only where it may reach MongoDB.
   if (options.config.mongo) {
     fastify.addHook('onRoute', (route) => {
+      if ((route.config as { mongoBudget?: string } | undefined)?.mongoBudget === 'own') return;
       const handler = route.handler;
       route.handler = function (this: FastifyInstance, request, reply) {
         return withMongoBudget(() => handler.call(this, request, reply));

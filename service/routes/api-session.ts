@@ -9,6 +9,7 @@ import { clientKey, createRateWindow } from '../plugins/rate-window';
 import { tryResolveSession } from '../flow/site-session';
 import type { Session } from '../sessions/cookie-codec';
 import { ApiSessionSchema } from '../schemas/api-session';
+import { REQUEST_MONGO_BUDGET_MS, withMongoBudget } from '../request-budget';
 
 const apiSession: FastifyPluginAsyncTypebox = async (fastify) => {
   const { rocketChatOrigin, limits } = fastify.config;
@@ -57,6 +58,10 @@ const apiSession: FastifyPluginAsyncTypebox = async (fastify) => {
 
   const answer = async (request: FastifyRequest, reply: FastifyReply) => {
     reply.header('cache-control', 'no-store');
+    // With MongoDB, this answer's MongoDB steps end within one budget from here (app.ts leaves
+    // this route to enter it itself): resolving the session takes at most one (a user read past
+    // the standing cache, or a Rocket.Chat-logout mark), and a new credential takes what is left.
+    const until = fastify.config.mongo ? Date.now() + REQUEST_MONGO_BUDGET_MS : undefined;
     const resolved = await tryResolveSession(fastify, request);
     if (!resolved) return reply.code(503).send();
     const { session } = resolved;
@@ -64,7 +69,11 @@ const apiSession: FastifyPluginAsyncTypebox = async (fastify) => {
       if (resolved.changed) fastify.sessions.clear(reply);
       return reply.code(401).send();
     }
-    const obtained = await obtainCredential(fastify, request.log, session, true, { client: request.ip, beforeMint: (held) => admitMint(request, reply, held) });
+    const obtain = () => obtainCredential(fastify, request.log, session, true, { client: request.ip, beforeMint: (held) => admitMint(request, reply, held) });
+    // The fast path (the held login handed out from the session alone) reaches no database and
+    // stays out of the budget, whose storage would cost every request while it runs.
+    const fast = session.credential !== undefined && !fastify.mode.asksOnApiUrl;
+    const obtained = until === undefined || fast ? await obtain() : await withMongoBudget(obtain, until);
     if (!obtained.ok) {
       // Password mode: the held token was refused and nothing can replace it without the password.
       // Ended: the user no longer stands at the site (found when about to mint), so the session goes.
@@ -77,7 +86,7 @@ const apiSession: FastifyPluginAsyncTypebox = async (fastify) => {
 
   // The limits' headers go out only once one bites (above): Rocket.Chat's client ignores them,
   // and on every page load's hot path three more headers per answer cost measurably.
-  const options = { schema: ApiSessionSchema };
+  const options = { schema: ApiSessionSchema, config: { mongoBudget: 'own' } };
   fastify.post('/api/session', options, (request, reply) => answer(request, reply));
   fastify.get('/api/session', options, (request, reply) => answer(request, reply));
 };

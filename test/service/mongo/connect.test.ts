@@ -125,12 +125,25 @@ describe('the bound on each MongoDB step', () => {
       withMongoBudget(async () => {
         await withDeadline(slow(300), 1000);
         return withDeadline(slow(1000), 1000);
-      }, 500),
+      }, Date.now() + 500),
     ).rejects.toBeInstanceOf(MongoDeadlineError);
     const ms = Date.now() - started;
     expect(ms).toBeGreaterThanOrEqual(480);
     expect(ms).toBeLessThan(800);
     // Outside a request, each step has its own bound.
     await expect(withDeadline(slow(300), 1000)).resolves.toBe('late');
+  });
+
+  test('a budget that ends (its storage switched off when none runs) leaves the one still running its deadline', async () => {
+    const slow = (ms: number) => () => new Promise<string>((resolve) => setTimeout(() => resolve('late'), ms));
+    const started = Date.now();
+    const long = withMongoBudget(async () => {
+      await withDeadline(slow(300), 1000);
+      return withDeadline(slow(1000), 1000);
+    }, Date.now() + 500);
+    // A short budget starts and ends while the long one runs.
+    await withMongoBudget(() => withDeadline(slow(50), 1000), Date.now() + 500);
+    await expect(long).rejects.toBeInstanceOf(MongoDeadlineError);
+    expect(Date.now() - started).toBeLessThan(800);
   });
 });

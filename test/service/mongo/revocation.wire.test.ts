@@ -14,12 +14,15 @@ describe(`MongoDB session revocation list — ${WIRE_LEVEL}`, () => {
   });
   afterEach(() => h.close());
 
-  test('a TTL index on the expiry keeps the collection bounded', async () => {
+  test('a TTL index on the expiry keeps the collection bounded; the mirrors\' polls have an index on the stamp', async () => {
     await list.isRevoked('s1');
     await list.revoke('s1', now() + 60);
     const creates = h.sent('iframe_bridge_revoked', 'createIndexes');
     expect(creates).toHaveLength(1);
-    expect(creates[0].body.indexes).toEqual([{ key: { expiresAt: 1 }, name: 'expiresAt_ttl', expireAfterSeconds: 0 }]);
+    expect(creates[0].body.indexes).toEqual([
+      { key: { expiresAt: 1 }, name: 'expiresAt_ttl', expireAfterSeconds: 0 },
+      { key: { changedAt: 1 }, name: 'changedAt', sparse: true },
+    ]);
   });
 
   test('revoke upserts {_id: sid, expiresAt} with $max; the session is then revoked', async () => {
@@ -28,7 +31,7 @@ describe(`MongoDB session revocation list — ${WIRE_LEVEL}`, () => {
     await list.revoke('s1', until);
     const [update] = h.updates('iframe_bridge_revoked');
     expect(update.q).toEqual({ _id: 's1' });
-    expect(update.u).toEqual({ $max: { expiresAt: new Date(until * 1000) } });
+    expect(update.u).toEqual({ $max: { expiresAt: new Date(until * 1000) }, $set: { changedAt: expect.any(Date) } });
     expect(update.upsert).toBe(true);
     expect(await list.isRevoked('s1')).toBe(true);
     expect(await list.isRevoked('s2')).toBe(false);
@@ -56,7 +59,7 @@ describe(`MongoDB session revocation list — ${WIRE_LEVEL}`, () => {
     await list.revokeSubject('alice', at, at + 3600);
     const [update] = h.updates('iframe_bridge_revoked');
     expect(update.q).toEqual({ _id: 'sub:alice' });
-    expect(update.u).toEqual({ $max: { before: new Date(at * 1000), expiresAt: new Date((at + 3600) * 1000) } });
+    expect(update.u).toEqual({ $max: { before: new Date(at * 1000), expiresAt: new Date((at + 3600) * 1000) }, $set: { changedAt: expect.any(Date) } });
     expect(update.upsert).toBe(true);
     expect(await list.isRevoked('s1', { sub: 'alice', iat: at - 1 })).toBe(true);
     expect(await list.isRevoked('s1', { sub: 'alice', iat: at })).toBe(false);
@@ -73,7 +76,10 @@ describe(`MongoDB session revocation list — ${WIRE_LEVEL}`, () => {
     await list.revokeSubject('alice', at + 1, at + 3600, { rocketChatLogout: true });
     const update = h.updates('iframe_bridge_revoked').at(-1)!;
     expect(update.q).toEqual({ _id: 'sub:alice' });
-    expect(update.u).toEqual({ $max: { before: new Date((at + 1) * 1000), expiresAt: new Date((at + 3600) * 1000), rocketChatBefore: new Date((at + 1) * 1000) } });
+    expect(update.u).toEqual({
+      $max: { before: new Date((at + 1) * 1000), expiresAt: new Date((at + 3600) * 1000), rocketChatBefore: new Date((at + 1) * 1000) },
+      $set: { changedAt: expect.any(Date) },
+    });
     expect(await list.rocketChatLogoutAt('alice')).toBe(at + 1);
     const find = h.sent('iframe_bridge_revoked', 'find').at(-1)!;
     expect(find.body.filter._id).toBe('sub:alice');
@@ -97,6 +103,27 @@ describe(`MongoDB session revocation list — ${WIRE_LEVEL}`, () => {
     expect(find.body.filter.expiresAt.$gt).toBeInstanceOf(Date);
     await list.revoke('s1', now() + 60);
     expect(await list.isRevoked('s1', { sub: 'alice', iat: 1000 })).toBe(true);
+  });
+
+  test('changes: every live session and subject entry, or those stamped after a time; never single-use ids', async () => {
+    const at = now();
+    await list.revoke('s1', at + 60);
+    await list.revokeSubject('alice', at, at + 60);
+    await list.firstUse('j1', at + 60);
+    await list.revoke('gone', at - 5);
+    expect(await list.changes()).toEqual([
+      { kind: 'session', key: 's1', untilMs: (at + 60) * 1000 },
+      { kind: 'subject', key: 'alice', untilMs: (at + 60) * 1000, beforeMs: at * 1000 },
+    ]);
+    const stamped = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(await list.changes(stamped)).toEqual([]);
+    await list.revoke('s2', at + 60);
+    expect(await list.changes(stamped)).toEqual([{ kind: 'session', key: 's2', untilMs: (at + 60) * 1000 }]);
+    const find = h.sent('iframe_bridge_revoked', 'find').at(-1)!;
+    expect(find.body.filter.changedAt).toEqual({ $gt: new Date(stamped) });
+    expect(find.body.filter.expiresAt.$gt).toBeInstanceOf(Date);
+    expect(find.body.projection).toEqual({ _id: 1, expiresAt: 1, before: 1 });
   });
 
   test('firstUse inserts {_id: "jti:<id>", expiresAt}: the unique _id refuses a second use, on any replica', async () => {
