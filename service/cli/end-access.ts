@@ -2,7 +2,8 @@
  * What `users passwd|disable|remove` does beyond the store change. The change alone ends the
  * user's companion sessions on every replica within 60 s (identity/local-standing.ts). Here,
  * with the companion's own configuration: with MONGODB_URL a subject revocation in the shared
- * list ends them at once, and the configured token issuer revokes the Rocket.Chat login tokens
+ * list ends them within seconds (every replica's mirror of it syncs within MIRROR_STALE_AFTER_MS,
+ * or refuses every session), and the configured token issuer revokes the Rocket.Chat login tokens
  * the companion handed the user. Every reason given is safe to print: names and codes, no values.
  */
 import { ConfigError, loadConfig, type Config } from '../config';
@@ -10,6 +11,7 @@ import { createSharedRevocationList, createTokenIssuer, type Connection } from '
 import { siteUserOf } from '../identity/local';
 import { redactMongoUrl } from '../mongo';
 import { TokenError } from '../modes/issuer';
+import { MIRROR_STALE_AFTER_MS } from '../sessions/revocation-mirror';
 import type { LocalUser } from '../users/types';
 
 export interface EndedAccess {
@@ -22,6 +24,7 @@ export interface EndedAccess {
 }
 
 const WITHIN = 'their companion sessions end within 60 s';
+const SHARED = `their companion sessions end on every replica within ${MIRROR_STALE_AFTER_MS / 1000} s`;
 
 function messageOf(error: unknown): string {
   return redactMongoUrl(error instanceof Error ? error.message : String(error));
@@ -36,7 +39,7 @@ function configFrom(env: NodeJS.ProcessEnv): { config: Config } | { why: string 
   }
 }
 
-/** MONGODB_URL: every replica reads this list on each request, so the sessions end at once. */
+/** MONGODB_URL: every replica mirrors this list and syncs within seconds, so the sessions end within those. */
 async function endSessionsNow(user: LocalUser, config: Config, mongo: Connection): Promise<string | undefined> {
   const now = Math.floor(Date.now() / 1000);
   try {
@@ -69,8 +72,8 @@ export async function endAccess(user: LocalUser, env: NodeJS.ProcessEnv, mongo: 
   const result: EndedAccess = { done: [WITHIN], warnings: [], failed: false };
   if ('config' in loaded && mongo) {
     const why = await endSessionsNow(user, loaded.config, mongo);
-    if (why) result.warnings.push(`warning: could not write the shared revocation list (${why}); ${WITHIN} instead of at once`);
-    else result.done = ['their companion sessions ended on every replica'];
+    if (why) result.warnings.push(`warning: could not write the shared revocation list (${why}); ${WITHIN} instead of within ${MIRROR_STALE_AFTER_MS / 1000} s`);
+    else result.done = [SHARED];
   }
   const why = 'config' in loaded ? await revokeTokens(user, loaded.config, mongo) : loaded.why;
   if (!why) {

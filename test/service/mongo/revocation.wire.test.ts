@@ -1,12 +1,12 @@
 import { createMongoRevocationList } from '../../../service/sessions/mongo-revocation';
-import type { RevocationList } from '../../../service/sessions/types';
+import type { SharedRevocationList } from '../../../service/sessions/types';
 import { startWireHarness, WIRE_LEVEL, type WireHarness } from '../../support/mongo/harness';
 
 const now = () => Math.floor(Date.now() / 1000);
 
 describe(`MongoDB session revocation list — ${WIRE_LEVEL}`, () => {
   let h: WireHarness;
-  let list: RevocationList;
+  let list: SharedRevocationList;
 
   beforeEach(async () => {
     h = await startWireHarness('bridge');
