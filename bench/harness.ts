@@ -33,6 +33,8 @@ export interface RowResult {
   memory: MemorySample[];
   /** Rocket.Chat REST calls per answered request in the last pass, by method and path. */
   rocketChatCallsPerRequest: Record<string, number>;
+  /** Row 2m: MongoDB commands received while its group ran, all passes together, by kind. */
+  mongoCommands?: Record<string, number>;
 }
 
 export interface BenchResult {
@@ -69,6 +71,14 @@ function medianOf(passes: Measurement[]): Measurement {
     p50: median(passes.map((p) => p.p50)),
     p99: median(passes.map((p) => p.p99)),
   };
+}
+
+/** The MongoDB commands of every pass, summed; nothing when the row counts none. */
+function mongoCommandsOf(passes: Measurement[]): { mongoCommands?: Record<string, number> } {
+  if (!passes.some((p) => p.mongoCommands)) return {};
+  const sum: Record<string, number> = {};
+  for (const pass of passes) for (const [kind, n] of Object.entries(pass.mongoCommands ?? {})) sum[kind] = (sum[kind] ?? 0) + n;
+  return { mongoCommands: sum };
 }
 
 export async function runBench(options: BenchOptions): Promise<BenchResult> {
@@ -122,6 +132,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
         baseline: row.baseline,
         memory: entry.memory,
         rocketChatCallsPerRequest: entry.calls,
+        ...mongoCommandsOf(entry.passes),
       };
     });
     for (const row of rowResults) {

@@ -8,6 +8,11 @@ export interface Measurement {
   /** Milliseconds. */
   p50: number;
   p99: number;
+  /**
+   * Row 2m: the commands the MongoDB stand-in received while the row's group ran, by kind (see
+   * bench/mongo-process.ts). Summed over passes in the results, never a median.
+   */
+  mongoCommands?: Record<string, number>;
 }
 
 export class RowFailed extends Error {

@@ -108,22 +108,30 @@ const enginePost = (url: string) => ({ url, method: 'POST', headers: { 'content-
 
 export const UNITS: Array<Row | RowGroup> = [
   {
-    // In turn, one-second slices alternating between the two: row 2's share of row 1 (the target)
-    // is taken under the same machine load, not seconds apart.
+    // In turn, one-second slices alternating between the three: rows 2's and 2m's shares of row 1
+    // (the targets) are taken under the same machine load, not seconds apart. Row 2m is row 2 on
+    // a companion with MONGODB_URL set (its users and revocation list on the MongoDB stand-in,
+    // a process of its own): the MongoDB commands received meanwhile are counted, which shows
+    // whether the fast path makes a round trip (it should see only the revocation mirror's polls).
     rows: [
       { id: '1', title: 'bare Fastify route, same JSON', how: 'autocannon' },
       { id: '2', title: 'POST /api/session, token held', how: 'autocannon', baseline: '1' },
+      { id: '2m', title: 'row 2 with MONGODB_URL (wire stand-in)', how: 'autocannon', baseline: '1' },
     ],
     run: async (s, o) => {
       const { url, ...held } = apiCall(s, `${s.target.ready.companionUrl}/api/session`, s.heldSession);
+      const { url: mongoUrl, ...mongoHeld } = apiCall(s, `${s.target.ready.mongoCompanionUrl}/api/session`, s.mongoHeldSession);
+      await s.mongo.call('commands'); // from here on
       const measured = await cannonInTurn(
         [
           { id: '1', options: { url: s.target.ready.bareUrl, method: 'POST' } },
           { id: '2', options: { url, ...held } },
+          { id: '2m', options: { url: mongoUrl, ...mongoHeld } },
         ],
         { connections: o.connections, sliceSeconds: 1, slices: Math.max(1, Math.round(o.seconds)) },
       );
       await sleep(200); // requests the load generator abandoned at its deadline finish first
+      measured[2].mongoCommands = await s.mongo.call<Record<string, number>>('commands');
       return measured;
     },
   },

@@ -7,6 +7,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { startChild, type Child } from './ipc';
 import { logIn, openLoginPage, send, loginRequest } from './http';
+import type { MongoReady } from './mongo-process';
 import type { StandInReady } from './stand-in-process';
 import type { TargetReady, TargetSettings } from './target';
 
@@ -30,8 +31,12 @@ export const SHORT_LIVED_ASSERTIONS = { ASSERTION_LIFETIME_SECONDS: '5', clock_s
 export interface Setup {
   target: Child<TargetReady>;
   standIn: Child<StandInReady>;
+  /** The MongoDB wire stand-in's process (row 2m's MONGODB_URL). */
+  mongo: Child<MongoReady>;
   /** Row 2: the session cookie of one real login, its Rocket.Chat token held. */
   heldSession: string;
+  /** Row 2m: the same on the companion with MONGODB_URL set. */
+  mongoHeldSession: string;
   /** Row 3: a real session of the twin companion without a token (see issueLessSession). */
   fetchSession: string;
   /** Row 5: the login form's request, reusable. */
@@ -83,11 +88,19 @@ export async function setUp(options: { profileDir?: string } = {}): Promise<Setu
   const standIn = await startChild<StandInReady>(join(__dirname, 'stand-in-process.ts'), {
     args: [Buffer.from(publicPem).toString('base64'), twinIssuer, twinAudience],
   });
+  let mongo: Child<MongoReady>;
+  try {
+    mongo = await startChild<MongoReady>(join(__dirname, 'mongo-process.ts'));
+  } catch (error) {
+    await standIn.stop();
+    throw error;
+  }
   const settings: TargetSettings = {
     twinPrivateKey: twinKey.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
     twinIssuer,
     twinAudience,
     standInLoginUrl: `${standIn.ready.url}login`,
+    mongoUrl: mongo.ready.url,
     companionEnv: { ...RAISED_LIMITS, ASSERTION_LIFETIME_SECONDS: SHORT_LIVED_ASSERTIONS.ASSERTION_LIFETIME_SECONDS },
     appSettings: { clock_skew_seconds: Number(SHORT_LIVED_ASSERTIONS.clock_skew_seconds) },
   };
@@ -101,12 +114,14 @@ export async function setUp(options: { profileDir?: string } = {}): Promise<Setu
     });
   } catch (error) {
     await standIn.stop();
+    await mongo.stop();
     throw error;
   }
   const ready = target.ready;
   const close = async () => {
     await target.stop();
     await standIn.stop();
+    await mongo.stop();
   };
   try {
     const heldSession = await logIn(ready.companionUrl, ready.user);
@@ -116,9 +131,14 @@ export async function setUp(options: { profileDir?: string } = {}): Promise<Setu
     // Row 1 answers byte for byte what row 2 answers.
     await target.call('bareBody', JSON.parse(first.body));
 
+    // Row 2m: one real login on the companion with MONGODB_URL, its token from the App stand-in.
+    const mongoHeldSession = await logIn(ready.mongoCompanionUrl, ready.user);
+    const mongoFirst = await send(`${ready.mongoCompanionUrl}/api/session`, { method: 'POST', headers: { cookie: mongoHeldSession, origin: ready.rocketChatUrl } });
+    if (mongoFirst.status !== 200) throw new Error(`POST /api/session with MONGODB_URL, held session: ${mongoFirst.status}`);
+
     const fetchSession = await issueLessSession(ready, standIn);
     const form = await openLoginPage(ready.companionUrl);
-    return { target, standIn, heldSession, fetchSession, loginForm: loginRequest(ready.companionUrl, form, ready.user), credentialBody: first.body, close };
+    return { target, standIn, mongo, heldSession, mongoHeldSession, fetchSession, loginForm: loginRequest(ready.companionUrl, form, ready.user), credentialBody: first.body, close };
   } catch (error) {
     await close();
     throw error;

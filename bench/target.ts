@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import Fastify from 'fastify';
 import { buildApp } from '../service/app';
 import { loadConfig } from '../service/config';
+import { connectConfiguredMongo, createUserStore } from '../service/dependencies';
 import { CredentialReply } from '../service/schemas/api-session';
 import { createFileUserStore } from '../service/users/file-store';
 import { packageTestApp, TEST_APP_ID } from '../devstack/engine';
@@ -26,6 +27,8 @@ export interface TargetSettings {
   twinIssuer: string;
   twinAudience: string;
   standInLoginUrl: string;
+  /** The MongoDB wire stand-in (bench/mongo-process.ts) the row-2m companion uses as MONGODB_URL. */
+  mongoUrl: string;
   /** Companion env the bench overrides (the raised rate limits, the assertion lifetime). */
   companionEnv: Record<string, string>;
   /** App settings the bench overrides (the clock skew). */
@@ -36,6 +39,8 @@ export interface TargetReady {
   rocketChatUrl: string;
   companionUrl: string;
   twinUrl: string;
+  /** The twin again, with MONGODB_URL (users, revocation list) on the wire stand-in: row 2m. */
+  mongoCompanionUrl: string;
   bareUrl: string;
   appId: string;
   testAppId: string;
@@ -126,6 +131,32 @@ async function main(): Promise<void> {
   const twin = await buildApp({ config: twinConfig });
   await twin.listen({ port: twinPort, host: '127.0.0.1' });
 
+  // Row 2m: the twin's configuration with MONGODB_URL set, as replicas sharing MongoDB run it:
+  // its users and its revocation list (mirrored in memory) in the wire stand-in's database.
+  const mongoPort = await freePort();
+  const mongoConfig = loadConfig({
+    ROCKETCHAT_URL: stack.rocketChat.url,
+    PUBLIC_URL: `http://localhost:${mongoPort}`,
+    PORT: String(mongoPort),
+    HOST: '127.0.0.1',
+    TOKEN_MODE: 'app',
+    APP_LOGIN_URL: settings.standInLoginUrl,
+    ASSERTION_PRIVATE_KEY: settings.twinPrivateKey,
+    ASSERTION_ISSUER: settings.twinIssuer,
+    ASSERTION_AUDIENCE: settings.twinAudience,
+    SESSION_SECRET: randomBytes(32).toString('hex'),
+    IDENTITY_SOURCE: 'local',
+    MONGODB_URL: settings.mongoUrl,
+    LOG_LEVEL: 'silent',
+    ...settings.companionEnv,
+  });
+  const seeding = await connectConfiguredMongo(mongoConfig);
+  if (!seeding) throw new Error('row 2m: MONGODB_URL not configured');
+  await createUserStore(mongoConfig, seeding).add(await siteUserRecord(user));
+  await seeding.close();
+  const mongoCompanion = await buildApp({ config: mongoConfig });
+  await mongoCompanion.listen({ port: mongoPort, host: '127.0.0.1' });
+
   const inspector = new Session();
   inspector.connect();
   // The callback API: @types/node 20.8 has no types for node:inspector/promises.
@@ -136,6 +167,7 @@ async function main(): Promise<void> {
     rocketChatUrl: stack.rocketChat.url,
     companionUrl: stack.companionUrl,
     twinUrl: `http://localhost:${twinPort}`,
+    mongoCompanionUrl: `http://localhost:${mongoPort}`,
     bareUrl: `http://127.0.0.1:${(bare.server.address() as AddressInfo).port}/bare`,
     appId: stack.engine.appId,
     testAppId,
@@ -212,6 +244,7 @@ async function main(): Promise<void> {
     async () => {
       inspector.disconnect();
       await twin.close();
+      await mongoCompanion.close();
       await bare.close();
       await stack.close();
       rmSync(dataDir, { recursive: true, force: true });
