@@ -75,10 +75,18 @@ export default fp<{ processMetrics?: boolean }>(
     const credentials = new Counter({ name: 'credentials_total', help: 'Rocket.Chat credentials answered, held in the session or newly issued', labelNames: ['source', 'outcome'], registers: [registry] });
     const refusals = new Counter({ name: 'credential_refusals_total', help: 'Rocket.Chat credentials the issuer denied, by reason (unknown reasons as other)', labelNames: ['reason'], registers: [registry] });
 
+    // The API URL's fast path counts one credential per answer: prom-client validates and hashes
+    // a label object on every `inc`, so each of the six series keeps its child, made once.
+    const credentialSeries = new Map<string, ReturnType<typeof credentials.labels>>();
     fastify.decorate('metrics', {
       registry,
       login: (outcome: LoginOutcome) => logins.inc({ outcome }),
-      credential: (source: 'held' | 'issued', outcome: 'ok' | 'denied' | 'unavailable') => credentials.inc({ source, outcome }),
+      credential: (source: 'held' | 'issued', outcome: 'ok' | 'denied' | 'unavailable') => {
+        const key = `${source} ${outcome}`;
+        let child = credentialSeries.get(key);
+        if (!child) credentialSeries.set(key, (child = credentials.labels({ source, outcome })));
+        child.inc();
+      },
       refusal: (reason: string) => refusals.inc({ reason: REFUSAL_REASONS.has(reason) ? reason : 'other' }),
     });
 
