@@ -64,6 +64,9 @@ export const app: FastifyPluginAsync<AppOptions> = async (fastify, options) => {
   await fastify.register(i18n);
   await fastify.register(formbody, { bodyLimit: 16 * 1024 });
   await fastify.register(rateLimit, { global: false });
+  // @fastify/view would otherwise add an onRequest hook that gives every reply (every API URL
+  // answer too) a fresh `locals` object; no template of ours reads `reply.locals`.
+  fastify.decorateReply('locals', null);
   await fastify.register(view, {
     engine: { handlebars },
     root: join(__dirname, 'views'),

@@ -71,6 +71,25 @@ async function ownSession(fastify: FastifyInstance, held: Session | undefined, f
   return user ? { session: { ...held, user }, changed: false } : { session: undefined, changed: true };
 }
 
+/**
+ * `resolveSession` without waiting, for sources with no site session to read, when everything
+ * it checks is already in memory (the decoded cookie, the revocation list, the user's standing):
+ * what `resolveSession` would answer, or `undefined` when only it can tell. The API URL's fast
+ * path: every page load of a signed-in user, with no promise to wait on. Throws where
+ * `resolveSession` would (a stale mirror of the shared revocation list).
+ */
+export function resolveKnown(fastify: FastifyInstance, request: FastifyRequest): Resolved | undefined {
+  const { identity } = fastify.deps;
+  if (identity.fromRequest || identity.sessionFromRequest) return undefined;
+  const read = fastify.sessions.readKnown(request);
+  if (!read) return undefined;
+  const held = read.session;
+  if (!held || !identity.confirm) return { session: held, changed: false };
+  const user = identity.confirmKnown?.(held);
+  if (user === undefined) return undefined;
+  return user ? { session: { ...held, user }, changed: false } : { session: undefined, changed: true };
+}
+
 /** Throws when the site's session source, the user store or the revocation list cannot be asked (routes call tryResolveSession). */
 export async function resolveSession(fastify: FastifyInstance, request: FastifyRequest, options: ResolveOptions = {}): Promise<Resolved> {
   const held = await fastify.sessions.read(request);

@@ -18,19 +18,25 @@ export interface StandingOptions {
   now?: () => number;
 }
 
-export type StandingCheck = (session: { user: SiteUser; iat: number }, fresh: boolean) => Promise<LocalUser | undefined>;
+export interface StandingCheck {
+  (session: { user: SiteUser; iat: number }, fresh: boolean): Promise<LocalUser | undefined>;
+  /** The cached answer without waiting: the user, `null` when the session does not stand, `undefined` when not cached (or not yet settled). */
+  known(session: { user: SiteUser; iat: number }): LocalUser | null | undefined;
+}
 
 export function createStandingCheck(store: UserStore, options: StandingOptions = {}): StandingCheck {
   const ttlMs = (options.cacheSeconds ?? STANDING_CACHE_SECONDS) * 1000;
   const now = options.now ?? Date.now;
   // One lookup per user at a time: a burst of API calls after the entry expires shares it.
-  const cache = new Map<string, { at: number; user: Promise<LocalUser | undefined> }>();
+  // `settled`: the lookup's answer once it has arrived (null: no such user), for `known`.
+  const cache = new Map<string, { at: number; user: Promise<LocalUser | undefined>; settled?: LocalUser | null }>();
 
   function lookup(user: SiteUser): Promise<LocalUser | undefined> {
     // By username (the store's index), then the sub must match: a user removed and re-added
     // under the same name is somebody else, and the old sessions are not theirs.
     const found = store.find(user.username).then((stored) => (stored?.sub === user.sub ? stored : undefined));
-    const entry = { at: now(), user: found };
+    const entry: { at: number; user: Promise<LocalUser | undefined>; settled?: LocalUser | null } = { at: now(), user: found };
+    found.then((stored) => (entry.settled = stored ?? null), () => undefined);
     cache.delete(user.sub);
     if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value as string);
     cache.set(user.sub, entry);
@@ -39,13 +45,24 @@ export function createStandingCheck(store: UserStore, options: StandingOptions =
     return found;
   }
 
-  return async (session, fresh) => {
-    const cached = fresh ? undefined : cache.get(session.user.sub);
-    const stored = await (cached && now() - cached.at < ttlMs ? cached.user : lookup(session.user));
+  /** Whether `stored` (the user as the store has them) lets a session made at `iat` stand. */
+  function standing(stored: LocalUser | undefined, iat: number): LocalUser | undefined {
     if (!stored || stored.disabled) return undefined;
     // Whole seconds on both sides: a session made in the very second of a password change or
     // a disable cannot be told apart from one made just after it, and stands.
-    if (stored.sessionsValidFrom !== undefined && session.iat < stored.sessionsValidFrom) return undefined;
+    if (stored.sessionsValidFrom !== undefined && iat < stored.sessionsValidFrom) return undefined;
     return stored;
+  }
+
+  const check = async (session: { user: SiteUser; iat: number }, fresh: boolean) => {
+    const cached = fresh ? undefined : cache.get(session.user.sub);
+    return standing(await (cached && now() - cached.at < ttlMs ? cached.user : lookup(session.user)), session.iat);
   };
+  return Object.assign(check, {
+    known(session: { user: SiteUser; iat: number }): LocalUser | null | undefined {
+      const cached = cache.get(session.user.sub);
+      if (!cached || cached.settled === undefined || now() - cached.at >= ttlMs) return undefined;
+      return standing(cached.settled ?? undefined, session.iat) ?? null;
+    },
+  });
 }

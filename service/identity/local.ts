@@ -37,6 +37,10 @@ export function createLocalIdentity(store: UserStore, standing: StandingOptions 
       const user = await stands(session, fresh);
       return user ? siteUserOf(user) : undefined;
     },
+    confirmKnown(session) {
+      const user = stands.known(session);
+      return user === undefined ? undefined : user && siteUserOf(user);
+    },
     ready: () => store.ready(),
     close: () => store.close(),
   };

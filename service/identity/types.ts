@@ -48,6 +48,11 @@ export interface IdentitySource {
    * URL's fast path); anything that mints a new Rocket.Chat credential asks `fresh`.
    */
   confirm?(session: { user: SiteUser; iat: number }, options: { fresh: boolean }): Promise<SiteUser | undefined>;
+  /**
+   * `confirm` without `fresh`, without waiting, from what is already known (the standing cache):
+   * the user's claims, `null` when the session no longer stands, `undefined` when only `confirm` can tell.
+   */
+  confirmKnown?(session: { user: SiteUser; iat: number }): SiteUser | null | undefined;
   /** Whether what the source depends on answers (for /readyz). */
   ready(): Promise<boolean>;
   close(): Promise<void>;

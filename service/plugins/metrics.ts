@@ -1,3 +1,4 @@
+import type { onResponseHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { InvalidReason } from '../../app/contract/claims';
@@ -91,18 +92,27 @@ export default fp<{ processMetrics?: boolean }>(
     });
 
     // prom-client hashes label objects on every call; the series are few (route pattern ×
-    // method × status), so keep each one's children instead. A callback hook: no promise per request.
+    // method × status), so keep each one's children instead. Callback hooks: no promise per request.
     const series = new Map<string, Histogram.Internal<string>>();
-    fastify.addHook('onResponse', (request, reply, done) => {
-      // The route pattern, not the URL: unbounded label values would explode the series.
-      const route = request.routeOptions.url ?? 'unmatched';
-      const key = `${request.method} ${route} ${reply.statusCode}`;
+    const observe = (method: string, route: string, status: number, ms: number) => {
+      const key = `${method} ${route} ${status}`;
       let child = series.get(key);
-      if (!child) {
-        child = latency.labels({ method: request.method, route, status: String(reply.statusCode) });
-        series.set(key, child);
-      }
-      child.observe(reply.elapsedTime / 1000);
+      if (!child) series.set(key, (child = latency.labels({ method, route, status: String(status) })));
+      child.observe(ms / 1000);
+    };
+    // The route pattern, not the URL: unbounded label values would explode the series. Each route
+    // gets its own hook with its pattern, since `request.routeOptions` builds a new object per access.
+    fastify.addHook('onRoute', (route) => {
+      const pattern = route.url;
+      const hook: onResponseHookHandler = (request, reply, done) => {
+        observe(request.method, pattern, reply.statusCode, reply.elapsedTime);
+        done();
+      };
+      route.onResponse = [...(Array.isArray(route.onResponse) ? route.onResponse : route.onResponse ? [route.onResponse] : []), hook];
+    });
+    // What no route matched (the not-found handler has no route of its own).
+    fastify.addHook('onResponse', (request, reply, done) => {
+      if (request.is404) observe(request.method, 'unmatched', reply.statusCode, reply.elapsedTime);
       done();
     });
   },

@@ -11,6 +11,12 @@ export const SESSION_COOKIE = '__Host-rcib_session';
 export interface Sessions {
   /** The live session of this request, if any (decrypted, unexpired, not revoked). */
   read(request: FastifyRequest): Promise<Session | undefined>;
+  /**
+   * `read` without waiting, where everything it checks is in memory (the cookie decoded before,
+   * a revocation list held in memory): `{ session }` as `read` would answer, or `undefined` when
+   * only `read` can tell. Throws where `read` would reject (a stale mirror of the shared list).
+   */
+  readKnown(request: FastifyRequest): { session?: Session } | undefined;
   start(user: SiteUser): Session;
   write(reply: FastifyReply, session: Session): Promise<void>;
   clear(reply: FastifyReply): void;
@@ -42,8 +48,18 @@ export default fp(
       ...(settings.partitioned ? { partitioned: true } : {}),
     };
 
+    const NOBODY = Object.freeze({ session: undefined });
     const sessions: Sessions = {
       cookieOptions,
+      readKnown(request) {
+        const value = request.cookies[SESSION_COOKIE];
+        if (!value || value.length > 8192) return NOBODY;
+        const { revocations } = fastify.deps;
+        const session = revocations.isRevokedNow ? codec.known(value) : undefined;
+        if (!session || !revocations.isRevokedNow) return undefined;
+        // The same checks as `read`; `known` has checked the expiry.
+        return revocations.isRevokedNow(session.sid, { sub: session.user.sub, iat: session.iat }) ? NOBODY : { session };
+      },
       async read(request) {
         const value = request.cookies[SESSION_COOKIE];
         if (!value || value.length > 8192) return undefined;

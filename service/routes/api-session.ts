@@ -4,9 +4,9 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { obtainCredential } from '../flow/credential';
+import { heldCredential, obtainCredential } from '../flow/credential';
 import { clientKey, createRateWindow } from '../plugins/rate-window';
-import { tryResolveSession } from '../flow/site-session';
+import { resolveKnown, tryResolveSession, type Resolved } from '../flow/site-session';
 import type { Session } from '../sessions/cookie-codec';
 import { ApiSessionSchema } from '../schemas/api-session';
 import { REQUEST_MONGO_BUDGET_MS, withMongoBudget } from '../request-budget';
@@ -56,13 +56,12 @@ const apiSession: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser('*', { bodyLimit: 4096 }, (_request, _payload, done) => done(null, undefined));
 
-  const answer = async (request: FastifyRequest, reply: FastifyReply) => {
-    reply.header('cache-control', 'no-store');
+  const fullAnswer = async (request: FastifyRequest, reply: FastifyReply, known: Resolved | undefined) => {
     // With MongoDB, this answer's MongoDB steps end within one budget from here (app.ts leaves
     // this route to enter it itself): resolving the session takes at most one (a user read past
     // the standing cache, or a Rocket.Chat-logout mark), and a new credential takes what is left.
     const until = fastify.config.mongo ? Date.now() + REQUEST_MONGO_BUDGET_MS : undefined;
-    const resolved = await tryResolveSession(fastify, request);
+    const resolved = known ?? (await tryResolveSession(fastify, request));
     if (!resolved) return reply.code(503).send();
     const { session } = resolved;
     if (!session) {
@@ -82,6 +81,28 @@ const apiSession: FastifyPluginAsyncTypebox = async (fastify) => {
     }
     if (obtained.session !== session || resolved.changed) await fastify.sessions.write(reply, obtained.session);
     return reply.code(200).send(obtained.credential);
+  };
+
+  /**
+   * The fast path first, with nothing to wait on: a session whose cookie, revocation check, user
+   * standing and held login are all known in memory is answered at once, with the same checks
+   * the full path makes. Anything else — and any answer other than 200 — takes the full path.
+   */
+  const answer = (request: FastifyRequest, reply: FastifyReply): ReturnType<typeof fullAnswer> | undefined => {
+    reply.header('cache-control', 'no-store');
+    let known: Resolved | undefined;
+    try {
+      known = resolveKnown(fastify, request);
+    } catch (error) {
+      // As tryResolveSession: the revocation list cannot answer (its mirror is stale), so fail closed.
+      request.log.error({ err: error }, 'identity source failed');
+      reply.code(503).send();
+      return undefined;
+    }
+    const credential = known?.session && !known.changed ? heldCredential(fastify, known.session) : undefined;
+    if (!credential) return fullAnswer(request, reply, known);
+    reply.code(200).send(credential);
+    return undefined;
   };
 
   // The limits' headers go out only once one bites (above): Rocket.Chat's client ignores them,

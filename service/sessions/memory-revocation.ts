@@ -1,4 +1,4 @@
-import type { RevocationList } from './types';
+import type { RevocationList, SessionStamp } from './types';
 
 /**
  * A bounded list cannot take a new entry without forgetting a live one: the request that needed
@@ -126,6 +126,13 @@ export function createMemoryRevocationList(options: { maxEntries?: number; now?:
     if (!subjects.set(sub, entry)) throw new RevocationListFullError('subjects', maxEntries);
   }
 
+  function isRevokedNow(sid: string, stamp?: SessionStamp): boolean {
+    if (sessions.get(sid)) return true;
+    if (!stamp) return false;
+    const subject = subjects.get(stamp.sub);
+    return subject !== undefined && stamp.iat < subject.before;
+  }
+
   return {
     async revoke(sid, untilEpochSeconds, stamp) {
       if (untilEpochSeconds <= now()) return;
@@ -142,11 +149,9 @@ export function createMemoryRevocationList(options: { maxEntries?: number; now?:
       return subjects.get(sub)?.rocketChat;
     },
     async isRevoked(sid, stamp) {
-      if (sessions.get(sid)) return true;
-      if (!stamp) return false;
-      const subject = subjects.get(stamp.sub);
-      return subject !== undefined && stamp.iat < subject.before;
+      return isRevokedNow(sid, stamp);
     },
+    isRevokedNow,
     async firstUse(id, untilEpochSeconds) {
       if (used.get(id)) return false;
       // Full: refuse rather than forget a used id (which would let it be replayed).

@@ -20,7 +20,7 @@
  */
 import { NotReady } from '../readiness';
 import { notReadyReason } from '../readiness';
-import type { RevocationChange, RevocationList, SharedRevocationList } from './types';
+import type { RevocationChange, RevocationList, SessionStamp, SharedRevocationList } from './types';
 
 /** How often a replica pulls what the others wrote. */
 export const MIRROR_INTERVAL_MS = 250;
@@ -129,6 +129,18 @@ export function createRevocationMirror(shared: SharedRevocationList, options: Mi
     if (age > staleAfterMs) throw new RevocationMirrorStaleError(Number.isFinite(age) ? age : -1, lastError);
   }
 
+  /** From memory, never waiting: throws when the mirror is stale (fail closed). */
+  function isRevokedNow(sid: string, stamp?: SessionStamp): boolean {
+    fresh();
+    const at = now();
+    const untilMs = sessions.get(sid);
+    if (untilMs !== undefined && untilMs > at) return true;
+    if (!stamp) return false;
+    const subject = subjects.get(stamp.sub);
+    // As the shared list asks: a live subject entry whose bound is after the session's start.
+    return subject !== undefined && subject.untilMs > at && subject.beforeMs > stamp.iat * 1000;
+  }
+
   return {
     get size() {
       return sessions.size + subjects.size;
@@ -155,15 +167,10 @@ export function createRevocationMirror(shared: SharedRevocationList, options: Mi
     rocketChatLogoutAt: (sub) => shared.rocketChatLogoutAt(sub),
 
     async isRevoked(sid, stamp) {
-      fresh();
-      const at = now();
-      const untilMs = sessions.get(sid);
-      if (untilMs !== undefined && untilMs > at) return true;
-      if (!stamp) return false;
-      const subject = subjects.get(stamp.sub);
-      // As the shared list asks: a live subject entry whose bound is after the session's start.
-      return subject !== undefined && subject.untilMs > at && subject.beforeMs > stamp.iat * 1000;
+      return isRevokedNow(sid, stamp);
     },
+
+    isRevokedNow,
 
     // Single-use ids must be decided atomically across replicas: always the shared list's insert.
     firstUse: (id, untilEpochSeconds) => shared.firstUse(id, untilEpochSeconds),

@@ -43,6 +43,12 @@ export interface RevocationList {
   /** Ended by id, or — when `stamp` is given — by a subject-level revocation newer than it. */
   isRevoked(sid: string, stamp?: SessionStamp): Promise<boolean>;
   /**
+   * `isRevoked` answered without waiting, by lists held in memory (the memory list, the mirror
+   * of the shared one); it throws where `isRevoked` would reject. Lists that must ask a database
+   * have none.
+   */
+  isRevokedNow?(sid: string, stamp?: SessionStamp): boolean;
+  /**
    * Single-use ids (back-channel `jti`s): true the first time `id` is seen, false after,
    * until `untilEpochSeconds`. Shared like the rest, so a replay to another replica fails too.
    * Rejects, rather than forget a used id, when it cannot be held.
