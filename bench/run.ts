@@ -5,6 +5,7 @@
  *   BENCH_CONNECTIONS=50 connections of the autocannon rows
  *   --quick              1 s rows, 10 connections, 3 passes: a smoke run
  *   --profile            rows 1, 2 and 3 only, once each, under the CPU profiler; prints the hot spots
+ *   --only=<ids>         only the rows (and groups) with these ids, e.g. --only=1,2,2m
  *   --out=<file>         where the JSON goes (default bench/results/latest.json)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -35,7 +36,7 @@ async function main(): Promise<void> {
     passes: profile ? 1 : positive('BENCH_PASSES', 3),
     loopConcurrency: 4,
     maxLoopRequests: quick ? 200 : 5000,
-    only: profile ? ['1', '2', '3'] : undefined,
+    only: profile ? ['1', '2', '3'] : args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(','),
     profileDir,
     log: (line) => console.error(line),
   };
