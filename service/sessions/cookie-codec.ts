@@ -43,15 +43,24 @@ export function newSessionId(): string {
  * string always decrypts to the same session (authenticated encryption), so decoded sessions are
  * kept by their exact cookie value — bounded, oldest out first. Expiry and revocation are still
  * checked on every use; cached sessions are frozen so no caller can change them.
+ *
+ * Looked up by the value's last 22 characters (the JWE's authentication tag, 128 bits), then
+ * compared in full: hashing the whole value (hundreds of characters, a new string each request)
+ * cost more than the rest of the lookup. Another value with the same tag is simply not found.
  */
 const DECODED_CACHE_SIZE = 10_000;
+const TAG_CHARS = 22;
 
 export function createSessionCodec(secret: string): SessionCodec {
   const key = deriveKey(secret, 'session cookie v1');
-  const decoded = new Map<string, Session>();
+  const decoded = new Map<string, { value: string; session: Session }>();
+  const cached = (value: string): Session | undefined => {
+    const entry = decoded.get(value.slice(-TAG_CHARS));
+    return entry !== undefined && entry.value === value ? entry.session : undefined;
+  };
   const remember = (value: string, session: Session): Session => {
     if (decoded.size >= DECODED_CACHE_SIZE) decoded.delete(decoded.keys().next().value as string);
-    decoded.set(value, Object.freeze(session));
+    decoded.set(value.slice(-TAG_CHARS), { value, session: Object.freeze(session) });
     return session;
   };
   return {
@@ -64,14 +73,14 @@ export function createSessionCodec(secret: string): SessionCodec {
         .encrypt(key);
     },
     known(value) {
-      const session = decoded.get(value);
+      const session = cached(value);
       return session !== undefined && session.exp > Date.now() / 1000 ? session : undefined;
     },
     async decode(value) {
-      const known = decoded.get(value);
+      const known = cached(value);
       if (known) {
         if (known.exp > Date.now() / 1000) return known;
-        decoded.delete(value);
+        decoded.delete(value.slice(-TAG_CHARS));
         return undefined;
       }
       try {

@@ -34,3 +34,20 @@ test('a fresh IV each time; the header is authenticated (changing it breaks the 
   await expect(compactDecrypt(tampered, deriveKey(SECRET, 'session cookie v1'))).rejects.toThrow();
   expect(await createSessionCodec(SECRET).decode(tampered)).toBeUndefined();
 });
+
+test('a decoded value is known without waiting; one changed anywhere before its tag (the cache\'s key) is not, and does not decode', async () => {
+  const codec = createSessionCodec(SECRET);
+  const value = await codec.encode(session);
+  expect(codec.known(value)).toBeUndefined();
+  expect(await codec.decode(value)).toEqual(session);
+  expect(codec.known(value)).toEqual(session);
+  // Same last segment (the authentication tag), one ciphertext character changed.
+  const [header, key, iv, ciphertext, tag] = value.split('.');
+  const flipped = `${ciphertext[0] === 'A' ? 'B' : 'A'}${ciphertext.slice(1)}`;
+  const forged = [header, key, iv, flipped, tag].join('.');
+  expect(forged.slice(-22)).toBe(value.slice(-22));
+  expect(codec.known(forged)).toBeUndefined();
+  expect(await codec.decode(forged)).toBeUndefined();
+  // The genuine value is still known.
+  expect(codec.known(value)).toEqual(session);
+});
