@@ -1,4 +1,6 @@
+import { connectMongo } from '../../service/mongo';
 import { createMongoRevocationList, REVOKED_COLLECTION } from '../../service/sessions/mongo-revocation';
+import { createRevocationMirror, MIRROR_STALE_AFTER_MS } from '../../service/sessions/revocation-mirror';
 import { createMongoUserStore, USERS_COLLECTION, UserExistsError } from '../../service/users/mongo-store';
 import type { LocalUser } from '../../service/users/types';
 import { liveName, liveTest, scratchDatabase, type Scratch } from './live';
@@ -74,5 +76,36 @@ describe(liveName('MongoDB local user store and session revocation list'), () =>
     expect(await other.rocketChatLogoutAt('alice')).toBe(now + 1);
     expect(await list.firstUse('jti-1', now + 60)).toBe(true);
     expect(await other.firstUse('jti-1', now + 60)).toBe(false);
+  });
+
+  liveTest('revocation list mirrored in memory: a logout through replica A reaches replica B within the bound, and B asks nothing per check', async () => {
+    // Replica B on its own connection, as another companion process would be.
+    const second = await connectMongo(process.env.MONGODB_URL as string);
+    const a = createRevocationMirror(createMongoRevocationList(scratch.db));
+    const b = createRevocationMirror(createMongoRevocationList(second.client.db(scratch.db.databaseName)));
+    try {
+      await Promise.all([a.start(), b.start()]);
+      const now = Math.floor(Date.now() / 1000);
+      expect(await b.isRevoked('s1')).toBe(false);
+      const loggedOut = Date.now();
+      await a.revoke('s1', now + 3600);
+      await a.revokeSubject('alice', now, now + 3600);
+      while (!(await b.isRevoked('s1')) || !(await b.isRevoked('s2', { sub: 'alice', iat: now - 1 }))) {
+        expect(Date.now() - loggedOut).toBeLessThan(MIRROR_STALE_AFTER_MS);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(await b.isRevoked('s2', { sub: 'alice', iat: now })).toBe(false);
+      // Read again in every poll's overlap: one entry each, on both replicas.
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      expect([a.size, b.size]).toEqual([2, 2]);
+      // The stamp the polls ask by, and its index.
+      const entry = await scratch.db.collection(REVOKED_COLLECTION).findOne({ _id: 's1' as never });
+      expect(entry?.changedAt).toBeInstanceOf(Date);
+      const index = (await scratch.db.collection(REVOKED_COLLECTION).indexes()).find((i) => i.name === 'changedAt');
+      expect(index).toMatchObject({ key: { changedAt: 1 }, sparse: true });
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+      await second.client.close();
+    }
   });
 });
