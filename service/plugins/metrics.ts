@@ -73,20 +73,36 @@ export default fp<{ processMetrics?: boolean }>(
       registers: [registry],
     });
     const logins = new Counter({ name: 'logins_total', help: 'Login attempts by outcome', labelNames: ['outcome'], registers: [registry] });
-    const credentials = new Counter({ name: 'credentials_total', help: 'Rocket.Chat credentials answered, held in the session or newly issued', labelNames: ['source', 'outcome'], registers: [registry] });
+    // The API URL's fast path counts one credential per answer, and prom-client validates and
+    // hashes a label object on every `inc` (a child's too): answers are counted in plain numbers
+    // here and handed to prom-client when it collects (each scrape), so /metrics reads the same.
+    const uncounted: Record<'held' | 'issued', Record<'ok' | 'denied' | 'unavailable', number>> = {
+      held: { ok: 0, denied: 0, unavailable: 0 },
+      issued: { ok: 0, denied: 0, unavailable: 0 },
+    };
+    new Counter({
+      name: 'credentials_total',
+      help: 'Rocket.Chat credentials answered, held in the session or newly issued',
+      labelNames: ['source', 'outcome'],
+      registers: [registry],
+      collect() {
+        for (const source of ['held', 'issued'] as const) {
+          for (const outcome of ['ok', 'denied', 'unavailable'] as const) {
+            const n = uncounted[source][outcome];
+            if (n === 0) continue;
+            uncounted[source][outcome] = 0;
+            this.inc({ source, outcome }, n);
+          }
+        }
+      },
+    });
     const refusals = new Counter({ name: 'credential_refusals_total', help: 'Rocket.Chat credentials the issuer denied, by reason (unknown reasons as other)', labelNames: ['reason'], registers: [registry] });
 
-    // The API URL's fast path counts one credential per answer: prom-client validates and hashes
-    // a label object on every `inc`, so each of the six series keeps its child, made once.
-    const credentialSeries = new Map<string, ReturnType<typeof credentials.labels>>();
     fastify.decorate('metrics', {
       registry,
       login: (outcome: LoginOutcome) => logins.inc({ outcome }),
       credential: (source: 'held' | 'issued', outcome: 'ok' | 'denied' | 'unavailable') => {
-        const key = `${source} ${outcome}`;
-        let child = credentialSeries.get(key);
-        if (!child) credentialSeries.set(key, (child = credentials.labels({ source, outcome })));
-        child.inc();
+        uncounted[source][outcome] += 1;
       },
       refusal: (reason: string) => refusals.inc({ reason: REFUSAL_REASONS.has(reason) ? reason : 'other' }),
     });

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { IdentitySource } from '../../service/identity/types';
-import { startHarness, type Harness } from './support/harness';
+import { everyoneStands, RC_ORIGIN, sessionCookie, startHarness, type Harness } from './support/harness';
 
 let h: Harness;
 beforeAll(async () => {
@@ -117,6 +117,24 @@ describe('health and metrics', () => {
       expect(body).toMatch(/^http_request_duration_seconds_bucket\{le="5",method="GET",route="\/api\/session",status="401"\} 3$/m);
       expect(body).toMatch(/^http_request_duration_seconds_sum\{method="GET",route="\/api\/session",status="401"\} [0-9.e-]+$/m);
       expect(body).not.toContain('nope');
+    } finally {
+      await other.close();
+    }
+  });
+
+  test('GET /metrics: credentials answered from the session are counted, on every scrape the total so far', async () => {
+    const other = await startHarness({ deps: { identity: everyoneStands } });
+    try {
+      const api = async (n: number) => {
+        const cookie = await sessionCookie(n, true);
+        expect((await other.app.inject({ method: 'POST', url: '/api/session', headers: { origin: RC_ORIGIN, cookie } })).statusCode).toBe(200);
+      };
+      await api(1);
+      await api(2);
+      const held = /^credentials_total\{source="held",outcome="ok"\} (\d+)$/m;
+      expect(held.exec((await other.app.inject({ method: 'GET', url: '/metrics' })).body)?.[1]).toBe('2');
+      await api(3);
+      expect(held.exec((await other.app.inject({ method: 'GET', url: '/metrics' })).body)?.[1]).toBe('3');
     } finally {
       await other.close();
     }
