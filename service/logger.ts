@@ -44,7 +44,9 @@ export class AccessLogController extends LogController {
 
   /** Called once the app's root logger exists. */
   attach(root: FastifyBaseLogger): void {
-    this.access = root.child({}, { redact: { paths: [] } });
+    const access = root.child({}, { redact: { paths: [] } });
+    // Below `info` (LOG_LEVEL=warn, silent) there is no access line: nothing is built for it either.
+    this.access = (access as PinoLike).isLevelEnabled?.('info') === false ? undefined : access;
   }
 
   override incomingRequest(): void {}

@@ -20,6 +20,13 @@ export function createLocalIdentity(store: UserStore, standing: StandingOptions 
   // Unknown users are compared against this, so "no such user" takes as long as "wrong password".
   const dummyHash = hashPassword('not a real password; only keeps timing flat');
   const stands = createStandingCheck(store, standing);
+  // The claims of a cached user, made once per stored record (the API URL's fast path asks per request).
+  const claims = new WeakMap<LocalUser, SiteUser>();
+  const claimsOf = (user: LocalUser): SiteUser => {
+    let made = claims.get(user);
+    if (!made) claims.set(user, (made = siteUserOf(user)));
+    return made;
+  };
 
   return {
     kind: 'local',
@@ -39,7 +46,7 @@ export function createLocalIdentity(store: UserStore, standing: StandingOptions 
     },
     confirmKnown(session) {
       const user = stands.known(session);
-      return user === undefined ? undefined : user && siteUserOf(user);
+      return user === undefined ? undefined : user && claimsOf(user);
     },
     ready: () => store.ready(),
     close: () => store.close(),

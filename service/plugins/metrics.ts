@@ -109,26 +109,31 @@ export default fp<{ processMetrics?: boolean }>(
 
     // prom-client hashes label objects on every call; the series are few (route pattern ×
     // method × status), so keep each one's children instead. Callback hooks: no promise per request.
-    const series = new Map<string, Histogram.Internal<string>>();
-    const observe = (method: string, route: string, status: number, ms: number) => {
-      const key = `${method} ${route} ${status}`;
-      let child = series.get(key);
-      if (!child) series.set(key, (child = latency.labels({ method, route, status: String(status) })));
-      child.observe(ms / 1000);
+    /** One route's series, by method and status: found without building a key string per request. */
+    const seriesOf = (route: string) => {
+      const byMethod = new Map<string, Map<number, Histogram.Internal<string>>>();
+      return (method: string, status: number, ms: number) => {
+        let byStatus = byMethod.get(method);
+        if (!byStatus) byMethod.set(method, (byStatus = new Map()));
+        let child = byStatus.get(status);
+        if (!child) byStatus.set(status, (child = latency.labels({ method, route, status: String(status) })));
+        child.observe(ms / 1000);
+      };
     };
     // The route pattern, not the URL: unbounded label values would explode the series. Each route
     // gets its own hook with its pattern, since `request.routeOptions` builds a new object per access.
     fastify.addHook('onRoute', (route) => {
-      const pattern = route.url;
+      const observe = seriesOf(route.url);
       const hook: onResponseHookHandler = (request, reply, done) => {
-        observe(request.method, pattern, reply.statusCode, reply.elapsedTime);
+        observe(request.method, reply.statusCode, reply.elapsedTime);
         done();
       };
       route.onResponse = [...(Array.isArray(route.onResponse) ? route.onResponse : route.onResponse ? [route.onResponse] : []), hook];
     });
     // What no route matched (the not-found handler has no route of its own).
+    const unmatched = seriesOf('unmatched');
     fastify.addHook('onResponse', (request, reply, done) => {
-      if (request.is404) observe(request.method, 'unmatched', reply.statusCode, reply.elapsedTime);
+      if (request.is404) unmatched(request.method, reply.statusCode, reply.elapsedTime);
       done();
     });
   },

@@ -2,11 +2,10 @@
  * A fixed window counter per key (a client address, or a user) for the API URL's mints, checked
  * synchronously just before one. @fastify/rate-limit (still used by the form routes) costs the API URL, every page load's
  * hot path, three promises, an IPv6 check and a `request.routeOptions` per call; this keeps the
- * same limit with a map lookup. Kept for that path's budget: `npm run bench -- --quick`
- * (2026-12-07, 2 shared cores, load 5.7–6.1, same run) gave row 2 (the API URL's fast path,
- * this limit included) 4924 req/s, 70% of row 1 (a bare Fastify route, 7053 req/s), p99
- * 8.54 ms vs 8.20 ms, against a target of ≥ 60%: the whole path has ten points to spend. (The
- * fast path has since stopped counting at all: only mints are limited.)
+ * same limit with a map lookup. Kept for that path's budget: the API URL's fast path is held to
+ * ≥ 80% of a bare Fastify route's throughput (bench/README.md, rows 2 and 2m, with its current
+ * figures), so it has little to spend. (The fast path has since stopped counting at all: only
+ * mints are limited.)
  * Clients are keyed as @fastify/rate-limit keys them, with its exported and documented
  * `normalizeIP` (IPv6 grouped by /64, so one host's addresses are one client). The map is
  * bounded, oldest window out first, so a flood of addresses cannot grow memory.
