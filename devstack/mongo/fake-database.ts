@@ -24,6 +24,9 @@ export interface FakeDatabase {
   docs(collection: string): Document[];
 }
 
+/** A Date from any realm: structuredClone (Node's own) makes Dates that fail a test runner's `instanceof Date`. */
+const isDate = (value: unknown): value is Date => Object.prototype.toString.call(value) === '[object Date]';
+
 function get(doc: Document, path: string): unknown {
   return path.split('.').reduce<unknown>((value, key) => (value && typeof value === 'object' ? (value as Document)[key] : undefined), doc);
 }
@@ -51,13 +54,13 @@ function unset(doc: Document, path: string): void {
 }
 
 function equal(a: unknown, b: unknown, caseInsensitive: boolean): boolean {
-  if (a instanceof Date && b instanceof Date) return a.getTime() === b.getTime();
+  if (isDate(a) && isDate(b)) return a.getTime() === b.getTime();
   if (caseInsensitive && typeof a === 'string' && typeof b === 'string') return a.toLowerCase() === b.toLowerCase();
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
 function matchValue(value: unknown, condition: unknown, ci: boolean): boolean {
-  const isOperator = condition && typeof condition === 'object' && !(condition instanceof Date) && Object.keys(condition).some((k) => k.startsWith('$'));
+  const isOperator = condition && typeof condition === 'object' && !isDate(condition) && Object.keys(condition).some((k) => k.startsWith('$'));
   if (!isOperator) return Array.isArray(value) ? value.some((item) => equal(item, condition, ci)) || equal(value, condition, ci) : equal(value, condition, ci);
   const ops = condition as Document;
   return Object.entries(ops).every(([op, arg]) => {
@@ -74,10 +77,10 @@ function matchValue(value: unknown, condition: unknown, ci: boolean): boolean {
 
 /** Range operators over numbers or dates, as MongoDB compares like with like (a missing value matches none). */
 function compare(op: '$gt' | '$gte' | '$lt' | '$lte', value: unknown, arg: unknown): boolean {
-  const bothDates = value instanceof Date && arg instanceof Date;
+  const bothDates = isDate(value) && isDate(arg);
   if (!bothDates && (typeof value !== 'number' || typeof arg !== 'number')) return false;
-  const a = value instanceof Date ? value.getTime() : (value as number);
-  const b = arg instanceof Date ? arg.getTime() : (arg as number);
+  const a = isDate(value) ? value.getTime() : (value as number);
+  const b = isDate(arg) ? arg.getTime() : (arg as number);
   return op === '$gt' ? a > b : op === '$gte' ? a >= b : op === '$lt' ? a < b : a <= b;
 }
 

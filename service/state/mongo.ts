@@ -25,6 +25,13 @@ interface StateDocument {
   expiresAt: Date;
 }
 
+/**
+ * A counter step's bound. The login forms' limits count in a hook before the route's handler,
+ * outside the request's MongoDB budget (service/request-budget.ts): a second here leaves the
+ * answer within 2 s even when MongoDB does not answer at all.
+ */
+const COUNTER_TIMEOUT_MS = 1_000;
+
 /** Lost races before a change gives up: enough for a handful of replicas writing one key at once. */
 const MAX_ATTEMPTS = 8;
 
@@ -117,7 +124,7 @@ export function createMongoState(db: Db): StateStores {
           throw error;
         }
       },
-    });
+    }, COUNTER_TIMEOUT_MS);
   }
 
   return {

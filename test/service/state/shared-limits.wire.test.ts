@@ -5,7 +5,7 @@
  * pins each limit down with fast in-process apps.)
  */
 import { createMongoState } from '../../../service/state/mongo';
-import { everyoneStands, login, cookieJar, PASSWORD, RC_ORIGIN, seededStore, sessionCookie, startHarness, type Harness } from '../support/harness';
+import { csrfFrom, everyoneStands, login, cookieJar, PASSWORD, RC_ORIGIN, seededStore, sessionCookie, startHarness, type Harness } from '../support/harness';
 import { startWireHarness, WIRE_LEVEL, type WireHarness } from '../../support/mongo/harness';
 
 describe(`limits shared by two replicas through MongoDB — ${WIRE_LEVEL}`, () => {
@@ -54,6 +54,30 @@ describe(`limits shared by two replicas through MongoDB — ${WIRE_LEVEL}`, () =
       const right = await login(h.app, cookieJar(), 'alice', PASSWORD);
       expect(right.statusCode).toBe(401);
       expect(right.headers['set-cookie']?.toString() ?? '').not.toContain('__Host-rcib_session=ey');
+    }
+  });
+
+  test('MongoDB not answering: a login form post gets the "unavailable" page within 2 s, and nobody is let through unlimited', async () => {
+    const [a] = await start({});
+    const page = await a.app.inject({ method: 'GET', url: '/login' });
+    const jar = cookieJar();
+    jar.take(page.headers['set-cookie']);
+    wire.server.pause();
+    try {
+      const started = Date.now();
+      const post = await a.app.inject({
+        method: 'POST',
+        url: '/login',
+        headers: { cookie: jar.header(), origin: 'https://auth.example.org', 'content-type': 'application/x-www-form-urlencoded' },
+        payload: new URLSearchParams({ username: 'alice', password: PASSWORD, _csrf: csrfFrom(page.body) }).toString(),
+      });
+      expect(Date.now() - started).toBeLessThan(2_000);
+      expect(post.statusCode).toBe(503);
+      expect(post.headers['content-type']).toMatch(/^text\/html/);
+      expect(post.body).toContain('unavailable');
+      expect(post.headers['set-cookie']?.toString() ?? '').not.toContain('__Host-rcib_session=ey');
+    } finally {
+      wire.server.resume();
     }
   });
 });
