@@ -8,7 +8,11 @@ import type { Counters } from './types';
 
 type Incremented = Parameters<FastifyRateLimitStore['incr']>[1];
 type RouteParams = Parameters<FastifyRateLimitStore['child']>[0];
-/** What the plugin hands `child` at run time: the route's merged limit settings, the route itself under `routeInfo`. */
+/**
+ * What the plugin hands `child` at run time: the route's merged limit settings, the route itself
+ * under `routeInfo` — empty for a limiter made with `fastify.createRateLimit` (ours: the signed-in
+ * login page's), which then counts under its own name, apart from every route's.
+ */
 type MergedParams = { routeInfo?: { method?: string | string[]; url?: string } };
 
 /** A store class for the plugin's `store` option, its counts in `counters`. */
@@ -28,7 +32,7 @@ export function sharedRateLimitStore(counters: Counters): FastifyRateLimitStoreC
 
     child(params: RouteParams): SharedRateLimitStore {
       const { method, url } = (params as unknown as MergedParams).routeInfo ?? {};
-      return new SharedRateLimitStore(params, `${[method].flat().join(',')} ${url ?? ''}`);
+      return new SharedRateLimitStore(params, url === undefined ? 'createRateLimit' : `${[method].flat().join(',')} ${url}`);
     }
   };
 }
