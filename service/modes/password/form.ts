@@ -135,18 +135,17 @@ export async function submitPassword(fastify: FastifyInstance, request: FastifyR
     return refused();
   }
   let step: PasswordStep | undefined;
-  // A check that throws says nothing about the password.
-  let outcome: CheckOutcome = 'unknown';
   try {
     // `local`: the site's own password check first, so only site users ever reach Rocket.Chat.
     const siteUser = identity.verifyPassword ? await identity.verifyPassword(login, form.password) : undefined;
     if (siteUser || !identity.verifyPassword) step = await passwordLogin.start(login, form.password, form.csrf, { siteUser, lockKey, client: request.ip });
-    outcome = step ? outcomeOf(step) : 'failed';
   } catch (error) {
-    await check.end(outcome);
+    // A check that throws says nothing about the password.
+    await check.end('unknown');
     return unavailable(fastify, request, reply, query, error);
   }
-  await check.end(outcome);
+  // No step: the site's own check refused the password.
+  await check.end(step ? outcomeOf(step) : 'failed');
   if (!step) {
     fastify.metrics.login('bad_credentials');
     return refused();
