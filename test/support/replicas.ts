@@ -147,10 +147,11 @@ function exited(child: ChildProcess): boolean {
   return child.exitCode !== null || child.signalCode !== null;
 }
 
+/** SIGTERM, then SIGKILL after STOP_BOUND_MS; resolves once it has exited and its pipes are closed. */
 async function stopChild(child: ChildProcess): Promise<void> {
-  if (exited(child)) return;
-  const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
+  // 'close' comes after 'exit', once stdout and stderr are drained: nothing of the child is left open here.
+  const gone = new Promise<void>((resolve) => (exited(child) && child.stdout?.readableEnded !== false && child.stderr?.readableEnded !== false ? resolve() : child.once('close', () => resolve())));
+  if (!exited(child)) child.kill('SIGTERM');
   const timer = setTimeout(() => child.kill('SIGKILL'), STOP_BOUND_MS);
   await gone;
   clearTimeout(timer);
@@ -197,7 +198,10 @@ async function startProxy(replicas: Replica[]): Promise<{ url: string; close(): 
     async close() {
       const closed = new Promise((resolve) => worker.once('message', resolve));
       worker.postMessage('close');
-      await Promise.race([closed, sleep(STOP_BOUND_MS)]);
+      // Bounded; the timer is cleared, or it alone would keep the test process alive for its length.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([closed, new Promise((resolve) => (timer = setTimeout(resolve, STOP_BOUND_MS)))]);
+      clearTimeout(timer);
       await worker.terminate();
     },
   };
