@@ -60,6 +60,14 @@ function percentile(sorted: number[], p: number): number {
 const median = (values: number[]) => percentile([...values].sort((a, b) => a - b), 50);
 const round1 = (ms: number) => Math.round(ms * 10) / 10;
 
+/** What a page of the code step is, so a failure says which page came instead of the done page. */
+function pageKind(html: string): string {
+  if (loginTokenFrom(html)) return 'done (a login token)';
+  if (html.includes('Your sign-in expired')) return 'sign-in expired (the pending login is unknown here)';
+  if (html.includes('name="pendingId"')) return 'the code form again';
+  return 'another page';
+}
+
 /** Which replica served each answer, for messages and assertions. */
 const servedBy = (answers: Answer[]) => answers.map((a) => a.replica);
 
@@ -92,7 +100,7 @@ describe(`${SUITE}: password mode, a two-factor step across replicas`, () => {
         console.log(`two-factor (email): GET /login on ${page.replica}, POST /login on ${codePage.replica}, POST /login-code on ${done.replica} → ${done.status}`);
         expect(done.replica).not.toBe(codePage.replica);
         expect(REPLICAS).toContain(done.replica);
-        expect(done.status).toBe(200);
+        expect({ status: done.status, page: pageKind(done.body) }).toEqual({ status: 200, page: 'done (a login token)' });
         const token = loginTokenFrom(done.body);
         expect(token).toBeDefined();
         expect(await rcAccepts(rocketChat, user._id, token!)).toBe(true);
@@ -120,7 +128,7 @@ describe(`${SUITE}: password mode, a two-factor step across replicas`, () => {
         const done = await b.post('/login-code', { pendingId: pendingFrom(codePage.body), code: totpCode(TOTP_SECRET), _csrf: csrfFrom(codePage.body) });
         console.log(`two-factor (TOTP): POST /login on ${codePage.replica}, POST /login-code on ${done.replica} → ${done.status}`);
         expect(done.replica).not.toBe(codePage.replica);
-        expect(done.status).toBe(200);
+        expect({ status: done.status, page: pageKind(done.body) }).toEqual({ status: 200, page: 'done (a login token)' });
         expect(await rcAccepts(rocketChat, user._id, loginTokenFrom(done.body) ?? '')).toBe(true);
       },
     ),
