@@ -19,8 +19,10 @@
  * No `X-Forwarded-Proto`: the companion sets its `__Host-` cookies Secure whatever the request's
  * scheme and never reads it, so the proxy does not pretend to terminate TLS.
  *
- * Every wait polls with a bound; close() ends the children (SIGTERM, then SIGKILL) and a process
- * `exit` handler kills any still alive, so a failed test or a failed start leaves none behind.
+ * Every wait polls with a bound; close() ends the children (SIGTERM, then SIGKILL), a process
+ * `exit` handler kills any still alive, and each child ends by itself when its IPC channel to this
+ * process closes (replica-watchdog.cjs): a failed test, a failed start or a killed test process
+ * leaves none behind.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -41,6 +43,8 @@ const root = join(__dirname, '..', '..');
 /** tsx's loader in the same process (`node --import`): one pid per replica to signal, no tsx CLI in between. */
 const TSX_LOADER = pathToFileURL(join(root, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
 const SERVER = join(root, 'service', 'server.ts');
+/** Ends a replica when its IPC channel to this process closes (this process gone, however it went). */
+const WATCHDOG = join(__dirname, 'replica-watchdog.cjs');
 
 /** Response header the proxy adds: the name of the replica that served the request. */
 export const REPLICA_HEADER = 'x-test-replica';
@@ -208,11 +212,11 @@ async function startProxy(replicas: Replica[]): Promise<{ url: string; close(): 
 }
 
 function spawnReplica(name: string, port: number, env: Record<string, string>, cwd: string): Replica {
-  const child = spawn(process.execPath, ['--import', TSX_LOADER, SERVER], {
+  const child = spawn(process.execPath, ['--require', WATCHDOG, '--import', TSX_LOADER, SERVER], {
     cwd,
     // Only what the companion needs: nothing of the test runner's environment (NODE_ENV, CI...) leaks in.
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? cwd, TMPDIR: process.env.TMPDIR ?? tmpdir(), ...env, PORT: String(port), HOST: '127.0.0.1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   alive.add(child);
   child.once('exit', () => alive.delete(child));
