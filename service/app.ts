@@ -22,6 +22,7 @@ import lockout from './plugins/lockout';
 import metrics from './plugins/metrics';
 import mode from './plugins/mode';
 import securityHeaders from './plugins/security-headers';
+import { sharedRateLimitStore } from './state/rate-limit-store';
 import session from './plugins/session';
 import apiSession from './routes/api-session';
 import backchannel from './routes/backchannel';
@@ -63,7 +64,10 @@ export const app: FastifyPluginAsync<AppOptions> = async (fastify, options) => {
   await fastify.register(securityHeaders);
   await fastify.register(i18n);
   await fastify.register(formbody, { bodyLimit: 16 * 1024 });
-  await fastify.register(rateLimit, { global: false });
+  // The login forms' per-address limits: with MONGODB_URL every replica counts together, or N
+  // replicas would allow N times the tries; otherwise the plugin's own store in this process.
+  const { state } = fastify.deps;
+  await fastify.register(rateLimit, { global: false, ...(state.where === 'mongodb' ? { store: sharedRateLimitStore(state.counters('form-limits', { maxKeys: 10_000 })) } : {}) });
   // @fastify/view would otherwise add an onRequest hook that gives every reply (every API URL
   // answer too) a fresh `locals` object; no template of ours reads `reply.locals`.
   fastify.decorateReply('locals', null);

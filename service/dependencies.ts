@@ -1,6 +1,6 @@
 /**
  * Builds what the configuration selects: the identity source, the token issuer, the user
- * store and the revocation list. MongoDB-backed parts are loaded only when configured, so
+ * store, the revocation list and the state stores (lockout, pending logins, limits). MongoDB-backed parts are loaded only when configured, so
  * a deployment without MongoDB never loads (or needs) them.
  */
 import type { Db } from 'mongodb';
@@ -15,6 +15,9 @@ import type { TokenIssuer } from './modes/issuer';
 import { createRocketChatIdentity } from './modes/password/identity';
 import type { PasswordLogin } from './modes/password/login';
 import { createPasswordParts, type PasswordParts, type RocketChatLimits } from './modes/password/parts';
+import { MAX_PENDING_LOGINS, PendingLogins, type SealedLogin } from './modes/password/pending-logins';
+import { createMemoryState } from './state/memory';
+import type { StateStores } from './state/types';
 import type { SocialLogin } from './social';
 import { createFileUserStore } from './users/file-store';
 import type { UserStore } from './users/types';
@@ -23,6 +26,8 @@ export interface Dependencies {
   identity: IdentitySource;
   issuer: TokenIssuer;
   revocations: RevocationList;
+  /** Lockouts, pending two-factor logins and limits: this process's memory, or MongoDB shared by every replica. */
+  state: StateStores;
   /** TOKEN_MODE=password only: the interactive login on our form (modes/password/login.ts). */
   passwordLogin?: PasswordLogin;
   /** TOKEN_MODE=password only: Rocket.Chat's limits as this service spends them, for operators (/readyz, /metrics). */
@@ -40,6 +45,7 @@ interface MongoModules {
   issuer: typeof import('./modes/mongo/issuer');
   users: typeof import('./users/mongo-store');
   revocations: typeof import('./sessions/mongo-revocation');
+  state: typeof import('./state/mongo');
 }
 
 /** Loaded by path at run time only: these modules are optional for a given deployment. */
@@ -73,8 +79,10 @@ function requestUserStore(config: Pick<Config, 'localUsersFile'>, mongo: Connect
   return mongo ? mongo.bounded(store) : store;
 }
 
-function createPasswordMode(config: Config): PasswordParts | undefined {
-  return config.tokenMode === 'password' && config.password ? createPasswordParts(config.password) : undefined;
+function createPasswordMode(config: Config, state: StateStores): PasswordParts | undefined {
+  if (config.tokenMode !== 'password' || !config.password) return undefined;
+  const pending = new PendingLogins(state.records<SealedLogin>('pending-login', { maxEntries: MAX_PENDING_LOGINS }), config.session.secret);
+  return createPasswordParts(config.password, pending);
 }
 
 function createIdentity(config: Config, mongo: Connection | undefined, password: PasswordParts | undefined): IdentitySource {
@@ -108,7 +116,7 @@ function createIssuer(config: Config, mongo: Connection | undefined, password: P
 
 /** The configured token issuer on its own (the users CLI ends a user's Rocket.Chat logins with it). */
 export function createTokenIssuer(config: Config, mongo: Connection | undefined): TokenIssuer {
-  return createIssuer(config, mongo, createPasswordMode(config));
+  return createIssuer(config, mongo, createPasswordMode(config, createMemoryState()));
 }
 
 /** The revocation list every replica shares when MONGODB_URL is set (the users CLI writes to it directly). */
@@ -126,10 +134,16 @@ async function mirroredRevocationList(mongo: Connection): Promise<RevocationList
   return mirror;
 }
 
+/** What every replica shares when MONGODB_URL is set; otherwise this process's memory. */
+export function createState(mongo: Connection | undefined): StateStores {
+  return mongo ? load<MongoModules['state']>('./state/mongo').createMongoState(mongo.db) : createMemoryState();
+}
+
 /** Everything the configuration selects, plus one `close` for all of it. */
 export async function createDependencies(config: Config): Promise<Dependencies & { close(): Promise<void> }> {
   const mongo = await connectConfiguredMongo(config);
-  const password = createPasswordMode(config);
+  const state = createState(mongo);
+  const password = createPasswordMode(config, state);
   const identity = createIdentity(config, mongo, password);
   const issuer = createIssuer(config, mongo, password);
   let revocations: RevocationList;
@@ -145,6 +159,7 @@ export async function createDependencies(config: Config): Promise<Dependencies &
     identity,
     issuer,
     revocations,
+    state,
     ...(password ? { passwordLogin: password.login, rocketChatLimits: password.limits } : {}),
     // Its own handle on the same users (the file store re-reads on change; MongoDB is shared).
     ...(config.social ? { social: load<typeof import('./social')>('./social').createSocialLogin(config.social, requestUserStore(config, mongo)) } : {}),

@@ -1,7 +1,8 @@
 /**
  * Just enough of a database behind the wire stand-in for flow tests: find / insert / update /
  * delete / createIndexes over in-memory documents, with the operators our modules send
- * (equality, dotted paths, $elemMatch, $regex, $exists, $gt, $or; $set, $unset, $pull; upsert),
+ * (equality, dotted paths, $elemMatch, $regex, $exists, $gt/$gte/$lt/$lte, $ne, $in, $or; $set, $setOnInsert,
+ * $inc, $max, $unset, $pull; upsert; findAndModify),
  * unique indexes (optionally case-insensitive, collation strength 2) answering E11000.
  * It is not MongoDB: the live suite (`npm run test:mongo`) is what proves the real thing.
  */
@@ -22,6 +23,9 @@ export interface FakeDatabase {
   handler: CommandHandler;
   docs(collection: string): Document[];
 }
+
+/** A Date from any realm: structuredClone (Node's own) makes Dates that fail a test runner's `instanceof Date`. */
+const isDate = (value: unknown): value is Date => Object.prototype.toString.call(value) === '[object Date]';
 
 function get(doc: Document, path: string): unknown {
   return path.split('.').reduce<unknown>((value, key) => (value && typeof value === 'object' ? (value as Document)[key] : undefined), doc);
@@ -50,25 +54,34 @@ function unset(doc: Document, path: string): void {
 }
 
 function equal(a: unknown, b: unknown, caseInsensitive: boolean): boolean {
-  if (a instanceof Date && b instanceof Date) return a.getTime() === b.getTime();
+  if (isDate(a) && isDate(b)) return a.getTime() === b.getTime();
   if (caseInsensitive && typeof a === 'string' && typeof b === 'string') return a.toLowerCase() === b.toLowerCase();
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
 function matchValue(value: unknown, condition: unknown, ci: boolean): boolean {
-  const isOperator = condition && typeof condition === 'object' && !(condition instanceof Date) && Object.keys(condition).some((k) => k.startsWith('$'));
+  const isOperator = condition && typeof condition === 'object' && !isDate(condition) && Object.keys(condition).some((k) => k.startsWith('$'));
   if (!isOperator) return Array.isArray(value) ? value.some((item) => equal(item, condition, ci)) || equal(value, condition, ci) : equal(value, condition, ci);
   const ops = condition as Document;
   return Object.entries(ops).every(([op, arg]) => {
     if (op === '$options') return true;
     if (op === '$exists') return (value !== undefined) === Boolean(arg);
-    if (op === '$gt') return value instanceof Date && arg instanceof Date ? value > arg : (value as number) > (arg as number);
+    if (op === '$gt' || op === '$gte' || op === '$lt' || op === '$lte') return compare(op, value, arg);
     if (op === '$ne') return !equal(value, arg, ci);
     if (op === '$in') return (arg as unknown[]).some((item) => equal(value, item, ci));
     if (op === '$regex') return typeof value === 'string' && new RegExp(String(arg), String(ops.$options ?? '')).test(value);
     if (op === '$elemMatch') return Array.isArray(value) && value.some((item) => matches(item as Document, arg as Document, ci));
     throw new Error(`fake database: operator ${op} not supported`);
   });
+}
+
+/** Range operators over numbers or dates, as MongoDB compares like with like (a missing value matches none). */
+function compare(op: '$gt' | '$gte' | '$lt' | '$lte', value: unknown, arg: unknown): boolean {
+  const bothDates = isDate(value) && isDate(arg);
+  if (!bothDates && (typeof value !== 'number' || typeof arg !== 'number')) return false;
+  const a = isDate(value) ? value.getTime() : (value as number);
+  const b = isDate(arg) ? arg.getTime() : (arg as number);
+  return op === '$gt' ? a > b : op === '$gte' ? a >= b : op === '$lt' ? a < b : a <= b;
 }
 
 /** Whether a dotted path crosses an array before its last key (`emails.address`). */
@@ -91,8 +104,10 @@ export function matches(doc: Document, filter: Document, ci = false): boolean {
   });
 }
 
-function applyUpdate(doc: Document, update: Document): void {
+function applyUpdate(doc: Document, update: Document, inserting = false): void {
   for (const [path, value] of Object.entries(update.$set ?? {})) set(doc, path, value);
+  if (inserting) for (const [path, value] of Object.entries(update.$setOnInsert ?? {})) set(doc, path, value);
+  for (const [path, by] of Object.entries(update.$inc ?? {})) set(doc, path, Number(get(doc, path) ?? 0) + Number(by));
   for (const [path, value] of Object.entries(update.$max ?? {})) {
     const current = get(doc, path);
     if (current === undefined || (value as Date | number) > (current as Date | number)) set(doc, path, value);
@@ -176,7 +191,7 @@ export function createFakeDatabase(): FakeDatabase {
           nModified += 1;
         } else if (spec.upsert) {
           const created: Document = Object.fromEntries(Object.entries(spec.q).filter(([, v]) => typeof v !== 'object' || v === null));
-          applyUpdate(created, spec.u);
+          applyUpdate(created, spec.u, true);
           const clash = violation(collection, created);
           if (clash) return clash;
           docs(collection).push(created);
@@ -185,6 +200,28 @@ export function createFakeDatabase(): FakeDatabase {
         }
       }
       return { n, nModified, ...(upserted.length ? { upserted } : {}), ok: 1 };
+    }
+    if (name === 'findAndModify') {
+      // findOneAndUpdate / findOneAndDelete: one document, changed and answered in one step.
+      const list = docs(collection);
+      const target = list.find((doc) => matches(doc, body.query ?? {}, ci));
+      if (body.remove) {
+        if (target) list.splice(list.indexOf(target), 1);
+        return { lastErrorObject: { n: target ? 1 : 0 }, value: target ? project(target, body.fields) : null, ok: 1 };
+      }
+      const update = body.update as Document;
+      if (target) {
+        const before = structuredClone(target);
+        applyUpdate(target, update);
+        return { lastErrorObject: { n: 1, updatedExisting: true }, value: project(structuredClone(body.new ? target : before), body.fields), ok: 1 };
+      }
+      if (!body.upsert) return { lastErrorObject: { n: 0, updatedExisting: false }, value: null, ok: 1 };
+      const created: Document = Object.fromEntries(Object.entries(body.query ?? {}).filter(([, v]) => typeof v !== 'object' || v === null));
+      applyUpdate(created, update, true);
+      const clash = violation(collection, created);
+      if (clash) return clash;
+      list.push(created);
+      return { lastErrorObject: { n: 1, updatedExisting: false, upserted: created._id }, value: body.new ? project(structuredClone(created), body.fields) : null, ok: 1 };
     }
     if (name === 'delete') {
       const list = docs(collection);

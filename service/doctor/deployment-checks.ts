@@ -17,6 +17,17 @@ export const httpsCheck: Check = async ({ config }) => {
   return fail(title, `${names} plain http`, 'serve both over https (a reverse proxy terminating TLS, see deploy/nginx.conf): Secure cookies and SameSite=None need it');
 };
 
+/**
+ * How many replicas this configuration supports. The doctor cannot count the replicas running,
+ * so it says which shape is safe: with MONGODB_URL any number; without it one process only, as
+ * lockouts, pending two-factor logins, limits and ended sessions then live in that process.
+ */
+export const replicasCheck: Check = async ({ config }) => {
+  const title = 'Replicas';
+  if (config.mongo) return pass(title, 'lockouts, pending two-factor logins, limits and ended sessions are shared through MongoDB: run as many replicas as you like');
+  return pass(title, 'one replica: lockouts, pending two-factor logins, limits and ended sessions live in this process (set MONGODB_URL before running more than one)');
+};
+
 export const companionReachableCheck: Check = async ({ config, fetch }) => {
   const title = 'Companion reachable';
   const url = companionUrl(config, 'healthz');

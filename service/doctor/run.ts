@@ -2,13 +2,14 @@
 import type { Config } from '../config';
 import { appStatusCheck, assertionRoundTripCheck } from './app-checks';
 import { backchannelCheck, cookieCheck, corsCredentialedCheck, corsForeignCheck, corsPreflightCheck, frameAncestorsCheck } from './browser-checks';
-import { clockSkewCheck, companionReachableCheck, httpsCheck, iframeSettingsCheck, rocketChatReachableCheck } from './deployment-checks';
+import { clockSkewCheck, companionReachableCheck, httpsCheck, iframeSettingsCheck, replicasCheck, rocketChatReachableCheck } from './deployment-checks';
 import { passwordBudgetCheck } from './password-checks';
 import { createFetcher, type Fetcher, type ProbeAnswer } from './probe';
 import type { Check, CheckResult, DoctorContext } from './types';
 
 export const CHECKS: Check[] = [
   httpsCheck,
+  replicasCheck,
   companionReachableCheck,
   rocketChatReachableCheck,
   iframeSettingsCheck,

@@ -21,12 +21,12 @@ export type Obtained =
  * rejected — but asks first and calls this only to get a new one. A mode that cannot make a login
  * without the user's password (password mode) answers `ended` where a new one would be needed.
  * `client`: the browser's address, charged for what asking Rocket.Chat costs.
- * `beforeMint`: called once a new login is needed, before anything is asked for it; it throws to
+ * `beforeMint`: called once a new login is needed, before anything is asked for it; it rejects to
  * refuse (the API URL's limits: only minting costs Rocket.Chat a token, so only minting is counted).
  */
 export interface ObtainOptions {
   client?: string;
-  beforeMint?: (session: Session) => void;
+  beforeMint?: (session: Session, client: string) => Promise<void>;
 }
 
 /**
@@ -52,7 +52,7 @@ export async function obtainCredential(fastify: FastifyInstance, log: FastifyBas
     log.info({ sub: session.user.sub }, 'Rocket.Chat no longer accepts the held token');
   }
   if (!fastify.mode.mints) return { ok: false, kind: 'ended' };
-  options.beforeMint?.(session);
+  await options.beforeMint?.(session, options.client ?? '');
   const standing = await standsNow(fastify, log, session);
   if (standing.kind !== 'stands') return standing.kind === 'ended' ? { ok: false, kind: 'ended' } : { ok: false, kind: 'unavailable', reason: 'identity_source_failed' };
   const { user } = standing;

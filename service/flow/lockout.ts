@@ -1,40 +1,64 @@
 /**
- * Per-account lockout after repeated failed logins: the lock doubles with each further
- * failure up to a cap and always expires (a permanent lock would let anyone disable any
- * account). Kept in memory, bounded; each replica counts its own attempts.
+ * Per-account lockout after repeated failed logins: the lock doubles with each further failure
+ * up to a cap and always expires (a permanent lock would let anyone disable any account). The
+ * counts live in the state stores (service/state): with MONGODB_URL every replica counts the same
+ * failures, so a guesser spreading tries over replicas meets the same threshold.
  *
- * A check is claimed with `begin` before its slow part (scrypt, a call to Rocket.Chat), so a burst
- * of parallel guesses cannot all pass while none has failed yet: at most `threshold` checks are
- * under way or failed before the lock, and one at a time once it has been locked. `claim` waits
- * for a place instead of refusing, so a user's own parallel logins (two tabs, a retry, many
- * clients of one account) run one after another rather than fail.
+ * A check is claimed before its slow part (scrypt, a call to Rocket.Chat), so a burst of parallel
+ * guesses cannot all pass while none has failed yet: at most `threshold` checks are under way or
+ * failed before the lock, and one at a time once it has been locked. A claim is a record of the
+ * account (with its own expiry: a replica that dies mid-check frees the place in a minute), and
+ * it ends with what the check found, in one step, so no other check slips in between. `claim`
+ * waits a moment for a place instead of refusing, so a user's own parallel logins (two tabs, a
+ * retry) run one after another rather than fail.
  */
+import { randomBytes } from 'node:crypto';
+import { StateContendedError, type Change, type Records } from '../state/types';
+
 export interface LockoutOptions {
   threshold: number;
   baseSeconds: number;
   maxSeconds: number;
-  maxEntries?: number;
+  /** Seconds since the epoch (tests move it). */
   now?: () => number;
 }
 
-interface Entry {
+/** What one account's record holds (times in seconds since the epoch). */
+export interface LockoutEntry {
   failures: number;
   lockedUntil: number;
   lastFailure: number;
+  /** Checks under way, each holding its place until it ends or `until` passes. */
+  claims: Array<{ id: string; until: number }>;
 }
 
-/** Checks of one account that may wait for a place; the per-IP rate limit bounds them first. */
+/** What a check found: the password was right, wrong, or the check said nothing about it. */
+export type CheckOutcome = 'passed' | 'failed' | 'unknown';
+
+/** One claimed check; `end` frees its place and records its outcome. Ending twice does nothing. */
+export interface LockoutCheck {
+  end(outcome: CheckOutcome): Promise<void>;
+}
+
+/** How long a claimed place is held at most: longer than any check takes. */
+const CLAIM_SECONDS = 60;
+/** How long `claim` waits for a place, and how many may wait for one account in this process. */
+const MAX_WAIT_MS = 1_000;
 const MAX_WAITING = 200;
+/** Another replica's check ending wakes nobody here: a waiter looks again this often. */
+const POLL_MS = 50;
+
+const empty = (): LockoutEntry => ({ failures: 0, lockedUntil: 0, lastFailure: 0, claims: [] });
 
 export class Lockout {
-  private readonly entries = new Map<string, Entry>();
-  /** Checks under way per key; a key leaves when its last one is released. */
-  private readonly running = new Map<string, number>();
-  /** Checks waiting for a place per key (`claim`), woken one at a time as places free up. */
-  private readonly waiting = new Map<string, Array<() => void>>();
   private readonly now: () => number;
+  /** Waiters of this process by account, woken when a check of it ends here. */
+  private readonly waiting = new Map<string, Set<() => void>>();
 
-  constructor(private readonly options: LockoutOptions) {
+  constructor(
+    private readonly records: Records<LockoutEntry>,
+    private readonly options: LockoutOptions,
+  ) {
     this.now = options.now ?? (() => Date.now() / 1000);
   }
 
@@ -42,92 +66,97 @@ export class Lockout {
     return login.trim().toLowerCase();
   }
 
+  /** The record as it stands at `at`: spent claims dropped, and failures forgiven after a long quiet spell. */
+  private live(entry: LockoutEntry | undefined, at: number): LockoutEntry {
+    if (!entry) return empty();
+    const counting = at - entry.lastFailure <= this.options.maxSeconds * 2;
+    return { ...entry, failures: counting ? entry.failures : 0, claims: entry.claims.filter((claim) => claim.until > at) };
+  }
+
+  /** The record to write: removed once it holds nothing that still counts, else kept until its last part does. */
+  private keep<R>(entry: LockoutEntry, at: number, result: R): Change<LockoutEntry, R> {
+    const until = Math.max(entry.lockedUntil, entry.failures > 0 ? entry.lastFailure + this.options.maxSeconds * 2 : 0, ...entry.claims.map((claim) => claim.until));
+    return until > at ? { next: entry, expiresAt: until * 1000, result } : { next: undefined, result };
+  }
+
   /** Seconds until `login` may try again; 0 when it may try now. */
-  retryAfter(login: string): number {
-    const entry = this.entries.get(this.key(login));
-    if (!entry) return 0;
-    return Math.max(0, Math.ceil(entry.lockedUntil - this.now()));
+  async retryAfter(login: string): Promise<number> {
+    const entry = await this.records.get(this.key(login));
+    return Math.max(0, Math.ceil((entry?.lockedUntil ?? 0) - this.now()));
   }
 
-  /**
-   * Claims one check of `login` before its slow part: `undefined` while the account is locked or
-   * while as many checks are under way as it may still fail before the lock. Otherwise the
-   * release, to call once the check has answered (with fail() or succeed() beside it, or alone
-   * when the answer says nothing about the password); calling it again does nothing.
-   */
-  begin(login: string): (() => void) | undefined {
+  /** One try for a place: the check, or why there is none. A place fought over by too many at once counts as busy. */
+  async begin(login: string): Promise<LockoutCheck | 'locked' | 'busy'> {
     const key = this.key(login);
-    if (this.retryAfter(login) > 0) return undefined;
-    const running = this.running.get(key) ?? 0;
-    if (running >= Math.max(1, this.options.threshold - this.failures(key, this.now()))) return undefined;
-    this.running.set(key, running + 1);
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      const left = (this.running.get(key) ?? 1) - 1;
-      if (left > 0) this.running.set(key, left);
-      else this.running.delete(key);
-      this.wakeOne(key);
-    };
-  }
-
-  /**
-   * `begin`, but while every place of the account is taken by a check under way it waits for
-   * one instead of refusing. Still `undefined` at once when the account is locked (or becomes
-   * locked while this waits), or when MAX_WAITING checks of it are waiting already.
-   */
-  async claim(login: string): Promise<(() => void) | undefined> {
-    const key = this.key(login);
-    let woken = false;
-    for (;;) {
-      const release = this.begin(login);
-      if (release) return release;
-      const queue = this.waiting.get(key) ?? [];
-      if (this.retryAfter(login) > 0 || (this.running.get(key) ?? 0) === 0 || queue.length >= MAX_WAITING) {
-        // Refused: a waiter woken for this place passes it on, so every waiter gets its answer.
-        if (woken) this.wakeOne(key);
-        return undefined;
-      }
-      this.waiting.set(key, queue);
-      await new Promise<void>((resolve) => queue.push(resolve));
-      woken = true;
-    }
-  }
-
-  private wakeOne(key: string): void {
-    const queue = this.waiting.get(key);
-    queue?.shift()?.();
-    if (queue?.length === 0) this.waiting.delete(key);
-  }
-
-  /** Failures that still count at `at`: a long quiet spell forgives old ones. */
-  private failures(key: string, at: number): number {
-    const entry = this.entries.get(key);
-    return entry && at - entry.lastFailure <= this.options.maxSeconds * 2 ? entry.failures : 0;
-  }
-
-  fail(login: string): void {
-    const key = this.key(login);
+    const id = randomBytes(9).toString('base64url');
     const at = this.now();
-    const failures = this.failures(key, at) + 1;
-    const over = failures - this.options.threshold;
-    const lockSeconds = over < 0 ? 0 : Math.min(this.options.maxSeconds, this.options.baseSeconds * 2 ** Math.min(over, 30));
-    this.entries.delete(key);
-    this.entries.set(key, { failures, lockedUntil: at + lockSeconds, lastFailure: at });
-    this.bound();
-  }
-
-  succeed(login: string): void {
-    this.entries.delete(this.key(login));
-  }
-
-  private bound(): void {
-    const max = this.options.maxEntries ?? 50_000;
-    // Map keeps insertion order and fail() re-inserts, so the first keys are the least recent.
-    for (const key of this.entries.keys()) {
-      if (this.entries.size <= max) break;
-      this.entries.delete(key);
+    let answer: 'granted' | 'locked' | 'busy';
+    try {
+      answer = await this.records.update(key, (current) => {
+        const entry = this.live(current, at);
+        if (entry.lockedUntil > at) return { next: current, result: 'locked' as const };
+        if (entry.claims.length >= Math.max(1, this.options.threshold - entry.failures)) return { next: current, result: 'busy' as const };
+        return this.keep({ ...entry, claims: [...entry.claims, { id, until: at + CLAIM_SECONDS }] }, at, 'granted' as const);
+      });
+    } catch (error) {
+      if (error instanceof StateContendedError) return 'busy';
+      throw error;
     }
+    return answer === 'granted' ? this.check(key, id) : answer;
+  }
+
+  /**
+   * `begin`, waiting up to a second for a place while every place of the account is taken by a
+   * check under way. `undefined` at once when the account is locked (or becomes locked while this
+   * waits), when it is still busy after the wait, or when MAX_WAITING checks of it wait here already.
+   */
+  async claim(login: string): Promise<LockoutCheck | undefined> {
+    const key = this.key(login);
+    const deadline = Date.now() + MAX_WAIT_MS;
+    for (;;) {
+      const answer = await this.begin(login);
+      if (answer === 'locked') return undefined;
+      if (answer !== 'busy') return answer;
+      const left = deadline - Date.now();
+      const waiters = this.waiting.get(key) ?? new Set();
+      if (left <= 0 || waiters.size >= MAX_WAITING) return undefined;
+      this.waiting.set(key, waiters);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(wake, Math.min(left, POLL_MS));
+        function wake() {
+          clearTimeout(timer);
+          waiters.delete(wake);
+          resolve();
+        }
+        waiters.add(wake);
+      });
+      if (waiters.size === 0) this.waiting.delete(key);
+    }
+  }
+
+  private check(key: string, id: string): LockoutCheck {
+    let ended = false;
+    return {
+      end: async (outcome) => {
+        if (ended) return;
+        ended = true;
+        try {
+          const at = this.now();
+          await this.records.update(key, (current) => {
+            const entry = this.live(current, at);
+            const claims = entry.claims.filter((claim) => claim.id !== id);
+            if (outcome === 'passed') return this.keep({ ...empty(), claims }, at, undefined);
+            if (outcome === 'unknown') return this.keep({ ...entry, claims }, at, undefined);
+            const failures = entry.failures + 1;
+            const over = failures - this.options.threshold;
+            const lockSeconds = over < 0 ? 0 : Math.min(this.options.maxSeconds, this.options.baseSeconds * 2 ** Math.min(over, 30));
+            return this.keep({ failures, lockedUntil: at + lockSeconds, lastFailure: at, claims }, at, undefined);
+          });
+        } finally {
+          // Every waiter looks again: a freed place for one, or a lock that refuses them all.
+          for (const wake of [...(this.waiting.get(key) ?? [])]) wake();
+        }
+      },
+    };
   }
 }

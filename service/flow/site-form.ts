@@ -6,6 +6,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { LoginForm } from '../modes/types';
 import { verifyDecoy } from '../users/password';
+import type { CheckOutcome } from './lockout';
 import { deliver } from './deliver';
 import { GENERIC_LOGIN_ERROR, renderLogin, type LoginError } from './pages';
 
@@ -20,8 +21,8 @@ export async function signInAtSite(fastify: FastifyInstance, request: FastifyReq
   // Locked per account, not per spelling: the username and the email share one counter.
   const lockKey = (await identity.accountKey?.(login)) ?? login;
   // Claimed before the slow check, so parallel guesses cannot all get past a lockout that none has tripped yet.
-  const release = await fastify.lockout.claim(lockKey);
-  if (!release) {
+  const check = await fastify.lockout.claim(lockKey);
+  if (!check) {
     // Still one hash before the answer: a refusal quicker than a wrong password's would tell
     // who is locked, and so which logins name one account. The identity is not asked.
     await verifyDecoy(password);
@@ -30,17 +31,18 @@ export async function signInAtSite(fastify: FastifyInstance, request: FastifyReq
     return refuse(401, GENERIC_LOGIN_ERROR);
   }
   let user;
+  // A check that throws says nothing about the password.
+  let outcome: CheckOutcome = 'unknown';
   try {
     user = await identity.verifyPassword(login, password);
+    outcome = user ? 'passed' : 'failed';
   } finally {
-    release();
+    await check.end(outcome);
   }
   if (!user) {
-    fastify.lockout.fail(lockKey);
     fastify.metrics.login('bad_credentials');
     return refuse(401, GENERIC_LOGIN_ERROR);
   }
-  fastify.lockout.succeed(lockKey);
   fastify.metrics.login('success');
   request.log.info({ sub: user.sub }, 'signed in');
   return deliver(fastify, request, reply, query, fastify.sessions.start(user));

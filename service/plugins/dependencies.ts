@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin';
 import { createDependencies, type Dependencies } from '../dependencies';
+import { createMemoryState } from '../state/memory';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -20,6 +21,8 @@ export default fp<{ deps?: Partial<Dependencies> }>(
       identity: given.identity ?? (built as Dependencies).identity,
       issuer: given.issuer ?? (built as Dependencies).issuer,
       revocations: given.revocations ?? (built as Dependencies).revocations,
+      // Tests that hand in the three above share state between instances only when they hand it in too.
+      state: given.state ?? built?.state ?? createMemoryState(),
       passwordLogin: given.passwordLogin ?? built?.passwordLogin,
       rocketChatLimits: given.rocketChatLimits ?? built?.rocketChatLimits,
       social: given.social ?? built?.social,

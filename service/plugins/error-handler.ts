@@ -13,14 +13,16 @@ export default fp(
   async (fastify) => {
     fastify.setErrorHandler<FastifyError>((error, request, reply) => {
       const status = typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
-      if (status >= 500) {
-        request.log.error({ err: error }, 'request failed');
-        return reply.code(status).type('application/json').send(JSON.stringify({ error: 'internal_error' }));
-      }
-      request.log.info({ code: error.code, status }, 'request refused');
       // The login page lives in Rocket.Chat's iframe: a person reads this answer, not a program.
       const url = request.routeOptions.url ?? '';
       const wantsJson = url === '/logout' && request.headers.accept?.includes('application/json') === true;
+      if (status >= 500) {
+        request.log.error({ err: error }, 'request failed');
+        // A form that could not be handled (the shared state in MongoDB did not answer, say): the "unavailable" page.
+        if (PAGE_FORMS.has(url) && !wantsJson) return renderMessage(fastify, reply, { query: pageQueryFrom(request.query), page: 'unavailable' }).then((html) => reply.code(503).send(html));
+        return reply.code(status).type('application/json').send(JSON.stringify({ error: 'internal_error' }));
+      }
+      request.log.info({ code: error.code, status }, 'request refused');
       if (status === 429 && PAGE_FORMS.has(url) && !wantsJson) {
         const minutes = Math.max(1, Math.ceil(Number(reply.getHeader('retry-after') ?? 60) / 60));
         return renderMessage(fastify, reply, { query: pageQueryFrom(request.query), page: 'tooManyAttempts', count: minutes }).then((html) => reply.code(429).send(html));

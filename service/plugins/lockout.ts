@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin';
-import { Lockout } from '../flow/lockout';
+import { Lockout, type LockoutEntry } from '../flow/lockout';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -11,7 +11,9 @@ declare module 'fastify' {
 export default fp(
   async (fastify) => {
     const { limits } = fastify.config;
-    fastify.decorate('lockout', new Lockout({ threshold: limits.lockoutThreshold, baseSeconds: limits.lockoutBaseSeconds, maxSeconds: limits.lockoutMaxSeconds }));
+    // Bounded in memory: a flood of made-up logins pushes the least recent out, never grows without limit.
+    const records = fastify.deps.state.records<LockoutEntry>('lockout', { maxEntries: 50_000 });
+    fastify.decorate('lockout', new Lockout(records, { threshold: limits.lockoutThreshold, baseSeconds: limits.lockoutBaseSeconds, maxSeconds: limits.lockoutMaxSeconds }));
   },
-  { name: 'lockout', dependencies: ['config'] },
+  { name: 'lockout', dependencies: ['config', 'dependencies'] },
 );

@@ -5,9 +5,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { heldCredential, obtainCredential } from '../flow/credential';
-import { clientKey, createRateWindow } from '../plugins/rate-window';
+import { createMintLimits, MintLimitError } from '../flow/mint-limits';
 import { resolveKnown, tryResolveSession, type Resolved } from '../flow/site-session';
-import type { Session } from '../sessions/cookie-codec';
 import { ApiSessionSchema } from '../schemas/api-session';
 import { REQUEST_MONGO_BUDGET_MS, withMongoBudget } from '../request-budget';
 
@@ -19,27 +18,8 @@ const apiSession: FastifyPluginAsyncTypebox = async (fastify) => {
   // @fastify/cors, which built its options (and request.routeOptions, twice) on every request.
   const grant = Object.freeze({ 'access-control-allow-origin': rocketChatOrigin, 'access-control-allow-credentials': 'true' });
   const preflight = Object.freeze({ 'access-control-allow-methods': 'GET, POST', 'access-control-allow-headers': 'Content-Type', 'access-control-max-age': '600' });
-  // Only minting is limited: it costs Rocket.Chat one of the user's 50 tokens and the App a call.
-  // An answer from the session's held login costs neither, and thousands of users behind one
-  // office address make those calls every page load, so a per-address count of them would
-  // refuse an office. Per address (API_RATE_LIMIT_PER_MINUTE, 0 off) against a flood of new
-  // sessions; per user (API_MINTS_PER_USER_PER_MINUTE, 0 off) so one user cannot churn
-  // their own tokens from many addresses. A 429 says when to retry and, like every other answer
-  // here, carries the CORS grant (the error handler answers `too_many_requests`).
-  const perAddress = limits.apiPerMinute > 0 ? createRateWindow({ max: limits.apiPerMinute, windowMs: 60_000 }) : undefined;
-  // Room for every user of a large site minting in the same minute: an evicted window would
-  // start a churning user's count afresh.
-  const perUser = limits.apiMintsPerUserPerMinute > 0 ? createRateWindow({ max: limits.apiMintsPerUserPerMinute, windowMs: 60_000, maxClients: 100_000 }) : undefined;
-  const refuse = (reply: FastifyReply, limit: number, wait: number): never => {
-    reply.headers({ 'x-ratelimit-limit': String(limit), 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(wait), 'retry-after': String(wait) });
-    throw Object.assign(new Error('API URL mint limit exceeded'), { statusCode: 429 });
-  };
-  const admitMint = (request: FastifyRequest, reply: FastifyReply, session: Session) => {
-    const byAddress = perAddress ? perAddress.hit(clientKey(request.ip)) : 0;
-    if (byAddress > 0) refuse(reply, limits.apiPerMinute, byAddress);
-    const byUser = perUser ? perUser.hit(session.user.sub) : 0;
-    if (byUser > 0) refuse(reply, limits.apiMintsPerUserPerMinute, byUser);
-  };
+  // Only minting is limited, per address and per user, counted on every replica together (flow/mint-limits.ts).
+  const beforeMint = createMintLimits(limits, fastify.deps.state);
   fastify.addHook('onRequest', (request, reply, done) => {
     // Caches must not hand one origin's answer to another.
     reply.header('vary', 'Origin');
@@ -68,11 +48,18 @@ const apiSession: FastifyPluginAsyncTypebox = async (fastify) => {
       if (resolved.changed) fastify.sessions.clear(reply);
       return reply.code(401).send();
     }
-    const obtain = () => obtainCredential(fastify, request.log, session, true, { client: request.ip, beforeMint: (held) => admitMint(request, reply, held) });
+    const obtain = () => obtainCredential(fastify, request.log, session, true, { client: request.ip, beforeMint });
     // The fast path (the held login handed out from the session alone) reaches no database and
     // stays out of the budget, whose storage would cost every request while it runs.
     const fast = session.credential !== undefined && !fastify.mode.asksOnApiUrl;
-    const obtained = until === undefined || fast ? await obtain() : await withMongoBudget(obtain, until);
+    let obtained;
+    try {
+      obtained = until === undefined || fast ? await obtain() : await withMongoBudget(obtain, until);
+    } catch (error) {
+      // A refused mint: 429 from the error handler, saying when to retry, with the CORS grant like every answer here.
+      if (error instanceof MintLimitError) reply.headers(error.headers);
+      throw error;
+    }
     if (!obtained.ok) {
       // Password mode: the held token was refused and nothing can replace it without the password.
       // Ended: the user no longer stands at the site (found when about to mint), so the session goes.

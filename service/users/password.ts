@@ -1,15 +1,44 @@
 /** scrypt password hashes in the `scrypt$N$r$p$<salt>$<hash>` form LocalUser stores. */
 import { randomBytes, scrypt as scryptCallback, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 
 const N = 16384;
 const R = 8;
 const P = 1;
 const KEY_LENGTH = 32;
 
+/**
+ * Hashes running at once in this process. Each takes a core for tens of milliseconds on libuv's
+ * pool (four threads): a burst of logins, an attacker's included, would otherwise take every core
+ * and stall the API URL's answers to everyone else. One core stays free; the rest wait in turn.
+ */
+export const HASH_CONCURRENCY = Math.max(1, availableParallelism() - 1);
+let running = 0;
+const waiting: Array<() => void> = [];
+
+/** Hashes running and waiting their turn, now (for tests and operators). */
+export const hashLoad = () => ({ running, waiting: waiting.length });
+
+async function inTurn<T>(work: () => Promise<T>): Promise<T> {
+  if (running >= HASH_CONCURRENCY) await new Promise<void>((resolve) => waiting.push(resolve));
+  else running += 1;
+  try {
+    return await work();
+  } finally {
+    // The place passes straight to the next in line, or is given back.
+    const next = waiting.shift();
+    if (next) next();
+    else running -= 1;
+  }
+}
+
 function scrypt(password: string, salt: Uint8Array, keyLength: number, options: ScryptOptions): Promise<Uint8Array> {
-  return new Promise((resolve, reject) => {
-    scryptCallback(password.normalize('NFKC'), salt, keyLength, options, (error, key) => (error ? reject(error) : resolve(new Uint8Array(key.buffer, key.byteOffset, key.length))));
-  });
+  return inTurn(
+    () =>
+      new Promise((resolve, reject) => {
+        scryptCallback(password.normalize('NFKC'), salt, keyLength, options, (error, key) => (error ? reject(error) : resolve(new Uint8Array(key.buffer, key.byteOffset, key.length))));
+      }),
+  );
 }
 
 export async function hashPassword(password: string): Promise<string> {

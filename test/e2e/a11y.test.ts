@@ -175,6 +175,8 @@ test('keyboard only: Tab/Enter log in; the error is focused and announced; focus
 
   // The mongo-mode companion: the main one locks an account after one failure.
   await page.goto(`${mongo.url}/login`);
+  // Chromium applies `autofocus` at its next rendering step after load, which a busy machine delays.
+  await page.waitForFunction(() => document.activeElement?.id === 'username', undefined, { timeout: 5_000 }).catch(() => undefined);
   expect((await focused()).id).toBe('username'); // autofocus: the first field is ready to type
   await page.keyboard.type('alice');
   await page.keyboard.press('Tab');

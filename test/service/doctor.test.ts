@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Config } from '../../service/config';
-import { httpsCheck } from '../../service/doctor/deployment-checks';
+import { httpsCheck, replicasCheck } from '../../service/doctor/deployment-checks';
 import { createContext, failed, formatResults, runDoctor } from '../../service/doctor/run';
 import type { CheckResult } from '../../service/doctor/types';
 import { startStack, type Stack } from '../../devstack/stack';
@@ -53,6 +53,12 @@ const expectFail = (results: CheckResult[], pattern: RegExp, detail?: RegExp) =>
   if (detail) expect(result.detail).toMatch(detail);
 };
 
+test('the replicas check: any number with MONGODB_URL, one process without', async () => {
+  const context = (mongo: Config['mongo']) => createContext({ mongo } as Config);
+  expect((await replicasCheck(context({ url: 'mongodb://db/bridge' } as Config['mongo']))).detail).toMatch(/shared through MongoDB: run as many replicas/);
+  expect((await replicasCheck(context(undefined))).detail).toMatch(/^one replica: .* live in this process/);
+});
+
 describe('npm run doctor', () => {
   let stack: Stack;
   let config: Config;
@@ -69,9 +75,11 @@ describe('npm run doctor', () => {
     const results = await runDoctor(config);
     const report = formatResults(results);
     expect(results.filter((r) => r.outcome !== 'PASS').map((r) => [r.title, r.outcome])).toEqual([['HTTPS on both URLs', 'WARN']]);
-    expect(results).toHaveLength(13);
+    expect(results).toHaveLength(14);
     expect(failed(results)).toBe(false);
     expect(report).toMatch(/^PASS {2}The App verifies our assertions/m);
+    // Without MONGODB_URL the doctor says one process is the shape this configuration supports.
+    expect(report).toMatch(/^PASS {2}Replicas: one replica: .*set MONGODB_URL before running more than one/m);
     // Nothing the probes sent created a Rocket.Chat user.
     expect(stack.rocketChat.findUser({ username: 'doctor-probe' })).toBeUndefined();
   });
@@ -82,7 +90,7 @@ describe('npm run doctor', () => {
       env: { PATH: process.env.PATH ?? '', ...env },
       timeout: 60_000,
     });
-    expect(stdout.split('\n').filter((line) => /^(PASS|WARN|FAIL|SKIP) /.test(line))).toHaveLength(13);
+    expect(stdout.split('\n').filter((line) => /^(PASS|WARN|FAIL|SKIP) /.test(line))).toHaveLength(14);
     expect(stdout).toContain('0 failed');
     expect(stdout).not.toContain(config.env.SESSION_SECRET);
     expect(stdout).not.toContain('PRIVATE KEY');

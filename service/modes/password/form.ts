@@ -13,6 +13,7 @@ import type { PasswordLogin, PasswordStep } from './login';
 import { TokenError } from '../issuer';
 import { verifyDecoy } from '../../users/password';
 import type { LoginForm } from '../types';
+import type { CheckOutcome } from '../../flow/lockout';
 
 type Refusal = Extract<PasswordStep, { kind: 'refused' }>['reason'];
 
@@ -30,12 +31,20 @@ const REFUSALS: Record<Refusal, { status: 401 | 403; key: string }> = {
 /** Refusals that count towards the account's lockout: somebody may be guessing. */
 const GUESSES: readonly Refusal[] = ['bad_credentials', 'password_mismatch', 'code_attempts'];
 
+/** What a step tells the account's lockout (flow/lockout.ts). */
+function outcomeOf(step: PasswordStep): CheckOutcome {
+  if (step.kind === 'done') return 'passed';
+  // Without a word from Rocket.Chat the password may have been wrong: that counts as a guess.
+  if (step.kind === 'two-factor') return step.method === 'unknown' && !step.invalid ? 'failed' : 'unknown';
+  // Rocket.Chat's limits and its brute-force block say nothing about this password.
+  if (step.kind !== 'refused') return 'unknown';
+  return GUESSES.includes(step.reason) ? 'failed' : 'unknown';
+}
+
 interface StepContext {
   query: PageQuery;
   /** The login as typed, to refill the form. */
   login?: string;
-  /** What the lockout counts: the account, whichever spelling (username or email) was typed. */
-  lockKey?: string;
 }
 
 /** The login form with a message of this mode (routes/login.ts's renderLogin knows only its own). */
@@ -63,11 +72,9 @@ function renderTwoFactor(fastify: FastifyInstance, reply: FastifyReply, step: Ex
 
 /** One answer page per step of the login; the password never reaches a page, a cookie or a log. */
 async function answerStep(fastify: FastifyInstance, request: FastifyRequest, reply: FastifyReply, step: PasswordStep, context: StepContext) {
-  const { query, login, lockKey } = context;
-  const { lockout } = fastify;
+  const { query, login } = context;
   const csrf = fastify.csrf.token(request, reply);
   if (step.kind === 'done') {
-    if (lockKey) lockout.succeed(lockKey);
     fastify.metrics.login('success');
     request.log.info({ sub: step.user.sub }, 'signed in to Rocket.Chat with the password');
     const session: Session = { ...fastify.sessions.start(step.user), credential: step.credential, rocketChat: step.rocketChat };
@@ -75,8 +82,6 @@ async function answerStep(fastify: FastifyInstance, request: FastifyRequest, rep
     return reply.code(200).send(await renderDone(fastify, reply, { query, credential: step.credential, csrf }));
   }
   if (step.kind === 'two-factor') {
-    // Without a word from Rocket.Chat the password may have been wrong: that counts as a guess.
-    if (lockKey && step.method === 'unknown' && !step.invalid) lockout.fail(lockKey);
     fastify.metrics.login('two_factor');
     request.log.info({ method: step.method, invalid: step.invalid }, 'Rocket.Chat asks for a second factor');
     return reply.code(step.invalid ? 401 : 200).send(await renderTwoFactor(fastify, reply, step, query, csrf));
@@ -95,7 +100,6 @@ async function answerStep(fastify: FastifyInstance, request: FastifyRequest, rep
     const key = step.scope === 'ip' ? 'password.errors.blocked' : 'password.errors.blockedAccount';
     return reply.code(429).send(await renderForm(fastify, reply, { query, csrf, username: login, key, count: step.minutes }));
   }
-  if (lockKey && GUESSES.includes(step.reason)) lockout.fail(lockKey);
   fastify.metrics.login(step.reason === 'bad_credentials' || step.reason === 'password_mismatch' ? 'bad_credentials' : 'denied');
   request.log.info({ reason: step.reason }, 'password login refused');
   const refusal = REFUSALS[step.reason];
@@ -122,8 +126,8 @@ export async function submitPassword(fastify: FastifyInstance, request: FastifyR
   const lockKey = (await identity.accountKey?.(login)) ?? login.toLowerCase();
   const refused = async () => reply.code(401).send(await renderLogin(fastify, reply, { query, csrf: fastify.csrf.token(request, reply), username: login, error: GENERIC_LOGIN_ERROR }));
   // Claimed before the slow checks, so parallel guesses cannot all get past a lockout that none has tripped yet.
-  const release = await lockout.claim(lockKey);
-  if (!release) {
+  const check = await lockout.claim(lockKey);
+  if (!check) {
     // One hash before the answer, as on the site's own form: a quick refusal would tell who is locked.
     await verifyDecoy(form.password);
     fastify.metrics.login('locked');
@@ -136,16 +140,17 @@ export async function submitPassword(fastify: FastifyInstance, request: FastifyR
     const siteUser = identity.verifyPassword ? await identity.verifyPassword(login, form.password) : undefined;
     if (siteUser || !identity.verifyPassword) step = await passwordLogin.start(login, form.password, form.csrf, { siteUser, lockKey, client: request.ip });
   } catch (error) {
+    // A check that throws says nothing about the password.
+    await check.end('unknown');
     return unavailable(fastify, request, reply, query, error);
-  } finally {
-    release();
   }
+  // No step: the site's own check refused the password.
+  await check.end(step ? outcomeOf(step) : 'failed');
   if (!step) {
-    lockout.fail(lockKey);
     fastify.metrics.login('bad_credentials');
     return refused();
   }
-  return answerStep(fastify, request, reply, step, { query, login, lockKey });
+  return answerStep(fastify, request, reply, step, { query, login });
 }
 
 /** `POST /login-code`: the second factor of a login started on the form. */
@@ -166,9 +171,9 @@ export const codeRoute: FastifyPluginAsyncTypebox = async (fastify) => {
         return reply.code(403).send(await renderLogin(fastify, reply, { query, csrf: fastify.csrf.token(request, reply), error: 'formExpired' }));
       }
       // A code is a guess too: the lockout of the login's account applies, claimed before Rocket.Chat is asked.
-      const lockKey = passwordLogin.lockKeyOf(pendingId, _csrf);
-      const release = lockKey === undefined ? () => {} : await lockout.claim(lockKey);
-      if (!release) {
+      const lockKey = await passwordLogin.lockKeyOf(pendingId, _csrf);
+      const check = lockKey === undefined ? { end: async () => undefined } : await lockout.claim(lockKey);
+      if (!check) {
         fastify.metrics.login('locked');
         request.log.warn('code refused: account temporarily locked');
         return reply.code(401).send(await renderLogin(fastify, reply, { query, csrf: fastify.csrf.token(request, reply), error: GENERIC_LOGIN_ERROR }));
@@ -177,11 +182,11 @@ export const codeRoute: FastifyPluginAsyncTypebox = async (fastify) => {
       try {
         step = await passwordLogin.complete(pendingId, code, _csrf);
       } catch (error) {
+        await check.end('unknown');
         return unavailable(fastify, request, reply, query, error);
-      } finally {
-        release();
       }
-      return answerStep(fastify, request, reply, step, { query, lockKey });
+      await check.end(outcomeOf(step));
+      return answerStep(fastify, request, reply, step, { query });
     },
   );
 };

@@ -5,7 +5,7 @@
  *
  * Unlike the other modes this is interactive: Rocket.Chat may ask for a second factor, so a
  * login is `start` and, when it answers `totp-required`, `complete` with the code. The
- * password lives only in PendingLogins between the two (minutes, memory, bound to the form).
+ * password lives only in PendingLogins between the two (minutes, sealed, bound to the form).
  *
  * Every call comes from the companion's one address, so Rocket.Chat's per-address limits are
  * shared by all users: calls go through RocketChatBudgets, and Rocket.Chat's brute-force block
@@ -14,7 +14,7 @@
 import type { SiteUser } from '../../identity/types';
 import type { LoginBlocks } from './login-blocks';
 import { readLoginReply, type LoginReply } from './login-reply';
-import { PendingLogins, type PendingLogin } from './pending-logins';
+import type { PendingLogins, PendingLogin } from './pending-logins';
 import type { RocketChatBudgets } from './budget';
 import type { RestAnswer, RocketChatRest } from '../../rocketchat/rest';
 import { TokenError } from '../issuer';
@@ -50,7 +50,7 @@ export interface PasswordLogin {
   start(login: string, password: string, binding: string, options?: StartOptions): Promise<PasswordStep>;
   complete(pendingId: string, code: string, binding: string): Promise<PasswordStep>;
   /** The `lockKey` a login waiting for a code was started with, before its code is tried. */
-  lockKeyOf(pendingId: string, binding: string): string | undefined;
+  lockKeyOf(pendingId: string, binding: string): Promise<string | undefined>;
 }
 
 export interface PasswordLoginOptions {
@@ -58,7 +58,7 @@ export interface PasswordLoginOptions {
   register: boolean;
   budgets: RocketChatBudgets;
   blocks: LoginBlocks;
-  pending?: PendingLogins;
+  pending: PendingLogins;
   now?: () => number;
 }
 
@@ -75,8 +75,7 @@ const errorOf = (answer: RestAnswer): string => (typeof answer.body.error === 's
 export function createPasswordLogin(options: PasswordLoginOptions): PasswordLogin {
   const { rest, budgets } = options;
   const now = options.now ?? Date.now;
-  const pending = options.pending ?? new PendingLogins();
-  const { blocks } = options;
+  const { blocks, pending } = options;
 
   /** The login call, within the budget and outside a known block; a step instead when it may not be made. */
   async function callLogin(entry: PendingLogin, code?: string): Promise<{ answer: RestAnswer; giveBack(): void } | PasswordStep> {
@@ -102,17 +101,17 @@ export function createPasswordLogin(options: PasswordLoginOptions): PasswordLogi
     return { kind: 'done', user, credential: { loginToken: data.authToken }, rocketChat: { userId: data.userId, checkedAt: Math.floor(now() / 1000) } };
   }
 
-  function twoFactor(entry: PendingLogin, binding: string, invalid: boolean): PasswordStep {
-    const pendingId = pending.put(entry, binding);
+  async function twoFactor(entry: PendingLogin, binding: string, invalid: boolean): Promise<PasswordStep> {
+    const pendingId = await pending.put(entry, binding);
     return { kind: 'two-factor', pendingId, method: entry.method, emailSentTo: entry.emailSentTo, attemptsLeft: MAX_CODE_ATTEMPTS - entry.attempts, invalid };
   }
 
-  function codeRequired(entry: PendingLogin, method: PendingLogin['method'], binding: string): PasswordStep {
+  function codeRequired(entry: PendingLogin, method: PendingLogin['method'], binding: string): Promise<PasswordStep> {
     const email = entry.siteUser?.email || (entry.login.includes('@') ? entry.login : undefined);
     return twoFactor({ ...entry, method, emailSentTo: method === 'email' && email ? maskEmail(email) : undefined }, binding, false);
   }
 
-  function wrongCode(entry: PendingLogin, binding: string): PasswordStep {
+  async function wrongCode(entry: PendingLogin, binding: string): Promise<PasswordStep> {
     const attempts = entry.attempts + 1;
     if (attempts >= MAX_CODE_ATTEMPTS) return { kind: 'refused', reason: 'code_attempts' };
     return twoFactor({ ...entry, attempts }, binding, true);
@@ -193,12 +192,12 @@ export function createPasswordLogin(options: PasswordLoginOptions): PasswordLogi
       return attempt(entry, binding, undefined, true);
     },
     async complete(pendingId, code, binding) {
-      const entry = pending.take(pendingId, binding);
+      const entry = await pending.take(pendingId, binding);
       if (!entry) return { kind: 'refused', reason: 'expired' };
       return attempt(entry, binding, code.trim(), false);
     },
-    lockKeyOf(pendingId, binding) {
-      return pending.peek(pendingId, binding)?.lockKey;
+    async lockKeyOf(pendingId, binding) {
+      return (await pending.peek(pendingId, binding))?.lockKey;
     },
   };
 }

@@ -6,6 +6,7 @@ import { RocketChatBudgets } from './budget';
 import { createPasswordTokenIssuer } from './issuer';
 import { LoginBlocks } from './login-blocks';
 import { createPasswordLogin, type PasswordLogin } from './login';
+import type { PendingLogins } from './pending-logins';
 
 /** Rocket.Chat's limits as this service spends them, for operators (/readyz, /metrics). */
 export interface RocketChatLimits {
@@ -19,12 +20,13 @@ export interface PasswordParts {
   limits: RocketChatLimits;
 }
 
-export function createPasswordParts(settings: NonNullable<Config['password']>): PasswordParts {
+/** `pending`: where logins wait for their code (in this process, or shared by every replica). */
+export function createPasswordParts(settings: NonNullable<Config['password']>, pending: PendingLogins): PasswordParts {
   const rest = createRocketChatRest(settings);
   const limits = { budgets: new RocketChatBudgets(settings.budget), blocks: new LoginBlocks(settings.blockMinutes, Date.now) };
   return {
     issuer: createPasswordTokenIssuer(rest, { recheckSeconds: settings.recheckSeconds, budgets: limits.budgets }),
-    login: createPasswordLogin({ rest, register: settings.register, ...limits }),
+    login: createPasswordLogin({ rest, register: settings.register, pending, ...limits }),
     limits,
   };
 }

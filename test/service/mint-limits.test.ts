@@ -1,24 +1,27 @@
-/** The API URL's per-client fixed window. */
-import { clientKey, createRateWindow } from '../../service/plugins/rate-window';
+/** The API URL's mint limits: per address and per user, over the state stores' counters. */
+import { clientKey } from '../../service/flow/mint-limits';
+import { memoryCounters } from '../../service/state/memory';
 import { everyoneStands, RC_ORIGIN, seededStore, sessionCookie, startHarness } from './support/harness';
 
-test('max requests a window per client; then the seconds left; a new window starts clean', () => {
-  const limit = createRateWindow({ max: 3, windowMs: 60_000 });
-  const t = 1_000_000;
-  expect([limit.hit('a', t), limit.hit('a', t + 1), limit.hit('a', t + 2)]).toEqual([0, 0, 0]);
-  expect(limit.hit('a', t + 1_500)).toBe(59);
-  expect(limit.hit('b', t + 1_500)).toBe(0);
-  expect(limit.hit('a', t + 59_999)).toBe(1);
-  expect(limit.hit('a', t + 60_000)).toBe(0);
+test('a counter counts per key in windows aligned on the clock; a new window starts clean', async () => {
+  let now = 1_000_000;
+  const counters = memoryCounters(10, () => now);
+  const counts = async (key: string, n: number) => Promise.all(Array.from({ length: n }, () => counters.hit(key, 60_000)));
+  expect((await counts('a', 3)).map((c) => c.count)).toEqual([1, 2, 3]);
+  expect(await counters.hit('b', 60_000)).toEqual({ count: 1, resetAt: 1_020_000 });
+  now = 1_019_999;
+  expect((await counters.hit('a', 60_000)).count).toBe(4);
+  now = 1_020_000;
+  expect(await counters.hit('a', 60_000)).toEqual({ count: 1, resetAt: 1_080_000 });
 });
 
-test('bounded: the oldest window goes first when full', () => {
-  const limit = createRateWindow({ max: 1, windowMs: 60_000, maxClients: 2 });
-  limit.hit('a', 0);
-  limit.hit('b', 0);
-  expect(limit.hit('b', 1)).toBeGreaterThan(0);
-  limit.hit('c', 2); // evicts a
-  expect(limit.hit('a', 3)).toBe(0);
+test('bounded in memory: the oldest window goes first when full', async () => {
+  const counters = memoryCounters(2, () => 0);
+  await counters.hit('a', 60_000);
+  await counters.hit('b', 60_000);
+  expect((await counters.hit('b', 60_000)).count).toBe(2);
+  await counters.hit('c', 60_000); // evicts a
+  expect((await counters.hit('a', 60_000)).count).toBe(1);
 });
 
 test('clients are keyed as @fastify/rate-limit keys them: IPv4 as is, IPv6 by /64, mapped IPv4 as IPv4', () => {
