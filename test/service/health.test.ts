@@ -149,7 +149,9 @@ describe('health and metrics', () => {
     try {
       const { cookieJar, login } = await import('./support/harness');
       const response = await login(other.app, cookieJar(), 'alice', 'whatever');
-      expect(response.statusCode).toBe(500);
+      // A person reads the login form's answer in the iframe: the "unavailable" page, not JSON.
+      expect(response.statusCode).toBe(503);
+      expect(response.headers['content-type']).toMatch(/^text\/html/);
       expect(response.body).not.toContain('secret internal detail');
       expect(other.logs.text).toContain('secret internal detail');
     } finally {
