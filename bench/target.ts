@@ -103,19 +103,19 @@ async function main(): Promise<void> {
   const bareBody = { current: { loginToken: 'x'.repeat(43) } as unknown };
   const bare = await listenBare(bareBody);
 
-  // The twin is configured as startStack configures its companion, except for its App (the
-  // stand-in process) and its key; its users file holds the same site user.
+  // The twin's users file holds the same site user as the stack's.
   const dataDir = mkdtempSync(join(tmpdir(), 'iframe-bridge-bench-'));
   const usersFile = join(dataDir, 'users.json');
   const store = createFileUserStore(usersFile);
   const { user } = stack;
   await store.add(await siteUserRecord(user));
   await store.close();
-  const twinPort = await freePort();
-  const twinConfig = loadConfig({
+  // The twins' configuration: as startStack configures its companion, but for the App (the
+  // stand-in process) and the key; each on a port of its own.
+  const twinEnv = (port: number, more: Record<string, string>) => ({
     ROCKETCHAT_URL: stack.rocketChat.url,
-    PUBLIC_URL: `http://localhost:${twinPort}`,
-    PORT: String(twinPort),
+    PUBLIC_URL: `http://localhost:${port}`,
+    PORT: String(port),
     HOST: '127.0.0.1',
     TOKEN_MODE: 'app',
     APP_LOGIN_URL: settings.standInLoginUrl,
@@ -124,32 +124,19 @@ async function main(): Promise<void> {
     ASSERTION_AUDIENCE: settings.twinAudience,
     SESSION_SECRET: randomBytes(32).toString('hex'),
     IDENTITY_SOURCE: 'local',
-    LOCAL_USERS_FILE: usersFile,
     LOG_LEVEL: 'silent',
+    ...more,
     ...settings.companionEnv,
   });
+  const twinPort = await freePort();
+  const twinConfig = loadConfig(twinEnv(twinPort, { LOCAL_USERS_FILE: usersFile }));
   const twin = await buildApp({ config: twinConfig });
   await twin.listen({ port: twinPort, host: '127.0.0.1' });
 
   // Row 2m: the twin's configuration with MONGODB_URL set, as replicas sharing MongoDB run it:
   // its users and its revocation list (mirrored in memory) in the wire stand-in's database.
   const mongoPort = await freePort();
-  const mongoConfig = loadConfig({
-    ROCKETCHAT_URL: stack.rocketChat.url,
-    PUBLIC_URL: `http://localhost:${mongoPort}`,
-    PORT: String(mongoPort),
-    HOST: '127.0.0.1',
-    TOKEN_MODE: 'app',
-    APP_LOGIN_URL: settings.standInLoginUrl,
-    ASSERTION_PRIVATE_KEY: settings.twinPrivateKey,
-    ASSERTION_ISSUER: settings.twinIssuer,
-    ASSERTION_AUDIENCE: settings.twinAudience,
-    SESSION_SECRET: randomBytes(32).toString('hex'),
-    IDENTITY_SOURCE: 'local',
-    MONGODB_URL: settings.mongoUrl,
-    LOG_LEVEL: 'silent',
-    ...settings.companionEnv,
-  });
+  const mongoConfig = loadConfig(twinEnv(mongoPort, { MONGODB_URL: settings.mongoUrl }));
   const seeding = await connectConfiguredMongo(mongoConfig);
   if (!seeding) throw new Error('row 2m: MONGODB_URL not configured');
   await createUserStore(mongoConfig, seeding).add(await siteUserRecord(user));
