@@ -18,8 +18,7 @@
  * ends the session on every replica within `staleAfterMs`: either a poll that started after the
  * write has brought it in, or the mirror is stale and refuses every session.
  */
-import { NotReady } from '../readiness';
-import { notReadyReason } from '../readiness';
+import { NotReady, notReadyReason } from '../readiness';
 import type { RevocationChange, RevocationList, SessionStamp, SharedRevocationList } from './types';
 
 /** How often a replica pulls what the others wrote. */
