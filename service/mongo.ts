@@ -3,6 +3,9 @@
  * the local user store / revocation list when `MONGODB_URL` is set).
  */
 import {
+  type Collection,
+  type Document,
+  type IndexDescription,
   MongoClient,
   MongoNetworkError,
   MongoNotConnectedError,
@@ -70,6 +73,23 @@ export function bounded<T extends object>(target: T, ms = OPERATION_TIMEOUT_MS):
     };
   }
   return copy as T;
+}
+
+/**
+ * A collection's indexes, created when a store first needs them: callers meanwhile share the one
+ * attempt, and a failed attempt (MongoDB away) is not kept, so the next call tries again.
+ * Creating an index that exists is a no-op, so each process simply asks once.
+ */
+export function indexesOnce<T extends Document>(collection: Collection<T>, specs: IndexDescription[]): () => Promise<void> {
+  let created: Promise<void> | undefined;
+  return () =>
+    (created ??= collection
+      .createIndexes(specs)
+      .then(() => undefined)
+      .catch((error: unknown) => {
+        created = undefined;
+        throw error;
+      }));
 }
 
 /** `mongodb://user:secret@host/db` → `mongodb://***@host/db`, for messages and logs. */

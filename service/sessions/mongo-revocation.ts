@@ -9,7 +9,7 @@
  * (sessions/revocation-mirror.ts): the API URL then asks no database at all.
  */
 import { MongoServerError, type Collection, type Db, type Filter } from 'mongodb';
-import { pingMongo } from '../mongo';
+import { indexesOnce, pingMongo } from '../mongo';
 import type { RevocationChange, SharedRevocationList } from './types';
 
 export const REVOKED_COLLECTION = 'iframe_bridge_revoked';
@@ -41,23 +41,12 @@ function toChange(entry: Pick<RevokedEntry, '_id' | 'expiresAt' | 'before'>): Re
 
 export function createMongoRevocationList(db: Db): SharedRevocationList {
   const revoked: Collection<RevokedEntry> = db.collection<RevokedEntry>(REVOKED_COLLECTION);
-  let indexes: Promise<void> | undefined;
-
-  function ensureIndexes(): Promise<void> {
+  const ensureIndexes = indexesOnce(revoked, [
     // expireAfterSeconds 0: MongoDB deletes each entry once `expiresAt` has passed.
-    indexes ??= revoked
-      .createIndexes([
-        { key: { expiresAt: 1 }, name: 'expiresAt_ttl', expireAfterSeconds: 0 },
-        // The mirrors' polls ask for what changed lately; single-use ids have no stamp.
-        { key: { changedAt: 1 }, name: 'changedAt', sparse: true },
-      ])
-      .then(() => undefined)
-      .catch((error: unknown) => {
-        indexes = undefined;
-        throw error;
-      });
-    return indexes;
-  }
+    { key: { expiresAt: 1 }, name: 'expiresAt_ttl', expireAfterSeconds: 0 },
+    // The mirrors' polls ask for what changed lately; single-use ids have no stamp.
+    { key: { changedAt: 1 }, name: 'changedAt', sparse: true },
+  ]);
 
   return {
     async revoke(sid, untilEpochSeconds) {

@@ -10,7 +10,7 @@
 import { createHash, randomInt } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MongoServerError, type Collection, type Db } from 'mongodb';
-import { bounded } from '../mongo';
+import { bounded, indexesOnce } from '../mongo';
 import { StateContendedError, type Counters, type Records, type StateStores } from './types';
 
 export const STATE_COLLECTION = 'iframe_bridge_state';
@@ -39,18 +39,8 @@ const isDuplicateKey = (error: unknown) => error instanceof MongoServerError && 
 
 export function createMongoState(db: Db): StateStores {
   const collection: Collection<StateDocument> = db.collection<StateDocument>(STATE_COLLECTION);
-  let indexes: Promise<void> | undefined;
-  function ensureIndexes(): Promise<void> {
-    // expireAfterSeconds 0: MongoDB removes each document once `expiresAt` has passed (its monitor runs about once a minute, so reads check too).
-    indexes ??= collection
-      .createIndex({ expiresAt: 1 }, { name: 'expiresAt_ttl', expireAfterSeconds: 0 })
-      .then(() => undefined)
-      .catch((error: unknown) => {
-        indexes = undefined;
-        throw error;
-      });
-    return indexes;
-  }
+  // expireAfterSeconds 0: MongoDB removes each document once `expiresAt` has passed (its monitor runs about once a minute, so reads check too).
+  const ensureIndexes = indexesOnce(collection, [{ key: { expiresAt: 1 }, name: 'expiresAt_ttl', expireAfterSeconds: 0 }]);
   const idOf = (kind: string, key: string) => `${kind}:${createHash('sha256').update(key).digest('base64url')}`;
 
   function records<T extends object>(kind: string): Records<T> {

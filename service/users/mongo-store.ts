@@ -3,7 +3,7 @@
  * replicas share one directory. Lookups are case-insensitive, like the embedded store.
  */
 import { MongoServerError, type Collection, type Db } from 'mongodb';
-import { pingMongo } from '../mongo';
+import { indexesOnce, pingMongo } from '../mongo';
 // The embedded store's error, so callers (the CLI) catch one class whichever store is in use.
 import { UserExistsError } from './file-store';
 import type { LocalUser, UserChange, UserStore } from './types';
@@ -25,22 +25,11 @@ const WITHOUT_ID = { projection: { _id: 0 } } as const;
 
 export function createMongoUserStore(db: Db): UserStore {
   const users: Collection<LocalUser> = db.collection<LocalUser>(USERS_COLLECTION);
-  let indexes: Promise<void> | undefined;
-
   /** Created on first use (idempotent); a failure is retried on the next call, not cached. */
-  function ensureIndexes(): Promise<void> {
-    indexes ??= users
-      .createIndexes([
-        { key: { username: 1 }, name: 'username_ci', unique: true, collation: CASE_INSENSITIVE },
-        { key: { email: 1 }, name: 'email_ci', unique: true, collation: CASE_INSENSITIVE },
-      ])
-      .then(() => undefined)
-      .catch((error: unknown) => {
-        indexes = undefined;
-        throw error;
-      });
-    return indexes;
-  }
+  const ensureIndexes = indexesOnce(users, [
+    { key: { username: 1 }, name: 'username_ci', unique: true, collation: CASE_INSENSITIVE },
+    { key: { email: 1 }, name: 'email_ci', unique: true, collation: CASE_INSENSITIVE },
+  ]);
 
   async function find(login: string): Promise<LocalUser | undefined> {
     await ensureIndexes();
