@@ -42,10 +42,12 @@ export function heldCredential(fastify: FastifyInstance, session: Session): Rock
 export async function obtainCredential(fastify: FastifyInstance, log: FastifyBaseLogger, session: Session, reuse: boolean, options: ObtainOptions = {}): Promise<Obtained> {
   if (reuse && session.credential) {
     // The fast path: a mode that does not ask on the API URL hands the held login out from the session alone.
-    const held = fastify.mode.asksOnApiUrl ? await heldLogin(fastify, session, { purpose: 'api', client: options.client }) : undefined;
-    if (held?.state !== 'ended') {
+    const quick = heldCredential(fastify, session);
+    if (quick) return { ok: true, credential: quick, session };
+    const held = await heldLogin(fastify, session, { purpose: 'api', client: options.client });
+    if (held.state !== 'ended') {
       fastify.metrics.credential('held', 'ok');
-      const current = held?.rocketChat && held.rocketChat !== session.rocketChat ? { ...session, rocketChat: held.rocketChat } : session;
+      const current = held.rocketChat && held.rocketChat !== session.rocketChat ? { ...session, rocketChat: held.rocketChat } : session;
       return { ok: true, credential: session.credential, session: current };
     }
     fastify.metrics.credential('held', 'denied');

@@ -49,20 +49,26 @@ export default fp(
     };
 
     const NOBODY = Object.freeze({ session: undefined });
+    /** The session cookie's value, unless absent or too long to be one of ours. */
+    const cookieOf = (request: FastifyRequest): string | undefined => {
+      const value = request.cookies[SESSION_COOKIE];
+      return value && value.length <= 8192 ? value : undefined;
+    };
     const sessions: Sessions = {
       cookieOptions,
       readKnown(request) {
-        const value = request.cookies[SESSION_COOKIE];
-        if (!value || value.length > 8192) return NOBODY;
+        const value = cookieOf(request);
+        if (!value) return NOBODY;
+        // The same checks as `read`, where both can be answered from memory; `known` has checked the expiry.
         const { revocations } = fastify.deps;
-        const session = revocations.isRevokedNow ? codec.known(value) : undefined;
-        if (!session || !revocations.isRevokedNow) return undefined;
-        // The same checks as `read`; `known` has checked the expiry.
+        if (!revocations.isRevokedNow) return undefined;
+        const session = codec.known(value);
+        if (!session) return undefined;
         return revocations.isRevokedNow(session.sid, { sub: session.user.sub, iat: session.iat }) ? NOBODY : { session };
       },
       async read(request) {
-        const value = request.cookies[SESSION_COOKIE];
-        if (!value || value.length > 8192) return undefined;
+        const value = cookieOf(request);
+        if (!value) return undefined;
         const session = await codec.decode(value);
         if (!session || session.exp <= now()) return undefined;
         // By id (a logout from this browser) or by user (a back-channel logout, which knows no cookies).
