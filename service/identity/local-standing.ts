@@ -29,13 +29,14 @@ export function createStandingCheck(store: UserStore, options: StandingOptions =
   const now = options.now ?? Date.now;
   // One lookup per user at a time: a burst of API calls after the entry expires shares it.
   // `settled`: the lookup's answer once it has arrived (null: no such user), for `known`.
-  const cache = new Map<string, { at: number; user: Promise<LocalUser | undefined>; settled?: LocalUser | null }>();
+  type Cached = { at: number; user: Promise<LocalUser | undefined>; settled?: LocalUser | null };
+  const cache = new Map<string, Cached>();
 
   function lookup(user: SiteUser): Promise<LocalUser | undefined> {
     // By username (the store's index), then the sub must match: a user removed and re-added
     // under the same name is somebody else, and the old sessions are not theirs.
     const found = store.find(user.username).then((stored) => (stored?.sub === user.sub ? stored : undefined));
-    const entry: { at: number; user: Promise<LocalUser | undefined>; settled?: LocalUser | null } = { at: now(), user: found };
+    const entry: Cached = { at: now(), user: found };
     found.then((stored) => (entry.settled = stored ?? null), () => undefined);
     cache.delete(user.sub);
     if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value as string);
