@@ -11,7 +11,8 @@ import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify'
 import handlebars from 'handlebars';
 import type { Config } from './config';
 import type { Dependencies } from './dependencies';
-import { AccessLogController, loggerOptions, requestLogger } from './logger';
+import { FastLane } from './http/fast-lane';
+import { AccessLogController, loggerOptions, requestIds, requestLogger } from './logger';
 import { withMongoBudget } from './request-budget';
 import configPlugin from './plugins/config';
 import csrf from './plugins/csrf';
@@ -39,6 +40,13 @@ export interface AppOptions {
   processMetrics?: boolean;
 }
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Where routes may answer before Fastify (service/http/fast-lane.ts), when buildApp made the server. */
+    fastLane: FastLane | null;
+  }
+}
+
 export const app: FastifyPluginAsync<AppOptions> = async (fastify, options) => {
   // Every handler's MongoDB steps share one budget, so an answer never waits on a stopped or
   // frozen database for more than REQUEST_MONGO_BUDGET_MS in all (service/request-budget.ts), however many steps it takes.
@@ -58,6 +66,15 @@ export const app: FastifyPluginAsync<AppOptions> = async (fastify, options) => {
   await fastify.register(configPlugin, { config: options.config });
   await fastify.register(errorHandler);
   await fastify.register(metrics, { processMetrics: options.processMetrics });
+  const lane = fastify.fastLane ?? null;
+  if (lane) {
+    // Its answers count in /metrics as Fastify's do; once closing starts, Fastify answers everything.
+    lane.observe((path, request, response, ms) => fastify.metrics.answered(path, request.method!, response.statusCode, ms));
+    fastify.addHook('preClose', (done) => {
+      lane.close();
+      done();
+    });
+  }
   await fastify.register(dependencies, { deps: options.deps });
   // The token mode, chosen once (service/modes): the routes below call it and never ask which it is.
   await fastify.register(mode);
@@ -94,11 +111,15 @@ export const app: FastifyPluginAsync<AppOptions> = async (fastify, options) => {
 export interface BuildOptions extends AppOptions {
   /** Where logs go (tests capture them); stdout by default. */
   logStream?: NodeJS.WritableStream;
+  /** `false`: every answer through Fastify, the API URL's held login too (tests compare the two). */
+  fastLane?: false;
 }
 
 export async function buildApp(options: BuildOptions): Promise<FastifyInstance> {
   const { config } = options;
-  const logController = new AccessLogController();
+  const requestId = requestIds();
+  const logController = new AccessLogController(requestId);
+  const lane = options.fastLane === false ? undefined : new FastLane();
   const fastify = Fastify({
     logger: loggerOptions(config.logLevel, options.logStream),
     // One access line per request, without the query string (service/logger.ts).
@@ -108,8 +129,12 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     bodyLimit: 64 * 1024,
     // Fastify's own request ids are fine; never echo a client-supplied one into logs unchecked.
     requestIdHeader: false,
+    genReqId: requestId,
+    ...(lane ? { serverFactory: lane.serverFactory } : {}),
   }).withTypeProvider<TypeBoxTypeProvider>();
   logController.attach(fastify.log);
+  fastify.decorate('fastLane', lane ?? null);
+  lane?.observe((path, request, response, ms) => logController.laneAnswered(path, request.method!, response.statusCode, ms));
   await fastify.register(app, { config, deps: options.deps, processMetrics: options.processMetrics });
   return fastify;
 }

@@ -42,6 +42,11 @@ export function pathOf(url: string): string {
 export class AccessLogController extends LogController {
   private access: FastifyBaseLogger | undefined;
 
+  /** `nextId`: the request ids Fastify is given (`genReqId`), so an answer given outside Fastify gets one from the same sequence. */
+  constructor(private readonly nextId: () => string = requestIds()) {
+    super();
+  }
+
   /** Called once the app's root logger exists. */
   attach(root: FastifyBaseLogger): void {
     const access = root.child({}, { redact: { paths: [] } });
@@ -59,9 +64,23 @@ export class AccessLogController extends LogController {
     this.access?.info({ reqId: request.id, method: request.method, url: pathOf(request.url), statusCode: reply.statusCode, responseTime: reply.elapsedTime }, 'request completed');
   }
 
+  /** The same line for an answer given outside Fastify (service/http/fast-lane.ts). */
+  laneAnswered(path: string, method: string, statusCode: number, responseTime: number): void {
+    this.access?.info({ reqId: this.nextId(), method, url: path, statusCode, responseTime }, 'request completed');
+  }
+
   override routeNotFound(request: FastifyRequest): void {
     request.log.info({ method: request.method, url: pathOf(request.url) }, 'route not found');
   }
+}
+
+/** Fastify's own request ids (`req-1`, `req-2`, …), as a generator both it and the fast lane draw from. */
+export function requestIds(): () => string {
+  let next = 0;
+  return () => {
+    next = (next + 1) & 0x7fffffff;
+    return `req-${next.toString(36)}`;
+  };
 }
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;

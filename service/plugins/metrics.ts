@@ -52,6 +52,8 @@ declare module 'fastify' {
       credential(source: 'held' | 'issued', outcome: 'ok' | 'denied' | 'unavailable'): void;
       /** A credential the issuer denied, by its reason (TokenError's). */
       refusal(reason: string): void;
+      /** An answer given outside Fastify (service/http/fast-lane.ts), counted as the route's hook counts Fastify's. */
+      answered(route: string, method: string, status: number, ms: number): void;
     };
   }
 }
@@ -98,17 +100,8 @@ export default fp<{ processMetrics?: boolean }>(
     });
     const refusals = new Counter({ name: 'credential_refusals_total', help: 'Rocket.Chat credentials the issuer denied, by reason (unknown reasons as other)', labelNames: ['reason'], registers: [registry] });
 
-    fastify.decorate('metrics', {
-      registry,
-      login: (outcome: LoginOutcome) => logins.inc({ outcome }),
-      credential: (source: 'held' | 'issued', outcome: 'ok' | 'denied' | 'unavailable') => {
-        uncounted[source][outcome] += 1;
-      },
-      refusal: (reason: string) => refusals.inc({ reason: REFUSAL_REASONS.has(reason) ? reason : 'other' }),
-    });
-
     // prom-client hashes label objects on every call; the series are few (route pattern ×
-    // method × status), so keep each one's children instead. Callback hooks: no promise per request.
+    // method × status), so keep each one's children instead.
     /** One route's series, by method and status: found without building a key string per request. */
     const seriesOf = (route: string) => {
       const byMethod = new Map<string, Map<number, Histogram.Internal<string>>>();
@@ -120,10 +113,28 @@ export default fp<{ processMetrics?: boolean }>(
         child.observe(ms / 1000);
       };
     };
+    const routes = new Map<string, ReturnType<typeof seriesOf>>();
+    const seriesFor = (route: string) => {
+      let series = routes.get(route);
+      if (!series) routes.set(route, (series = seriesOf(route)));
+      return series;
+    };
+
+    fastify.decorate('metrics', {
+      registry,
+      login: (outcome: LoginOutcome) => logins.inc({ outcome }),
+      credential: (source: 'held' | 'issued', outcome: 'ok' | 'denied' | 'unavailable') => {
+        uncounted[source][outcome] += 1;
+      },
+      refusal: (reason: string) => refusals.inc({ reason: REFUSAL_REASONS.has(reason) ? reason : 'other' }),
+      answered: (route, method, status, ms) => seriesFor(route)(method, status, ms),
+    });
+
     // The route pattern, not the URL: unbounded label values would explode the series. Each route
-    // gets its own hook with its pattern, since `request.routeOptions` builds a new object per access.
+    // gets its own hook with its pattern, since `request.routeOptions` builds a new object per
+    // access. Callback hooks: no promise per request.
     fastify.addHook('onRoute', (route) => {
-      const observe = seriesOf(route.url);
+      const observe = seriesFor(route.url);
       const hook: onResponseHookHandler = (request, reply, done) => {
         observe(request.method, reply.statusCode, reply.elapsedTime);
         done();
@@ -131,7 +142,7 @@ export default fp<{ processMetrics?: boolean }>(
       route.onResponse = [...(Array.isArray(route.onResponse) ? route.onResponse : route.onResponse ? [route.onResponse] : []), hook];
     });
     // What no route matched (the not-found handler has no route of its own).
-    const unmatched = seriesOf('unmatched');
+    const unmatched = seriesFor('unmatched');
     fastify.addHook('onResponse', (request, reply, done) => {
       if (request.is404) unmatched(request.method, reply.statusCode, reply.elapsedTime);
       done();

@@ -8,6 +8,10 @@ declare module 'fastify' {
     /** Allows the page's own inline script and style, and nothing injected. */
     pageNonce: string;
   }
+  interface FastifyInstance {
+    /** The security headers of every answer that is not a page (for answers given outside Fastify: service/http/fast-lane.ts). */
+    apiHeaders: Readonly<Record<string, string>>;
+  }
 }
 
 /**
@@ -75,6 +79,7 @@ export default fp(
       'strict-transport-security': pageHeaders['strict-transport-security'],
       'cross-origin-resource-policy': pageHeaders['cross-origin-resource-policy'],
     });
+    fastify.decorate('apiHeaders', apiHeaders);
 
     // Made when a page first asks for it: JSON answers (the API URL's hot path) need none.
     const nonces = new WeakMap<object, string>();
