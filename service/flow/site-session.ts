@@ -75,13 +75,13 @@ async function ownSession(fastify: FastifyInstance, held: Session | undefined, f
  * `resolveSession` without waiting, for sources with no site session to read, when everything
  * it checks is already in memory (the decoded cookie, the revocation list, the user's standing):
  * what `resolveSession` would answer, or `undefined` when only it can tell. The API URL's fast
- * path: every page load of a signed-in user, with no promise to wait on. Throws where
- * `resolveSession` would (a stale mirror of the shared revocation list).
+ * path: every page load of a signed-in user, with no promise to wait on. Given the session
+ * cookie's value. Throws where `resolveSession` would (a stale mirror of the shared revocation list).
  */
-export function resolveKnown(fastify: FastifyInstance, request: FastifyRequest): Resolved | undefined {
+export function resolveKnown(fastify: FastifyInstance, cookie: string | undefined): Resolved | undefined {
   const { identity } = fastify.deps;
   if (identity.fromRequest || identity.sessionFromRequest) return undefined;
-  const read = fastify.sessions.readKnown(request);
+  const read = fastify.sessions.readKnown(cookie);
   if (!read) return undefined;
   const held = read.session;
   if (!held || !identity.confirm) return { session: held, changed: false };

@@ -15,8 +15,11 @@ export interface Sessions {
    * `read` without waiting, where everything it checks is in memory (the cookie decoded before,
    * a revocation list held in memory): `{ session }` as `read` would answer, or `undefined` when
    * only `read` can tell. Throws where `read` would reject (a stale mirror of the shared list).
+   * Given the session cookie's value (`cookieIn` finds it in a request without Fastify).
    */
-  readKnown(request: FastifyRequest): { session?: Session } | undefined;
+  readKnown(cookie: string | undefined): { session?: Session } | undefined;
+  /** The session cookie's value in a Cookie header, parsed as Fastify's cookie plugin parses it for `read`. */
+  cookieIn(header: string | undefined): string | undefined;
   start(user: SiteUser): Session;
   write(reply: FastifyReply, session: Session): Promise<void>;
   clear(reply: FastifyReply): void;
@@ -50,14 +53,14 @@ export default fp(
 
     const NOBODY = Object.freeze({ session: undefined });
     /** The session cookie's value, unless absent or too long to be one of ours. */
-    const cookieOf = (request: FastifyRequest): string | undefined => {
-      const value = request.cookies[SESSION_COOKIE];
-      return value && value.length <= 8192 ? value : undefined;
-    };
+    const ours = (value: string | undefined): string | undefined => (value && value.length <= 8192 ? value : undefined);
     const sessions: Sessions = {
       cookieOptions,
-      readKnown(request) {
-        const value = cookieOf(request);
+      cookieIn(header) {
+        return header ? fastify.parseCookie(header)[SESSION_COOKIE] : undefined;
+      },
+      readKnown(cookie) {
+        const value = ours(cookie);
         if (!value) return NOBODY;
         // The same checks as `read`, where both can be answered from memory; `known` has checked the expiry.
         const { revocations } = fastify.deps;
@@ -67,7 +70,7 @@ export default fp(
         return revocations.isRevokedNow(session.sid, { sub: session.user.sub, iat: session.iat }) ? NOBODY : { session };
       },
       async read(request) {
-        const value = cookieOf(request);
+        const value = ours(request.cookies[SESSION_COOKIE]);
         if (!value) return undefined;
         const session = await codec.decode(value);
         if (!session || session.exp <= now()) return undefined;

@@ -2,12 +2,16 @@
  * The API URL. Rocket.Chat's web client calls it with credentials from its own origin; a
  * 200 with `loginToken` (or `token`) logs the user in, anything else shows the Iframe URL.
  */
+import type { IncomingMessage } from 'node:http';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import fastJson, { type AnySchema } from 'fast-json-stringify';
 import { heldCredential, obtainCredential } from '../flow/credential';
 import { createMintLimits, MintLimitError } from '../flow/mint-limits';
 import { resolveKnown, tryResolveSession, type Resolved } from '../flow/site-session';
-import { ApiSessionSchema } from '../schemas/api-session';
+import type { RocketChatCredential } from '../modes/issuer';
+import { SESSION_COOKIE } from '../plugins/session';
+import { ApiSessionSchema, CredentialReply } from '../schemas/api-session';
 import { REQUEST_MONGO_BUDGET_MS, withMongoBudget } from '../request-budget';
 
 const apiSession: FastifyPluginAsyncTypebox = async (fastify) => {
@@ -79,7 +83,7 @@ const apiSession: FastifyPluginAsyncTypebox = async (fastify) => {
     reply.header('cache-control', 'no-store');
     let known: Resolved | undefined;
     try {
-      known = resolveKnown(fastify, request);
+      known = resolveKnown(fastify, request.cookies[SESSION_COOKIE]);
     } catch (error) {
       // As tryResolveSession: the revocation list cannot answer (its mirror is stale), so fail closed.
       request.log.error({ err: error }, 'identity source failed');
@@ -97,6 +101,30 @@ const apiSession: FastifyPluginAsyncTypebox = async (fastify) => {
   const options = { schema: ApiSessionSchema, config: { mongoBudget: 'own' } };
   fastify.post('/api/session', options, (request, reply) => answer(request, reply));
   fastify.get('/api/session', options, (request, reply) => answer(request, reply));
+
+  // The held login once more, before Fastify (service/http/fast-lane.ts): what `answer` above
+  // sends when its fast path answers 200 — the same checks, header sets and serializer (a test
+  // compares both over a socket). Whatever else a request needs is left to the route.
+  const serialize: (credential: RocketChatCredential) => string = fastJson(CredentialReply as AnySchema);
+  const answered = Object.freeze({ 'content-type': 'application/json; charset=utf-8', vary: 'Origin', ...fastify.apiHeaders });
+  const answeredToRocketChat = Object.freeze({ ...answered, ...grant });
+  fastify.fastLane?.route('/api/session', (request, response) => {
+    if ((request.method !== 'POST' && request.method !== 'GET') || hasBody(request)) return false;
+    const known = resolveKnown(fastify, fastify.sessions.cookieIn(request.headers.cookie));
+    const credential = known?.session && !known.changed ? heldCredential(fastify, known.session) : undefined;
+    if (!credential) return false;
+    const body = serialize(credential);
+    const headers = request.headers.origin === rocketChatOrigin ? answeredToRocketChat : answered;
+    response.writeHead(200, { ...headers, 'content-length': Buffer.byteLength(body) });
+    response.end(body);
+    return true;
+  });
 };
+
+/** A body, announced as Fastify tells one: by its length or a transfer encoding. Rocket.Chat's clients send none. */
+function hasBody(request: IncomingMessage): boolean {
+  const length = request.headers['content-length'];
+  return request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
 
 export default apiSession;

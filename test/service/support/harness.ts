@@ -81,14 +81,14 @@ export async function seededStore(): Promise<UserStore> {
   return store;
 }
 
-export async function startHarness(options: { env?: Record<string, string | undefined>; store?: UserStore; deps?: Partial<Dependencies>; standIn?: AppStandIn } = {}): Promise<Harness> {
+export async function startHarness(options: { env?: Record<string, string | undefined>; store?: UserStore; deps?: Partial<Dependencies>; standIn?: AppStandIn; fastLane?: false } = {}): Promise<Harness> {
   const standIn = options.standIn ?? (await startAppStandIn({ key: new TextEncoder().encode(SECRET), issuer: PUBLIC_ORIGIN, audience: RC_ORIGIN, denied: ['carol'] }));
   const store = options.store ?? (await seededStore());
   const dir = mkdtempSync(join(tmpdir(), 'rcib-'));
   const config = loadConfig(baseEnv({ APP_LOGIN_URL: `${standIn.url}login`, LOCAL_USERS_FILE: join(dir, 'unused.json'), ...options.env }) as NodeJS.ProcessEnv);
   const logs = new LogCapture();
   const { createLocalIdentity } = await import('../../../service/identity/local');
-  const app = await buildApp({ config, logStream: logs, deps: { identity: createLocalIdentity(store), ...options.deps } });
+  const app = await buildApp({ config, logStream: logs, deps: { identity: createLocalIdentity(store), ...options.deps }, fastLane: options.fastLane });
   await app.ready();
   return {
     app,
