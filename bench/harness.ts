@@ -27,7 +27,7 @@ export interface RowResult {
   passes: Measurement[];
   median: Measurement;
   baseline?: string;
-  /** req/s of this row ÷ req/s of its baseline (medians). */
+  /** req/s of this row ÷ req/s of its baseline (see `ratioOf`). */
   ratio?: number;
   /** Target process memory after this row, one sample per pass. */
   memory: MemorySample[];
@@ -73,6 +73,22 @@ function medianOf(passes: Measurement[]): Measurement {
   };
 }
 
+/**
+ * A row's req/s ÷ its baseline's. Taken in turn with its baseline, each slice is set against the
+ * baseline's slice of the same round, a second apart, and the median of those ratios is the
+ * ratio: a burst of other work on the machine moves the pairs it falls on, not the verdict (the
+ * medians of the passes, taken apart, pair one pass's quiet second with another's busy one).
+ * Otherwise the ratio of the medians.
+ */
+function ratioOf(row: RowResult, base: RowResult): number {
+  const pairs = row.passes.flatMap((pass, index) => {
+    const baseline = base.passes[index]?.slices;
+    if (!pass.slices || !baseline || baseline.length !== pass.slices.length) return [];
+    return pass.slices.map((rps, slice) => rps / baseline[slice]);
+  });
+  return pairs.length > 0 ? median(pairs) : row.median.rps / base.median.rps;
+}
+
 /** The MongoDB commands of every pass, summed; nothing when the row counts none. */
 function mongoCommandsOf(passes: Measurement[]): { mongoCommands?: Record<string, number> } {
   if (!passes.some((p) => p.mongoCommands)) return {};
@@ -85,7 +101,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
   const log = options.log ?? (() => undefined);
   const units = UNITS.filter((unit) => !options.only || (isGroup(unit) ? unit.rows : [unit]).some((row) => options.only?.includes(row.id)));
   const rows: RowInfo[] = units.flatMap((unit) => (isGroup(unit) ? unit.rows : [unit]));
-  log(`starting: Rocket.Chat stand-in, App in the Apps-Engine, companions (rate limits raised: ${Object.entries(RAISED_LIMITS).map(([k, v]) => `${k}=${v}`).join(', ')})`);
+  log(`starting: Rocket.Chat stand-in, App in the Apps-Engine, companions (limits raised: ${Object.entries(RAISED_LIMITS).map(([k, v]) => `${k}=${v}`).join(', ')})`);
   const loadBefore = loadavg()[0];
   const setup = await setUp({ profileDir: options.profileDir });
   const results = new Map(rows.map((row) => [row.id, { passes: [] as Measurement[], memory: [] as MemorySample[], calls: {} as Record<string, number> }]));
@@ -137,7 +153,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     });
     for (const row of rowResults) {
       const base = rowResults.find((other) => other.id === row.baseline);
-      if (base) row.ratio = row.median.rps / base.median.rps;
+      if (base) row.ratio = ratioOf(row, base);
     }
     return {
       date: new Date().toISOString(),

@@ -8,6 +8,8 @@ export interface Measurement {
   /** Milliseconds. */
   p50: number;
   p99: number;
+  /** Rows measured in turn: the req/s of each slice, in the order taken (ratios pair them with the baseline's). */
+  slices?: number[];
   /**
    * Row 2m: the commands the MongoDB stand-in received while the row's group ran, by kind (see
    * bench/mongo-process.ts). Summed over passes in the results, never a median.
@@ -46,11 +48,11 @@ export interface CannonRow {
 /**
  * Saturating load on several rows in turn, `slices` slices of `sliceSeconds` each, so that a ratio
  * between them (row 2 ÷ row 1) is taken under the same machine load rather than minutes apart.
- * req/s sums each row's slices; latencies are every answer's own (µs resolution, not autocannon's
- * whole milliseconds), gathered across slices.
+ * req/s sums each row's slices, and each slice's own is kept for the ratios; latencies are every
+ * answer's own (µs resolution, not autocannon's whole milliseconds), gathered across slices.
  */
 export async function cannonInTurn(rows: CannonRow[], options: { connections: number; sliceSeconds: number; slices: number }): Promise<Measurement[]> {
-  const totals = rows.map(() => ({ answered: 0, seconds: 0, latencies: [] as number[] }));
+  const totals = rows.map(() => ({ answered: 0, seconds: 0, latencies: [] as number[], slices: [] as number[] }));
   for (let slice = 0; slice < options.slices; slice++) {
     for (const [index, row] of rows.entries()) {
       const total = totals[index];
@@ -62,13 +64,14 @@ export async function cannonInTurn(rows: CannonRow[], options: { connections: nu
       failOnRefusals(row.id, result);
       total.answered += result['2xx'];
       total.seconds += result.duration;
+      total.slices.push(result['2xx'] / result.duration);
     }
   }
   return rows.map((row, index) => {
-    const { answered, seconds, latencies } = totals[index];
+    const { answered, seconds, latencies, slices } = totals[index];
     if (answered === 0) throw new RowFailed(row.id, 'no request completed');
     latencies.sort((a, b) => a - b);
-    return { requests: answered, rps: answered / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+    return { requests: answered, rps: answered / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), slices };
   });
 }
 

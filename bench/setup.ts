@@ -16,9 +16,11 @@ const ROOT = join(__dirname, '..');
 /**
  * The companion's limits would answer 429 long before a benchmark is done; they are raised
  * (the API URL's mint limits turned off: row 3 mints for one user on every request) here, on
- * purpose, and the output says so. Lockout stays on (only successful logins are sent).
+ * purpose, and the output says so. The lockout stays on, its threshold raised: only successful
+ * logins are sent, but the checks under way count toward it too, and row 5b's 50 connections sign
+ * one account in at once (by default five run and the rest wait up to a second for a place).
  */
-export const RAISED_LIMITS = { API_RATE_LIMIT_PER_MINUTE: '0', API_MINTS_PER_USER_PER_MINUTE: '0', LOGIN_RATE_LIMIT_PER_MINUTE: '100000' };
+export const RAISED_LIMITS = { API_RATE_LIMIT_PER_MINUTE: '0', API_MINTS_PER_USER_PER_MINUTE: '0', LOGIN_RATE_LIMIT_PER_MINUTE: '100000', LOCKOUT_THRESHOLD: '1000' };
 
 /**
  * A spent jti stays in the App's storage until its assertion's exp + the clock skew: in
