@@ -80,7 +80,7 @@ function medianOf(passes: Measurement[]): Measurement {
  * medians of the passes, taken apart, pair one pass's quiet second with another's busy one).
  * Otherwise the ratio of the medians.
  */
-function ratioOf(row: RowResult, base: RowResult): number {
+export function ratioOf(row: RowResult, base: RowResult): number {
   const pairs = row.passes.flatMap((pass, index) => {
     const baseline = base.passes[index]?.slices;
     if (!pass.slices || !baseline || baseline.length !== pass.slices.length) return [];

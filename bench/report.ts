@@ -1,5 +1,5 @@
 /** The table and the issue's targets, as text; the JSON is the BenchResult itself plus these verdicts. */
-import type { BenchResult, RowResult } from './harness';
+import { ratioOf, type BenchResult, type RowResult } from './harness';
 
 export interface Verdict {
   target: string;
@@ -34,6 +34,12 @@ export function verdicts(result: BenchResult): Verdict[] {
     // The ratios above pair slices taken a second apart; the medians of whole passes, for comparison.
     const whole = (r: RowResult) => `${((r.median.rps / r1.median.rps) * 100).toFixed(0)}%`;
     out.push({ target: 'rows 2 and 2m over row 1, medians of whole passes', measured: `${whole(r2)}, ${whole(r2m)}`, pass: true, info: true });
+  }
+  const r1h = row('1h');
+  if (r1h && r2 && r2m) {
+    // What the companion adds to the cost of its answer's own bytes (its security and CORS headers).
+    const over = (r: RowResult) => `${(ratioOf(r, r1h) * 100).toFixed(0)}%`;
+    out.push({ target: 'rows 2 and 2m over row 1h (the bare route sending the same answer, headers included)', measured: `${over(r2)}, ${over(r2m)}`, pass: true, info: true });
   }
   if (r2m?.mongoCommands) {
     // The fast path asks MongoDB nothing: what the stand-in sees is the revocation mirror's sync
@@ -118,7 +124,7 @@ export function formatTable(result: BenchResult): string {
       .join('; ')}`,
     ...result.rows
       .filter((r) => r.mongoCommands)
-      .map((r) => `row ${r.id} MongoDB commands while its group ran (rows 1, 2, ${r.id} in turn; all passes): ${Object.entries(r.mongoCommands ?? {}).map(([kind, n]) => `${kind} ×${n}`).join(', ') || 'none'}`),
+      .map((r) => `row ${r.id} MongoDB commands while its group ran (rows 1, 1h, 2 and ${r.id} in turn; all passes): ${Object.entries(r.mongoCommands ?? {}).map(([kind, n]) => `${kind} ×${n}`).join(', ') || 'none'}`),
     ...result.rows
       .filter((r) => r.id === '4e' || r.id === '4')
       .map((r) => `row ${r.id} Rocket.Chat calls per request: ${Object.entries(r.rocketChatCallsPerRequest).map(([path, n]) => `${path} ×${n}`).join(', ') || 'none'}`),

@@ -108,13 +108,15 @@ const enginePost = (url: string) => ({ url, method: 'POST', headers: { 'content-
 
 export const UNITS: Array<Row | RowGroup> = [
   {
-    // In turn, one-second slices alternating between the three: rows 2's and 2m's shares of row 1
-    // (the targets) are taken under the same machine load, not seconds apart. Row 2m is row 2 on
+    // In turn, one-second slices alternating between the four: rows 2's and 2m's shares of row 1
+    // (the targets) are taken under the same machine load, not seconds apart. Row 1h is row 1
+    // sending row 2's headers as well: the floor for any server giving row 2's answer. Row 2m is row 2 on
     // a companion with MONGODB_URL set (its users and revocation list on the MongoDB stand-in,
     // a process of its own): the MongoDB commands received meanwhile are counted, which shows
     // whether the fast path makes a round trip (it should see only the revocation mirror's polls).
     rows: [
       { id: '1', title: 'bare Fastify route, same JSON', how: 'autocannon' },
+      { id: '1h', title: 'row 1 sending row 2\'s headers too', how: 'autocannon', baseline: '1' },
       { id: '2', title: 'POST /api/session, token held', how: 'autocannon', baseline: '1' },
       { id: '2m', title: 'row 2 with MONGODB_URL (wire stand-in)', how: 'autocannon', baseline: '1' },
     ],
@@ -127,13 +129,15 @@ export const UNITS: Array<Row | RowGroup> = [
           // The same request as rows 2 and 2m (a session cookie and Origin, which the bare route
           // ignores): the ceiling is what Fastify pays for that request and that answer.
           { id: '1', options: { url: s.target.ready.bareUrl, ...held } },
+          // What the answer's own bytes cost: the same answer, headers included, from the bare route.
+          { id: '1h', options: { url: s.target.ready.bareHeadersUrl, ...held } },
           { id: '2', options: { url, ...held } },
           { id: '2m', options: { url: mongoUrl, ...mongoHeld } },
         ],
         { connections: o.connections, sliceSeconds: 1, slices: Math.max(1, Math.round(o.seconds)) },
       );
       await sleep(200); // requests the load generator abandoned at its deadline finish first
-      measured[2].mongoCommands = await s.mongo.call<Record<string, number>>('commands');
+      measured[3].mongoCommands = await s.mongo.call<Record<string, number>>('commands');
       return measured;
     },
   },

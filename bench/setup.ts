@@ -130,8 +130,10 @@ export async function setUp(options: { profileDir?: string } = {}): Promise<Setu
     const api = { method: 'POST', headers: { cookie: heldSession, origin: ready.rocketChatUrl } };
     const first = await send(`${ready.companionUrl}/api/session`, api);
     if (first.status !== 200) throw new Error(`POST /api/session with the held session: ${first.status}`);
-    // Row 1 answers byte for byte what row 2 answers.
-    await target.call('bareBody', JSON.parse(first.body));
+    // Row 1 answers row 2's body byte for byte; row 1h its headers too (those Node or Fastify set themselves aside).
+    const own = new Set(['date', 'connection', 'keep-alive', 'content-length', 'content-type', 'transfer-encoding']);
+    const headers = Object.fromEntries(Object.entries(first.headers).filter(([name]) => !own.has(name)).map(([name, value]) => [name, String(value)]));
+    await target.call('bareAnswer', { body: JSON.parse(first.body), headers });
 
     // Row 2m: one real login on the companion with MONGODB_URL, its token from the App stand-in.
     const mongoHeldSession = await logIn(ready.mongoCompanionUrl, ready.user);

@@ -42,6 +42,8 @@ export interface TargetReady {
   /** The twin again, with MONGODB_URL (users, revocation list) on the wire stand-in: row 2m. */
   mongoCompanionUrl: string;
   bareUrl: string;
+  /** The bare route sending row 2's headers too (row 1h). */
+  bareHeadersUrl: string;
   appId: string;
   testAppId: string;
   user: { username: string; password: string; email: string; name: string };
@@ -75,10 +77,22 @@ function toSourceLines(profile: Profile): void {
   }
 }
 
-async function listenBare(body: { current: unknown }) {
+/** What row 2 answers, given once the bench has logged in: its body, and its headers for row 1h. */
+interface BareAnswer {
+  body: unknown;
+  headers: Record<string, string>;
+}
+
+async function listenBare(answer: BareAnswer) {
   // The ceiling: no logger, no plugins, but a response schema like the real route's.
   const bare = Fastify({ logger: false });
-  bare.post('/bare', { schema: { response: { 200: CredentialReply } } }, async () => body.current);
+  const schema = { response: { 200: CredentialReply } };
+  bare.post('/bare', { schema }, async () => answer.body);
+  // Row 1h: the same, with row 2's headers as one precomputed set (Fastify's cheapest way).
+  bare.post('/bare-headers', { schema }, async (_request, reply) => {
+    reply.headers(answer.headers);
+    return answer.body;
+  });
   await bare.listen({ port: 0, host: '127.0.0.1' });
   return bare;
 }
@@ -100,8 +114,8 @@ async function main(): Promise<void> {
   const testAppId = await stack.engine.install(await packageTestApp());
   if (testAppId !== TEST_APP_ID) throw new Error(`test App installed as ${testAppId}`);
 
-  const bareBody = { current: { loginToken: 'x'.repeat(43) } as unknown };
-  const bare = await listenBare(bareBody);
+  const bareAnswer: BareAnswer = { body: { loginToken: 'x'.repeat(43) }, headers: {} };
+  const bare = await listenBare(bareAnswer);
 
   // The twin's users file holds the same site user as the stack's.
   const dataDir = mkdtempSync(join(tmpdir(), 'iframe-bridge-bench-'));
@@ -156,6 +170,7 @@ async function main(): Promise<void> {
     twinUrl: `http://localhost:${twinPort}`,
     mongoCompanionUrl: `http://localhost:${mongoPort}`,
     bareUrl: `http://127.0.0.1:${(bare.server.address() as AddressInfo).port}/bare`,
+    bareHeadersUrl: `http://127.0.0.1:${(bare.server.address() as AddressInfo).port}/bare-headers`,
     appId: stack.engine.appId,
     testAppId,
     user: stack.user,
@@ -183,8 +198,8 @@ async function main(): Promise<void> {
         const content = JSON.stringify({ userId: found._id, secret: createTokenSecret });
         return JSON.stringify({ op: 'http', method: 'post', url: `${stack.rocketChat.url}/api/v1/users.createToken`, options: { headers, content, timeout: 5000 } });
       },
-      bareBody: (body) => {
-        bareBody.current = body;
+      bareAnswer: (answer) => {
+        Object.assign(bareAnswer, answer as BareAnswer);
         return null;
       },
       /** After a full GC: what the process keeps, not what it has not collected yet. */

@@ -28,7 +28,7 @@ describe('bench harness, quickest mode', () => {
     expect(result.rows.find((row) => row.id === '2m')?.mongoCommands?.['find iframe_bridge_revoked (mirror poll)']).toBeGreaterThan(0);
     // Rows 2 and 2m keep each slice's req/s, so their ratio pairs them with row 1's slices.
     for (const id of ['2', '2m']) expect(result.rows.find((row) => row.id === id)?.passes.every((pass) => (pass.slices?.length ?? 0) > 0)).toBe(true);
-    expect(verdicts(result).map((v) => v.target)).toHaveLength(13);
+    expect(verdicts(result).map((v) => v.target)).toHaveLength(14);
     expect(formatTable(result)).toContain('POST /api/session, token held');
   }, 120_000);
 });
