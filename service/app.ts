@@ -68,7 +68,8 @@ export const app: FastifyPluginAsync<AppOptions> = async (fastify, options) => {
   await fastify.register(metrics, { processMetrics: options.processMetrics });
   const lane = fastify.fastLane ?? null;
   if (lane) {
-    // Its answers count in /metrics as Fastify's do; once closing starts, Fastify answers everything.
+    // Its answers count in /metrics as Fastify's do (buildApp writes their access lines); from
+    // the preClose hooks on, Fastify answers everything.
     lane.observe((path, request, response, ms) => fastify.metrics.answered(path, request.method!, response.statusCode, ms));
     fastify.addHook('preClose', (done) => {
       lane.close();

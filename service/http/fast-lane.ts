@@ -21,7 +21,10 @@ import type { FastifyServerFactory } from 'fastify';
 /** Answers the request and returns true, or returns false having written nothing. */
 export type LaneAnswer = (request: IncomingMessage, response: ServerResponse) => boolean;
 
-/** Told of each answer the lane gave, as Fastify's `onResponse` hooks are of Fastify's. */
+/**
+ * Told of each answer the lane gave, as Fastify's `onResponse` hooks are of Fastify's; timed from
+ * the lookup to `end()` (Fastify's: from routing to the `finish` event).
+ */
 export type LaneObserver = (path: string, request: IncomingMessage, response: ServerResponse, elapsedMs: number) => void;
 
 /** The options Fastify hands its server factory, with its defaults filled in. */
@@ -50,14 +53,16 @@ export class FastLane {
     this.observers.push(observer);
   }
 
-  /** From here on Fastify answers everything (while closing: 503 and `Connection: close`). */
+  /** From here on Fastify answers everything (while closing: 503 and `Connection: close`). buildApp calls it in `preClose`. */
   close(): void {
     this.open = false;
   }
 
   /**
    * Fastify's `serverFactory`: the HTTP/1.1 server Fastify would make (its timeouts included),
-   * asking the lane before Fastify's own handler.
+   * asking the lane before Fastify's own handler. Plain HTTP (the companion runs behind a TLS
+   * proxy). With a server factory Fastify listens on one address: a host name such as
+   * `localhost` gets the first address it resolves to, not each of them.
    */
   readonly serverFactory: FastifyServerFactory = (handler, fastifyOptions) => {
     const options = fastifyOptions as unknown as ServerTimeouts;

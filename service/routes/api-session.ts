@@ -75,24 +75,35 @@ const apiSession: FastifyPluginAsyncTypebox = async (fastify) => {
   };
 
   /**
-   * The fast path first, with nothing to wait on: a session whose cookie, revocation check, user
-   * standing and held login are all known in memory is answered at once, with the same checks
-   * the full path makes. Anything else — and any answer other than 200 — takes the full path.
+   * The session of this cookie and the login it holds, when everything that takes is known in
+   * memory (the decoded cookie, the revocation check, the user's standing, a held login the mode
+   * hands out without asking); `credential` is then the answer. Throws where resolving would (a
+   * stale mirror of the shared revocation list). The route and the fast lane both start here.
+   */
+  const held = (cookie: string | undefined) => {
+    const known = resolveKnown(fastify, cookie);
+    const credential = known?.session && !known.changed ? heldCredential(fastify, known.session) : undefined;
+    return { known, credential };
+  };
+
+  /**
+   * The fast path first, with nothing to wait on: a held login known in memory is answered at
+   * once, with the same checks the full path makes. Anything else — and any answer other than
+   * 200 — takes the full path.
    */
   const answer = (request: FastifyRequest, reply: FastifyReply): ReturnType<typeof fullAnswer> | undefined => {
     reply.header('cache-control', 'no-store');
-    let known: Resolved | undefined;
+    let found: ReturnType<typeof held>;
     try {
-      known = resolveKnown(fastify, request.cookies[SESSION_COOKIE]);
+      found = held(request.cookies[SESSION_COOKIE]);
     } catch (error) {
       // As tryResolveSession: the revocation list cannot answer (its mirror is stale), so fail closed.
       request.log.error({ err: error }, 'identity source failed');
       reply.code(503).send();
       return undefined;
     }
-    const credential = known?.session && !known.changed ? heldCredential(fastify, known.session) : undefined;
-    if (!credential) return fullAnswer(request, reply, known);
-    reply.code(200).send(credential);
+    if (!found.credential) return fullAnswer(request, reply, found.known);
+    reply.code(200).send(found.credential);
     return undefined;
   };
 
@@ -106,25 +117,28 @@ const apiSession: FastifyPluginAsyncTypebox = async (fastify) => {
   // sends when its fast path answers 200 — the same checks, header sets and serializer (a test
   // compares both over a socket). Whatever else a request needs is left to the route.
   const serialize: (credential: RocketChatCredential) => string = fastJson(CredentialReply as AnySchema);
-  const answered = Object.freeze({ 'content-type': 'application/json; charset=utf-8', vary: 'Origin', ...fastify.apiHeaders });
-  const answeredToRocketChat = Object.freeze({ ...answered, ...grant });
+  const heldHeaders = Object.freeze({ 'content-type': 'application/json; charset=utf-8', vary: 'Origin', ...fastify.apiHeaders });
+  const heldHeadersGranted = Object.freeze({ ...heldHeaders, ...grant });
   fastify.fastLane?.route('/api/session', (request, response) => {
-    if ((request.method !== 'POST' && request.method !== 'GET') || hasBody(request)) return false;
-    const known = resolveKnown(fastify, fastify.sessions.cookieIn(request.headers.cookie));
-    const credential = known?.session && !known.changed ? heldCredential(fastify, known.session) : undefined;
+    if ((request.method !== 'POST' && request.method !== 'GET') || !plainRequest(request)) return false;
+    const { credential } = held(fastify.sessions.cookieIn(request.headers.cookie));
     if (!credential) return false;
     const body = serialize(credential);
-    const headers = request.headers.origin === rocketChatOrigin ? answeredToRocketChat : answered;
+    const headers = request.headers.origin === rocketChatOrigin ? heldHeadersGranted : heldHeaders;
     response.writeHead(200, { ...headers, 'content-length': Buffer.byteLength(body) });
     response.end(body);
     return true;
   });
 };
 
-/** A body, announced as Fastify tells one: by its length or a transfer encoding. Rocket.Chat's clients send none. */
-function hasBody(request: IncomingMessage): boolean {
-  const length = request.headers['content-length'];
-  return request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+/**
+ * No body (announced, as Fastify tells one, by a length or a transfer encoding), and no content
+ * type but the JSON some 7.x clients announce: Fastify refuses a malformed one (415), so any
+ * other is the route's to judge. Rocket.Chat's clients send one of these two.
+ */
+function plainRequest(request: IncomingMessage): boolean {
+  const { 'content-length': length, 'content-type': type, 'transfer-encoding': encoding } = request.headers;
+  return encoding === undefined && (length === undefined || length === '0') && (type === undefined || type === 'application/json');
 }
 
 export default apiSession;

@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { SESSION_COOKIE } from '../../../service/plugins/session';
 import { createSessionCodec, type Session } from '../../../service/sessions/cookie-codec';
 import { createMemoryRevocationList } from '../../../service/sessions/memory-revocation';
+import type { RevocationList } from '../../../service/sessions/types';
 import { RC_ORIGIN, SESSION_SECRET, startHarness, type Harness } from '../support/harness';
 
 const codec = createSessionCodec(SESSION_SECRET);
@@ -29,8 +30,8 @@ const sessions: Record<string, string> = {};
 
 const revocations = createMemoryRevocationList();
 
-async function side(fastLane?: false): Promise<Side> {
-  const h = await startHarness({ fastLane, deps: { revocations } });
+async function side(fastLane?: false, list: RevocationList = revocations): Promise<Side> {
+  const h = await startHarness({ fastLane, deps: { revocations: list } });
   await h.app.listen({ port: 0, host: '127.0.0.1' });
   return { h, base: `http://127.0.0.1:${(h.app.server.address() as AddressInfo).port}` };
 }
@@ -123,6 +124,10 @@ test('everything else is left to Fastify and answered the same', async () => {
     // A request with a body is the route's (which ignores the body).
     [{ session: 'held', origin: RC_ORIGIN, headers: { 'content-type': 'application/json' }, body: '{}' }, 200],
     [{ session: 'held', origin: RC_ORIGIN, headers: { 'content-type': 'text/plain' }, body: 'x'.repeat(5000) }, 200],
+    // Fastify judges a content type (a malformed one is 415); only none and plain JSON are the lane's.
+    [{ session: 'held', origin: RC_ORIGIN, headers: { 'content-type': 'foo' } }, 415],
+    [{ session: 'held', origin: RC_ORIGIN, headers: { 'content-type': '' } }, 415],
+    [{ session: 'held', origin: RC_ORIGIN, headers: { 'content-type': 'application/json; charset=utf-8' } }, 200],
     [{ path: '/api/session?client=web', session: 'held', origin: RC_ORIGIN }, 200],
     [{ method: 'HEAD', session: 'held', origin: RC_ORIGIN }, 200],
     [{ method: 'OPTIONS', origin: RC_ORIGIN, headers: { 'access-control-request-method': 'POST' } }, 204],
@@ -168,6 +173,28 @@ test('its answers count in /metrics and the access log as Fastify counts its own
   const ids = accessLines(lane.h).map((line) => line.reqId);
   expect(ids.every((id) => /^req-[0-9a-z]+$/.test(id ?? ''))).toBe(true);
   expect(new Set(ids).size).toBe(ids.length);
+});
+
+test('a revocation list that cannot answer (a stale mirror) fails closed on both, never through the lane', async () => {
+  const notSynced = new Error('the mirror of the shared list is stale');
+  const stale: RevocationList = {
+    ...createMemoryRevocationList(),
+    isRevokedNow: () => {
+      throw notSynced;
+    },
+    isRevoked: () => Promise.reject(notSynced),
+  };
+  const [laneSide, plainSide] = await Promise.all([side(undefined, stale), side(false, stale)]);
+  try {
+    for (let i = 0; i < 3; i++) {
+      const [fromLane, fromFastify] = [await send(laneSide, { session: 'held', origin: RC_ORIGIN }), await send(plainSide, { session: 'held', origin: RC_ORIGIN })];
+      expect(fromLane).toEqual(fromFastify);
+      expect(fromLane.status).toBe(503);
+    }
+    expect(laneSide.h.app.fastLane!.answered).toBe(0);
+  } finally {
+    await Promise.all([laneSide.h.close(), plainSide.h.close()]);
+  }
 });
 
 test('the lane server keeps the timeouts Fastify gives its own', () => {
