@@ -128,7 +128,8 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     childLoggerFactory: requestLogger,
     trustProxy: config.trustProxy,
     bodyLimit: 64 * 1024,
-    // Fastify's own request ids are fine; never echo a client-supplied one into logs unchecked.
+    // Request ids in Fastify's own form, from one counter the fast lane shares; never echo a
+    // client-supplied one into logs unchecked.
     requestIdHeader: false,
     genReqId: requestId,
     ...(lane ? { serverFactory: lane.serverFactory } : {}),
