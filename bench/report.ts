@@ -20,14 +20,14 @@ export function verdicts(result: BenchResult): Verdict[] {
   const out: Verdict[] = [];
   const [r1, r2, r3, r2s, r3s, r4, r4e, r4s, r4es, r4ms, r4rs] = ['1', '2', '3', '2s', '3s', '4', '4e', '4s', '4es', '4ms', '4rs'].map(row);
   if (r1 && r2) {
-    const share = r2.ratio ?? r2.median.rps / r1.median.rps;
+    const share = ratioOf(r2, r1);
     out.push({ target: 'row 2 ≥ 80% of row 1 req/s', measured: `${(share * 100).toFixed(0)}%`, pass: share >= 0.8 });
     // The bare route is this machine's ceiling: when its own p99 is over 10 ms, so is every route's.
     out.push({ target: `row 2 p99 < 10 ms at ${r2.connections} connections`, measured: `${ms(r2.median.p99)} ms (row 1, the bare route: ${ms(r1.median.p99)} ms)`, pass: r2.median.p99 < 10 });
   }
   const r2m = row('2m');
   if (r1 && r2m) {
-    const share = r2m.ratio ?? r2m.median.rps / r1.median.rps;
+    const share = ratioOf(r2m, r1);
     out.push({ target: 'row 2m (MONGODB_URL) ≥ 80% of row 1 req/s', measured: `${(share * 100).toFixed(0)}%`, pass: share >= 0.8 });
   }
   if (r1 && r2 && r2m) {
